@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/atomic_counter: the misc device, its module parameters, and the
+ * ioctls, each of which copies its argument in, has ops.c validate and
+ * apply it, and copies the result out.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bits.h>
+#include <linux/build_bug.h>
+#include <linux/cache.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "atomic_counter.h"
+
+/* 8 MiB of counters is far more than any user has asked for. */
+#define AC_MAX_COUNTERS		SZ_1M
+#define AC_DEFAULT_COUNTERS	512
+
+static unsigned int nr_counters = AC_DEFAULT_COUNTERS;
+module_param(nr_counters, uint, 0444);
+MODULE_PARM_DESC(nr_counters,
+		 "Counters in the bank, rounded up to a whole page (default 512, at most 1048576)");
+
+static ushort mode = 0600;
+module_param(mode, ushort, 0444);
+MODULE_PARM_DESC(mode,
+		 "Mode of /dev/atomic_counter (default 0600; a udev rule can give a group access)");
+
+struct ac_bank ac_bank;
+
+static long ac_ioctl_info(void __user *uarg)
+{
+	struct atomic_counter_info info;
+
+	if (copy_from_user(&info, uarg, sizeof(info)))
+		return -EFAULT;
+	if (info.api != ATOMIC_COUNTER_API ||
+	    (info.features & ~ATOMIC_COUNTER_FEATURES) ||
+	    memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+		return -EINVAL;
+
+	info.features = ATOMIC_COUNTER_FEATURES;
+	info.nr_counters = ac_bank.nr;
+	info.map_size = ac_bank.size;
+	info.ops = ac_supported_ops();
+	info.batch_max = ATOMIC_COUNTER_BATCH_MAX;
+	info.cache_line_bytes = L1_CACHE_BYTES;
+
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long ac_ioctl_op(struct file *file, void __user *uarg)
+{
+	struct atomic_counter_op __user *uop = uarg;
+	struct atomic_counter_op op;
+	int ret;
+
+	if (copy_from_user(&op, uop, sizeof(op)))
+		return -EFAULT;
+	ret = ac_op_check(&op, file->f_mode & FMODE_WRITE);
+	if (ret)
+		return ret;
+	ac_op_apply(&op);
+	if (put_user(op.result, &uop->result))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * The batch is copied into kernel memory whole, so that every entry can be
+ * checked before any is applied without a racing thread changing an entry
+ * between its check and its use.
+ */
+static long ac_ioctl_batch(struct file *file, void __user *uarg)
+{
+	struct atomic_counter_batch batch;
+	struct atomic_counter_op *ops;
+	void __user *uops;
+	size_t size;
+	long ret = 0;
+	u32 i;
+
+	if (copy_from_user(&batch, uarg, sizeof(batch)))
+		return -EFAULT;
+	if (batch.flags || batch.reserved || !batch.count ||
+	    batch.count > ATOMIC_COUNTER_BATCH_MAX)
+		return -EINVAL;
+
+	uops = u64_to_user_ptr(batch.ops);
+	size = array_size(batch.count, sizeof(*ops));
+	ops = memdup_user(uops, size);
+	if (IS_ERR(ops))
+		return PTR_ERR(ops);
+
+	for (i = 0; i < batch.count; i++) {
+		ret = ac_op_check(&ops[i], file->f_mode & FMODE_WRITE);
+		if (ret)
+			goto out;
+	}
+	for (i = 0; i < batch.count; i++)
+		ac_op_apply(&ops[i]);
+	if (copy_to_user(uops, ops, size))
+		ret = -EFAULT;
+out:
+	kfree(ops);
+	return ret;
+}
+
+static long ac_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case ATOMIC_COUNTER_IOC_OP:
+		return ac_ioctl_op(file, uarg);
+	case ATOMIC_COUNTER_IOC_BATCH:
+		return ac_ioctl_batch(file, uarg);
+	case ATOMIC_COUNTER_IOC_INFO:
+		return ac_ioctl_info(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations ac_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= ac_ioctl,
+	/* Every ABI struct has the same layout for 32-bit processes. */
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= ac_mmap,
+};
+
+static struct miscdevice ac_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "atomic_counter",
+	.fops	= &ac_fops,
+};
+
+static int __init ac_init(void)
+{
+	int ret;
+
+	/* The compat path relies on these layouts not depending on the ABI. */
+	BUILD_BUG_ON(sizeof(struct atomic_counter_op) != 48);
+	BUILD_BUG_ON(sizeof(struct atomic_counter_batch) != 24);
+	BUILD_BUG_ON(sizeof(struct atomic_counter_info) != 128);
+	BUILD_BUG_ON(sizeof(atomic64_t) != ATOMIC_COUNTER_SIZE);
+
+	if (!nr_counters || nr_counters > AC_MAX_COUNTERS) {
+		pr_err("nr_counters=%u is outside 1..%u\n", nr_counters,
+		       AC_MAX_COUNTERS);
+		return -EINVAL;
+	}
+	if (mode & ~0666) {
+		pr_err("mode=%#o has bits other than read and write\n", mode);
+		return -EINVAL;
+	}
+
+	ac_bank.size = PAGE_ALIGN((size_t)nr_counters * ATOMIC_COUNTER_SIZE);
+	ac_bank.nr = ac_bank.size / ATOMIC_COUNTER_SIZE;
+	ac_bank.counters = vmalloc_user(ac_bank.size);
+	if (!ac_bank.counters)
+		return -ENOMEM;
+
+	ac_miscdev.mode = mode;
+	ret = misc_register(&ac_miscdev);
+	if (ret) {
+		vfree(ac_bank.counters);
+		return ret;
+	}
+	pr_info("%llu counters, version %s\n", ac_bank.nr,
+		ATOMIC_COUNTER_VERSION);
+	return 0;
+}
+
+static void __exit ac_exit(void)
+{
+	misc_deregister(&ac_miscdev);
+	vfree(ac_bank.counters);
+}
+
+module_init(ac_init);
+module_exit(ac_exit);
+
+MODULE_DESCRIPTION("Bank of atomic64_t counters shared by processes and the kernel");
+MODULE_AUTHOR("atomic_counter developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(ATOMIC_COUNTER_VERSION);

@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Run every selftest binary in DIR (in the guest, or on a real box with the
+# module loaded) and print their TAP output. A binary that dies without
+# reporting its own failure gets a "not ok" line here, so a crash is never
+# mistaken for a pass.
+dir=${1:?usage: run-tests.sh DIR}
+out=${TMPDIR:-/tmp}/ac-test.$$
+status=0
+for t in "$dir"/*_test "$dir"/*_test_32; do
+	[ -x "$t" ] || continue
+	"$t" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	case $rc in
+	0 | 4) ;;
+	*)
+		status=1
+		grep -q '^not ok' "$out" || echo "not ok $(basename "$t") # exited with status $rc"
+		;;
+	esac
+done
+rm -f "$out"
+exit $status

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The device, the handshake, and the rules every untrusted request meets:
+ * each invalid input class gets its exact errno and changes no counter.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "ac_test.h"
+
+#define SENTINEL	0x5a5a0123456789a5LL
+#define IDX		7
+
+FIXTURE(dev) {
+	int fd;
+	struct atomic_counter_info info;
+};
+
+FIXTURE_SETUP(dev)
+{
+	AC_OPEN_OR_SKIP(self->fd, O_RDWR);
+	ASSERT_EQ(0, ac_info(self->fd, &self->info));
+	ASSERT_EQ(0, ac_set(self->fd, IDX, SENTINEL));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* Asserts the counter the invalid requests aimed at is untouched. */
+#define ASSERT_UNCHANGED() ASSERT_EQ(SENTINEL, ac_read(self->fd, IDX))
+
+TEST_F(dev, info_describes_the_bank)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	EXPECT_EQ(ATOMIC_COUNTER_API, self->info.api);
+	EXPECT_EQ(ATOMIC_COUNTER_FEATURES, self->info.features);
+	EXPECT_LE(512, self->info.nr_counters);
+	EXPECT_EQ(self->info.nr_counters * ATOMIC_COUNTER_SIZE, self->info.map_size);
+	EXPECT_EQ(0, self->info.map_size % page);
+	EXPECT_EQ((1ULL << ATOMIC_COUNTER_NR_OPS) - 1, self->info.ops);
+	EXPECT_EQ(ATOMIC_COUNTER_BATCH_MAX, self->info.batch_max);
+	EXPECT_EQ(64, self->info.cache_line_bytes);
+}
+
+TEST_F(dev, info_accepts_known_features)
+{
+	struct atomic_counter_info info = {
+		.api = ATOMIC_COUNTER_API,
+		.features = ATOMIC_COUNTER_FEATURE_MMAP | ATOMIC_COUNTER_FEATURE_BATCH,
+	};
+
+	ASSERT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_INFO, &info));
+	EXPECT_EQ(ATOMIC_COUNTER_FEATURES, info.features);
+}
+
+TEST_F(dev, info_rejects_other_api_einval)
+{
+	struct atomic_counter_info info = { .api = ATOMIC_COUNTER_API + 1 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	info.api = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, info.nr_counters);
+}
+
+TEST_F(dev, info_rejects_unknown_feature_einval)
+{
+	struct atomic_counter_info info = {
+		.api = ATOMIC_COUNTER_API, .features = 1ULL << 63,
+	};
+
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev, info_rejects_reserved_einval)
+{
+	struct atomic_counter_info info = { .api = ATOMIC_COUNTER_API };
+
+	info.reserved[8] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev, info_bad_pointer_efault)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_INFO, NULL));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(dev, unknown_command_enotty)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(ATOMIC_COUNTER_IOC_MAGIC, 0x9f)));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IO('T', 1)));
+	EXPECT_EQ(ENOTTY, errno);
+	/* The right number with the wrong size is another command. */
+	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x81, uint64_t),
+			    &(uint64_t){0}));
+	EXPECT_EQ(ENOTTY, errno);
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, op_bad_pointer_efault)
+{
+	struct atomic_counter_op *unmapped;
+
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_OP, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, unmapped);
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_OP, unmapped));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(unmapped, 4096);
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, op_result_to_read_only_memory_efault)
+{
+	struct atomic_counter_op *op;
+
+	op = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, op);
+	*op = (struct atomic_counter_op){
+		.index = IDX, .op = ATOMIC_COUNTER_OP_READ, .order = ATOMIC_COUNTER_RELAXED,
+	};
+	ASSERT_EQ(0, mprotect(op, 4096, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_OP, op));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(op, 4096);
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, op_unknown_opcode_einval)
+{
+	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_NR_OPS, 0, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, UINT32_MAX, 0, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, 0x80000002u, 0, 1, 0, NULL));
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, op_unknown_order_einval)
+{
+	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_OP_FETCH_ADD,
+				 ATOMIC_COUNTER_NR_ORDERS, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_OP_FETCH_ADD,
+				 UINT32_MAX, 1, 0, NULL));
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, op_flags_einval)
+{
+	struct atomic_counter_op op = {
+		.index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN, .flags = 1,
+	};
+
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_OP, &op));
+	EXPECT_EQ(EINVAL, errno);
+	op.flags = 1u << 31;
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_OP, &op));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, op_reserved_einval)
+{
+	struct atomic_counter_op op = {
+		.index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN, .reserved = 1,
+	};
+
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_OP, &op));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, op_unused_operand_einval)
+{
+	/* inc takes no operand, add no expected value: a set one is a bug. */
+	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_OP_INC_RETURN, 0, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_OP_ADD_RETURN, 0, 1, 1, NULL));
+	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_OP_READ,
+				 ATOMIC_COUNTER_RELAXED, 1, 0, NULL));
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, op_index_out_of_range_einval)
+{
+	uint64_t nr = self->info.nr_counters;
+
+	EXPECT_EQ(-EINVAL, ac_op(self->fd, nr, ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, ac_op(self->fd, UINT64_MAX, ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
+	/* An index that a 32-bit truncation would bring into range. */
+	EXPECT_EQ(-EINVAL, ac_op(self->fd, (1ULL << 32) | IDX,
+				 ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
+	ASSERT_UNCHANGED();
+	EXPECT_EQ(0, ac_op(self->fd, nr - 1, ATOMIC_COUNTER_OP_SET,
+			   ATOMIC_COUNTER_RELAXED, 42, 0, NULL));
+	EXPECT_EQ(42, ac_read(self->fd, nr - 1));
+	EXPECT_EQ(0, ac_set(self->fd, nr - 1, 0));
+}
+
+TEST_F(dev, read_only_fd_reads)
+{
+	int ro = open(AC_DEVICE, O_RDONLY | O_CLOEXEC);
+	int64_t v = 0;
+
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(0, ac_op(ro, IDX, ATOMIC_COUNTER_OP_READ, ATOMIC_COUNTER_ACQUIRE, 0, 0, &v));
+	EXPECT_EQ(SENTINEL, v);
+	close(ro);
+}
+
+TEST_F(dev, read_only_fd_refuses_writes_ebadf)
+{
+	int ro = open(AC_DEVICE, O_RDONLY | O_CLOEXEC);
+	uint32_t op;
+
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-EBADF, ac_op(ro, IDX, ATOMIC_COUNTER_OP_SET, ATOMIC_COUNTER_RELAXED, 1, 0, NULL));
+	EXPECT_EQ(-EBADF, ac_op(ro, IDX, ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, 0, NULL));
+	EXPECT_EQ(-EBADF, ac_op(ro, IDX, ATOMIC_COUNTER_OP_CMPXCHG, 0, 1, SENTINEL, NULL));
+	/* A conditional op that would not write is still a write request. */
+	EXPECT_EQ(-EBADF, ac_op(ro, IDX, ATOMIC_COUNTER_OP_FETCH_MAX, 0, 0, 0, NULL));
+	for (op = ATOMIC_COUNTER_OP_SET; op < ATOMIC_COUNTER_NR_OPS; op++)
+		EXPECT_NE(0, ac_op(ro, IDX, op, ATOMIC_COUNTER_FULL, 0, 0, NULL));
+	close(ro);
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, seek_espipe)
+{
+	EXPECT_EQ(-1, lseek(self->fd, 8, SEEK_SET));
+	EXPECT_EQ(ESPIPE, errno);
+}
+
+/* Batches */
+
+static int batch(int fd, struct atomic_counter_op *ops, uint32_t count)
+{
+	struct atomic_counter_batch b = {
+		.ops = (uintptr_t)ops, .count = count,
+	};
+
+	return ioctl(fd, ATOMIC_COUNTER_IOC_BATCH, &b) < 0 ? -errno : 0;
+}
+
+TEST_F(dev, batch_applies_in_order_with_results)
+{
+	struct atomic_counter_op ops[4] = {
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_SET, .order = ATOMIC_COUNTER_RELAXED, .value = 10 },
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_ADD_RETURN, .value = 5 },
+		{ .index = IDX + 1, .op = ATOMIC_COUNTER_OP_XCHG, .value = 3 },
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_FETCH_SUB, .order = ATOMIC_COUNTER_ACQUIRE, .value = 1 },
+	};
+
+	ASSERT_EQ(0, ac_set(self->fd, IDX + 1, 100));
+	ASSERT_EQ(0, batch(self->fd, ops, 4));
+	EXPECT_EQ(0, ops[0].result);
+	EXPECT_EQ(15, ops[1].result);
+	EXPECT_EQ(100, ops[2].result);
+	EXPECT_EQ(15, ops[3].result);
+	EXPECT_EQ(14, ac_read(self->fd, IDX));
+	EXPECT_EQ(3, ac_read(self->fd, IDX + 1));
+}
+
+TEST_F(dev, batch_of_max_ops)
+{
+	struct atomic_counter_op ops[ATOMIC_COUNTER_BATCH_MAX];
+	int i;
+
+	for (i = 0; i < ATOMIC_COUNTER_BATCH_MAX; i++)
+		ops[i] = (struct atomic_counter_op){
+			.index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN,
+			.order = ATOMIC_COUNTER_RELAXED,
+		};
+	ASSERT_EQ(0, batch(self->fd, ops, ATOMIC_COUNTER_BATCH_MAX));
+	for (i = 0; i < ATOMIC_COUNTER_BATCH_MAX; i++)
+		EXPECT_EQ(SENTINEL + 1 + i, ops[i].result);
+	EXPECT_EQ(SENTINEL + ATOMIC_COUNTER_BATCH_MAX, ac_read(self->fd, IDX));
+}
+
+TEST_F(dev, batch_with_one_invalid_op_applies_none_einval)
+{
+	struct atomic_counter_op ops[3] = {
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+		{ .index = IDX + 1, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+		{ .index = self->info.nr_counters, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+	};
+
+	ASSERT_EQ(0, ac_set(self->fd, IDX + 1, 77));
+	EXPECT_EQ(-EINVAL, batch(self->fd, ops, 3));
+	ASSERT_UNCHANGED();
+	EXPECT_EQ(77, ac_read(self->fd, IDX + 1));
+	EXPECT_EQ(0, ops[0].result);
+
+	ops[2] = (struct atomic_counter_op){ .index = IDX, .op = ATOMIC_COUNTER_OP_ADD,
+					     .order = ATOMIC_COUNTER_ACQUIRE, .value = 1 };
+	EXPECT_EQ(-EINVAL, batch(self->fd, ops, 3));
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, batch_count_zero_or_over_max_einval)
+{
+	struct atomic_counter_op ops[1] = {
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+	};
+
+	EXPECT_EQ(-EINVAL, batch(self->fd, ops, 0));
+	EXPECT_EQ(-EINVAL, batch(self->fd, ops, ATOMIC_COUNTER_BATCH_MAX + 1));
+	EXPECT_EQ(-EINVAL, batch(self->fd, ops, UINT32_MAX));
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, batch_flags_and_reserved_einval)
+{
+	struct atomic_counter_op op = { .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN };
+	struct atomic_counter_batch b = { .ops = (uintptr_t)&op, .count = 1, .flags = 1 };
+
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_BATCH, &b));
+	EXPECT_EQ(EINVAL, errno);
+	b.flags = 0;
+	b.reserved = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_BATCH, &b));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, batch_bad_pointers_efault)
+{
+	struct atomic_counter_op *ops;
+	size_t page = sysconf(_SC_PAGESIZE);
+
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_BATCH, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-EFAULT, batch(self->fd, NULL, 1));
+
+	/* An array running off the end of mapped memory applies nothing. */
+	ops = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ops);
+	ASSERT_EQ(0, munmap((char *)ops + page, page));
+	ops = (struct atomic_counter_op *)((char *)ops + page) - 1;
+	*ops = (struct atomic_counter_op){ .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN };
+	EXPECT_EQ(-EFAULT, batch(self->fd, ops, 2));
+	munmap((char *)(ops + 1) - page, page);
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, batch_read_only_fd_with_a_write_ebadf)
+{
+	int ro = open(AC_DEVICE, O_RDONLY | O_CLOEXEC);
+	struct atomic_counter_op ops[2] = {
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_READ, .order = ATOMIC_COUNTER_RELAXED },
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+	};
+
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-EBADF, batch(ro, ops, 2));
+	EXPECT_EQ(0, batch(ro, ops, 1));
+	EXPECT_EQ(SENTINEL, ops[0].result);
+	close(ro);
+	ASSERT_UNCHANGED();
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+# The guest's /init (run-vm.sh prepends MODULES and MODPARAMS and a #! line).
+# Loads the modules, runs /job.sh, unloads the modules, prints the kernel log
+# between markers and the exit status on a sentinel line, and powers off.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+status=0
+params=$MODPARAMS
+loaded=
+for m in $MODULES; do
+	# shellcheck disable=SC2086
+	if ! insmod /modules/$m.ko $params; then
+		echo "# init: insmod $m failed"
+		status=1
+		break
+	fi
+	params=
+	loaded="$m $loaded"
+done
+if [ $status = 0 ]; then
+	sh /job.sh
+	status=$?
+fi
+for m in $loaded; do
+	# A job may unload a module itself to test unloading.
+	grep -q "^$m " /proc/modules || continue
+	if ! rmmod "$m"; then
+		echo "# init: rmmod $m failed"
+		status=1
+	fi
+done
+echo "@@VM-DMESG-BEGIN"
+dmesg
+echo "@@VM-DMESG-END"
+echo "@@VM-EXIT $status"
+poweroff -f

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * atomic_counter: a bank of kernel atomic64_t counters shared by processes
+ * through ioctls on /dev/atomic_counter and through a shared mapping of the
+ * bank itself.
+ *
+ * This header is the whole ABI: the module and every userspace program
+ * build against it, and nothing else restates it.
+ */
+#ifndef _UAPI_LINUX_ATOMIC_COUNTER_H
+#define _UAPI_LINUX_ATOMIC_COUNTER_H
+
+#include <linux/const.h>
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * DOC: ABI version and handshake
+ *
+ * A program fills &struct atomic_counter_info with @api set to
+ * %ATOMIC_COUNTER_API and @features set to the features it needs, and calls
+ * %ATOMIC_COUNTER_IOC_INFO. The module refuses an @api it does not speak
+ * and any feature bit it does not know with -EINVAL, in the manner of
+ * userfaultfd's UFFDIO_API, so a program learns at open time, not at first
+ * use, that it runs against a module it was not built for.
+ */
+#define ATOMIC_COUNTER_API		1
+
+/**
+ * DOC: Features
+ *
+ * %ATOMIC_COUNTER_FEATURE_MMAP: the bank can be mapped with mmap(2); counter
+ * i is the naturally aligned 64-bit word at byte offset i * 8.
+ *
+ * %ATOMIC_COUNTER_FEATURE_BATCH: %ATOMIC_COUNTER_IOC_BATCH is available.
+ */
+#define ATOMIC_COUNTER_FEATURE_MMAP	_BITULL(0)
+#define ATOMIC_COUNTER_FEATURE_BATCH	_BITULL(1)
+#define ATOMIC_COUNTER_FEATURES		(ATOMIC_COUNTER_FEATURE_MMAP | \
+					 ATOMIC_COUNTER_FEATURE_BATCH)
+
+/**
+ * DOC: Memory layout and false sharing
+ *
+ * Counter i lives at byte offset i * %ATOMIC_COUNTER_SIZE of the mapping.
+ * The bank starts on a page boundary, so a cache line of
+ * @cache_line_bytes (see &struct atomic_counter_info) holds
+ * @cache_line_bytes / 8 consecutive counters. Counters that share a line
+ * and are updated by different CPUs slow each other down (false sharing);
+ * a program that wants a hot counter alone on its line uses only indices
+ * that are multiples of @cache_line_bytes / 8 and leaves the rest unused.
+ */
+#define ATOMIC_COUNTER_SIZE		8
+
+/**
+ * enum atomic_counter_order - memory ordering of one operation
+ * @ATOMIC_COUNTER_FULL: fully ordered, the unsuffixed kernel form
+ *	(atomic64_add_return()); zero, so a zeroed request is the strongest.
+ * @ATOMIC_COUNTER_RELAXED: no ordering (``_relaxed``; the plain form of
+ *	read, set and the void operations, which the kernel leaves unordered).
+ * @ATOMIC_COUNTER_ACQUIRE: ACQUIRE on the read part (``_acquire``).
+ * @ATOMIC_COUNTER_RELEASE: RELEASE on the write part (``_release``).
+ * @ATOMIC_COUNTER_NR_ORDERS: number of orderings.
+ *
+ * The semantics are those of Documentation/atomic_t.txt. A conditional
+ * operation that fails (cmpxchg that does not swap, add_unless that does
+ * not add) gives no ordering, as in the kernel.
+ */
+enum atomic_counter_order {
+	ATOMIC_COUNTER_FULL	= 0,
+	ATOMIC_COUNTER_RELAXED	= 1,
+	ATOMIC_COUNTER_ACQUIRE	= 2,
+	ATOMIC_COUNTER_RELEASE	= 3,
+	ATOMIC_COUNTER_NR_ORDERS
+};
+
+/**
+ * enum atomic_counter_opcode - the atomic64_t operations
+ *
+ * Each name is the kernel's atomic64_<name>(); @value is the kernel's ``i``
+ * (or ``new`` or ``a``), @expected its ``old`` (or ``u``), and @result what
+ * the kernel function returns. Void operations return 0.
+ *
+ * Orderings each operation accepts, and the kernel primitive each pair runs
+ * (F = fully ordered, X = relaxed, A = acquire, L = release; any other
+ * ordering is refused with -EINVAL):
+ *
+ * ====================== ======= =========================================
+ * operation              orders  primitive (result)
+ * ====================== ======= =========================================
+ * READ                   X A     atomic64_read{,_acquire} (value)
+ * SET                    X L     atomic64_set{,_release} (0)
+ * ADD SUB INC DEC        X F     atomic64_<op> (0); F adds
+ * AND OR XOR ANDNOT              smp_mb__before_atomic() before and
+ *                                smp_mb__after_atomic() after, as
+ *                                atomic_t.txt prescribes for void ops
+ * ADD_RETURN SUB_RETURN  F X A L atomic64_<op>{,_relaxed,_acquire,_release}
+ * INC_RETURN DEC_RETURN          (new value)
+ * FETCH_ADD FETCH_SUB    F X A L atomic64_<op>{,_relaxed,_acquire,_release}
+ * FETCH_INC FETCH_DEC            (old value)
+ * FETCH_AND FETCH_OR
+ * FETCH_XOR FETCH_ANDNOT
+ * XCHG                   F X A L atomic64_xchg{,...} (old value)
+ * CMPXCHG                F X A L atomic64_cmpxchg{,...} (old value; it
+ *                                swapped iff result == @expected)
+ * FETCH_MAX FETCH_MIN    F X A L loop of atomic64_try_cmpxchg{,...} that
+ *                                stores max/min(old, @value) (old value)
+ * ADD_UNLESS             F       atomic64_add_unless (1 if added)
+ * FETCH_ADD_UNLESS       F       atomic64_fetch_add_unless (old value)
+ * INC_NOT_ZERO           F       atomic64_inc_not_zero (1 if added)
+ * INC_UNLESS_NEGATIVE    F       atomic64_inc_unless_negative (1 if added)
+ * DEC_UNLESS_POSITIVE    F       atomic64_dec_unless_positive (1 if done)
+ * DEC_IF_POSITIVE        F       atomic64_dec_if_positive (old - 1, stored
+ *                                only when >= 0)
+ * SUB_AND_TEST           F       atomic64_sub_and_test (1 if now zero)
+ * DEC_AND_TEST           F       atomic64_dec_and_test (1 if now zero)
+ * INC_AND_TEST           F       atomic64_inc_and_test (1 if now zero)
+ * ADD_NEGATIVE           F       atomic64_add_negative (1 if now < 0)
+ * ====================== ======= =========================================
+ *
+ * Arithmetic wraps modulo 2^64 like the kernel's: INT64_MAX + 1 is
+ * INT64_MIN.
+ */
+enum atomic_counter_opcode {
+	ATOMIC_COUNTER_OP_READ			= 0,
+	ATOMIC_COUNTER_OP_SET			= 1,
+	ATOMIC_COUNTER_OP_ADD			= 2,
+	ATOMIC_COUNTER_OP_SUB			= 3,
+	ATOMIC_COUNTER_OP_INC			= 4,
+	ATOMIC_COUNTER_OP_DEC			= 5,
+	ATOMIC_COUNTER_OP_AND			= 6,
+	ATOMIC_COUNTER_OP_OR			= 7,
+	ATOMIC_COUNTER_OP_XOR			= 8,
+	ATOMIC_COUNTER_OP_ANDNOT		= 9,
+	ATOMIC_COUNTER_OP_ADD_RETURN		= 10,
+	ATOMIC_COUNTER_OP_SUB_RETURN		= 11,
+	ATOMIC_COUNTER_OP_INC_RETURN		= 12,
+	ATOMIC_COUNTER_OP_DEC_RETURN		= 13,
+	ATOMIC_COUNTER_OP_FETCH_ADD		= 14,
+	ATOMIC_COUNTER_OP_FETCH_SUB		= 15,
+	ATOMIC_COUNTER_OP_FETCH_INC		= 16,
+	ATOMIC_COUNTER_OP_FETCH_DEC		= 17,
+	ATOMIC_COUNTER_OP_FETCH_AND		= 18,
+	ATOMIC_COUNTER_OP_FETCH_OR		= 19,
+	ATOMIC_COUNTER_OP_FETCH_XOR		= 20,
+	ATOMIC_COUNTER_OP_FETCH_ANDNOT		= 21,
+	ATOMIC_COUNTER_OP_XCHG			= 22,
+	ATOMIC_COUNTER_OP_CMPXCHG		= 23,
+	ATOMIC_COUNTER_OP_FETCH_MAX		= 24,
+	ATOMIC_COUNTER_OP_FETCH_MIN		= 25,
+	ATOMIC_COUNTER_OP_ADD_UNLESS		= 26,
+	ATOMIC_COUNTER_OP_FETCH_ADD_UNLESS	= 27,
+	ATOMIC_COUNTER_OP_INC_NOT_ZERO		= 28,
+	ATOMIC_COUNTER_OP_INC_UNLESS_NEGATIVE	= 29,
+	ATOMIC_COUNTER_OP_DEC_UNLESS_POSITIVE	= 30,
+	ATOMIC_COUNTER_OP_DEC_IF_POSITIVE	= 31,
+	ATOMIC_COUNTER_OP_SUB_AND_TEST		= 32,
+	ATOMIC_COUNTER_OP_DEC_AND_TEST		= 33,
+	ATOMIC_COUNTER_OP_INC_AND_TEST		= 34,
+	ATOMIC_COUNTER_OP_ADD_NEGATIVE		= 35,
+	ATOMIC_COUNTER_NR_OPS
+};
+
+/**
+ * struct atomic_counter_info - handshake and description of the bank
+ * @api: in: %ATOMIC_COUNTER_API; out: the same.
+ * @features: in: features the caller requires (-EINVAL if any is unknown);
+ *	out: every feature this module supports.
+ * @nr_counters: out: counters in the bank (indices 0 .. @nr_counters - 1).
+ * @map_size: out: bytes of the bank mapping, a multiple of the page size.
+ * @ops: out: bit n set when opcode n is supported.
+ * @batch_max: out: most operations one %ATOMIC_COUNTER_IOC_BATCH takes.
+ * @cache_line_bytes: out: the cache line size the module was built for.
+ * @reserved: must be zero.
+ */
+struct atomic_counter_info {
+	__u64 api;
+	__u64 features;
+	__u64 nr_counters;
+	__u64 map_size;
+	__u64 ops;
+	__u64 batch_max;
+	__u64 cache_line_bytes;
+	__u64 reserved[9];
+};
+
+/**
+ * struct atomic_counter_op - one operation on one counter
+ * @index: in: counter index, below &atomic_counter_info.nr_counters.
+ * @op: in: an &enum atomic_counter_opcode.
+ * @order: in: an &enum atomic_counter_order the operation accepts.
+ * @value: in: the operand (``i``, ``new`` or ``a`` in the kernel's names).
+ * @expected: in: cmpxchg's ``old``, add_unless's ``u``; otherwise zero.
+ * @flags: in: must be zero (no flags are defined yet).
+ * @reserved: must be zero.
+ * @result: out: what the kernel primitive returned (see the opcode table).
+ *
+ * The layout is the same for 32- and 64-bit processes.
+ */
+struct atomic_counter_op {
+	__u64 index;
+	__u32 op;
+	__u32 order;
+	__s64 value;
+	__s64 expected;
+	__u32 flags;
+	__u32 reserved;
+	__s64 result;
+};
+
+/**
+ * ATOMIC_COUNTER_BATCH_MAX - most operations in one batch
+ */
+#define ATOMIC_COUNTER_BATCH_MAX	256
+
+/**
+ * struct atomic_counter_batch - several operations in one call
+ * @ops: in: user address of an array of &struct atomic_counter_op.
+ * @count: in: number of operations, 1 .. %ATOMIC_COUNTER_BATCH_MAX.
+ * @flags: in: must be zero.
+ * @reserved: must be zero.
+ *
+ * The module copies the whole array in and validates every entry before it
+ * applies any: if one entry is invalid, the call fails with that entry's
+ * error and no counter changes. Otherwise the entries are applied in array
+ * order, each atomically on its own (the batch as a whole is not one atomic
+ * step), and every @result is written back. If writing the results back
+ * faults the call returns -EFAULT, and the operations stay applied.
+ */
+struct atomic_counter_batch {
+	__u64 ops;
+	__u32 count;
+	__u32 flags;
+	__u64 reserved;
+};
+
+#define ATOMIC_COUNTER_IOC_MAGIC	0xAC
+
+/* 0xAC 0x00-0x1F belonged to linux/raw.h, so this header starts at 0x80. */
+#define ATOMIC_COUNTER_IOC_INFO		_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x80, \
+					      struct atomic_counter_info)
+#define ATOMIC_COUNTER_IOC_OP		_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x81, \
+					      struct atomic_counter_op)
+#define ATOMIC_COUNTER_IOC_BATCH	_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x82, \
+					     struct atomic_counter_batch)
+
+#endif /* _UAPI_LINUX_ATOMIC_COUNTER_H */

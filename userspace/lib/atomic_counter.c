@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libatomic_counter: the parts that make system calls. The fast path is
+ * inline in <atomic_counter.h>.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "atomic_counter.h"
+
+#ifndef AC_VERSION
+#error "AC_VERSION must come from the VERSION file"
+#endif
+
+static const char *const op_names[ATOMIC_COUNTER_NR_OPS] = {
+	[ATOMIC_COUNTER_OP_READ] = "read",
+	[ATOMIC_COUNTER_OP_SET] = "set",
+	[ATOMIC_COUNTER_OP_ADD] = "add",
+	[ATOMIC_COUNTER_OP_SUB] = "sub",
+	[ATOMIC_COUNTER_OP_INC] = "inc",
+	[ATOMIC_COUNTER_OP_DEC] = "dec",
+	[ATOMIC_COUNTER_OP_AND] = "and",
+	[ATOMIC_COUNTER_OP_OR] = "or",
+	[ATOMIC_COUNTER_OP_XOR] = "xor",
+	[ATOMIC_COUNTER_OP_ANDNOT] = "andnot",
+	[ATOMIC_COUNTER_OP_ADD_RETURN] = "add_return",
+	[ATOMIC_COUNTER_OP_SUB_RETURN] = "sub_return",
+	[ATOMIC_COUNTER_OP_INC_RETURN] = "inc_return",
+	[ATOMIC_COUNTER_OP_DEC_RETURN] = "dec_return",
+	[ATOMIC_COUNTER_OP_FETCH_ADD] = "fetch_add",
+	[ATOMIC_COUNTER_OP_FETCH_SUB] = "fetch_sub",
+	[ATOMIC_COUNTER_OP_FETCH_INC] = "fetch_inc",
+	[ATOMIC_COUNTER_OP_FETCH_DEC] = "fetch_dec",
+	[ATOMIC_COUNTER_OP_FETCH_AND] = "fetch_and",
+	[ATOMIC_COUNTER_OP_FETCH_OR] = "fetch_or",
+	[ATOMIC_COUNTER_OP_FETCH_XOR] = "fetch_xor",
+	[ATOMIC_COUNTER_OP_FETCH_ANDNOT] = "fetch_andnot",
+	[ATOMIC_COUNTER_OP_XCHG] = "xchg",
+	[ATOMIC_COUNTER_OP_CMPXCHG] = "cmpxchg",
+	[ATOMIC_COUNTER_OP_FETCH_MAX] = "fetch_max",
+	[ATOMIC_COUNTER_OP_FETCH_MIN] = "fetch_min",
+	[ATOMIC_COUNTER_OP_ADD_UNLESS] = "add_unless",
+	[ATOMIC_COUNTER_OP_FETCH_ADD_UNLESS] = "fetch_add_unless",
+	[ATOMIC_COUNTER_OP_INC_NOT_ZERO] = "inc_not_zero",
+	[ATOMIC_COUNTER_OP_INC_UNLESS_NEGATIVE] = "inc_unless_negative",
+	[ATOMIC_COUNTER_OP_DEC_UNLESS_POSITIVE] = "dec_unless_positive",
+	[ATOMIC_COUNTER_OP_DEC_IF_POSITIVE] = "dec_if_positive",
+	[ATOMIC_COUNTER_OP_SUB_AND_TEST] = "sub_and_test",
+	[ATOMIC_COUNTER_OP_DEC_AND_TEST] = "dec_and_test",
+	[ATOMIC_COUNTER_OP_INC_AND_TEST] = "inc_and_test",
+	[ATOMIC_COUNTER_OP_ADD_NEGATIVE] = "add_negative",
+};
+
+static const char *const order_names[ATOMIC_COUNTER_NR_ORDERS] = {
+	[ATOMIC_COUNTER_FULL] = "full",
+	[ATOMIC_COUNTER_RELAXED] = "relaxed",
+	[ATOMIC_COUNTER_ACQUIRE] = "acquire",
+	[ATOMIC_COUNTER_RELEASE] = "release",
+};
+
+const char *ac_version(void)
+{
+	return AC_VERSION;
+}
+
+const char *ac_op_name(uint32_t op)
+{
+	return op < ATOMIC_COUNTER_NR_OPS ? op_names[op] : NULL;
+}
+
+int ac_op_from_name(const char *name)
+{
+	int op;
+
+	for (op = 0; op < ATOMIC_COUNTER_NR_OPS; op++)
+		if (!strcmp(name, op_names[op]))
+			return op;
+	return -EINVAL;
+}
+
+const char *ac_order_name(uint32_t order)
+{
+	return order < ATOMIC_COUNTER_NR_ORDERS ? order_names[order] : NULL;
+}
+
+int ac_open(struct ac_dev *dev, const char *path, int flags)
+{
+	int oflags = (flags & AC_OPEN_READONLY) ? O_RDONLY : O_RDWR;
+	int prot = PROT_READ | ((flags & AC_OPEN_READONLY) ? 0 : PROT_WRITE);
+	void *bank;
+	int ret;
+
+	memset(dev, 0, sizeof(*dev));
+	dev->fd = -1;
+	if (!path)
+		path = getenv("ATOMIC_COUNTER_DEVICE");
+	if (!path || !*path)
+		path = AC_DEFAULT_DEVICE;
+
+	dev->fd = open(path, oflags | O_CLOEXEC);
+	if (dev->fd < 0)
+		return -errno;
+	dev->writable = !(flags & AC_OPEN_READONLY);
+
+	dev->info.api = ATOMIC_COUNTER_API;
+	if (ioctl(dev->fd, ATOMIC_COUNTER_IOC_INFO, &dev->info) < 0) {
+		/* A module that does not speak our API answers EINVAL. */
+		ret = errno == EINVAL ? -EPROTO : -errno;
+		goto fail;
+	}
+	if (!(flags & AC_OPEN_NOMAP)) {
+		bank = mmap(NULL, dev->info.map_size, prot, MAP_SHARED, dev->fd, 0);
+		if (bank == MAP_FAILED) {
+			ret = -errno;
+			goto fail;
+		}
+		dev->bank = bank;
+	}
+	return 0;
+fail:
+	close(dev->fd);
+	dev->fd = -1;
+	return ret;
+}
+
+void ac_close(struct ac_dev *dev)
+{
+	if (dev->bank)
+		munmap((void *)dev->bank, dev->info.map_size);
+	if (dev->fd >= 0)
+		close(dev->fd);
+	dev->bank = NULL;
+	dev->fd = -1;
+}
+
+int ac_op(const struct ac_dev *dev, uint64_t index, uint32_t op, uint32_t order,
+	  int64_t value, int64_t expected, int64_t *result)
+{
+	struct atomic_counter_op o = {
+		.index = index, .op = op, .order = order,
+		.value = value, .expected = expected,
+	};
+
+	if (ioctl(dev->fd, ATOMIC_COUNTER_IOC_OP, &o) < 0)
+		return -errno;
+	if (result)
+		*result = o.result;
+	return 0;
+}
+
+int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t count)
+{
+	struct atomic_counter_batch b = {
+		.ops = (uintptr_t)ops, .count = count,
+	};
+
+	return ioctl(dev->fd, ATOMIC_COUNTER_IOC_BATCH, &b) < 0 ? -errno : 0;
+}
+
+int ac_read_index(const struct ac_dev *dev, uint64_t index, int64_t *value)
+{
+	return ac_op(dev, index, ATOMIC_COUNTER_OP_READ, ATOMIC_COUNTER_RELAXED, 0, 0, value);
+}

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+/*
+ * atomic-counter: read and change /dev/atomic_counter's counters from the
+ * shell. Every change goes through the module's ioctls, in the ordering
+ * chosen with --relaxed or --ordered; list and watch read the mapped bank.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomic_counter.h"
+
+#define EXIT_OPFAIL	1	/* the device refused, or is missing */
+#define EXIT_USAGE	2
+#define EXIT_NOSWAP	3	/* cmpxchg found another value */
+
+static const char usage[] =
+"usage: atomic-counter [OPTIONS] COMMAND [ARGS]\n"
+"\n"
+"Commands:\n"
+"  info                   ABI version, counters, mapping size, features\n"
+"  list                   counters with a nonzero value (--all: every one)\n"
+"  get INDEX              print a counter's value\n"
+"  set INDEX VALUE        set a counter\n"
+"  add INDEX DELTA        add DELTA (may be negative); prints the new value\n"
+"  inc INDEX              add one; prints the new value\n"
+"  dec INDEX              subtract one; prints the new value\n"
+"  xchg INDEX VALUE       set, printing the old value\n"
+"  cmpxchg INDEX OLD NEW  set to NEW only if it is OLD; prints the old value\n"
+"  reset INDEX            set to zero, printing the old value\n"
+"  watch [INDEX...]       refresh values and rates (default: nonzero counters)\n"
+"\n"
+"Options:\n"
+"  -d, --device PATH      device node (default $ATOMIC_COUNTER_DEVICE or "
+	AC_DEFAULT_DEVICE ")\n"
+"  -r, --relaxed          relaxed ordering\n"
+"  -o, --ordered          fully ordered (the default; get is acquire, set release)\n"
+"  -j, --json             JSON output\n"
+"  -a, --all              list: every counter, zero or not\n"
+"  -i, --interval SECS    watch: refresh period (default 1)\n"
+"  -n, --count N          watch: stop after N refreshes\n"
+"  -h, --help             this text\n"
+"  -V, --version          version\n"
+"\n"
+"Numbers may be decimal, 0x hex or 0 octal. Exit status: 0 success,\n"
+"1 the operation failed, 2 bad usage, 3 cmpxchg did not swap.\n";
+
+struct opts {
+	const char *device;
+	int relaxed;
+	int json;
+	int all;
+	double interval;
+	long count;
+};
+
+static int parse_s64(const char *what, const char *s, int64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 0);
+	if (errno || end == s || *end) {
+		fprintf(stderr, "atomic-counter: bad %s '%s': not a 64-bit integer\n", what, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_index(const struct ac_dev *dev, const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-') {
+		fprintf(stderr, "atomic-counter: bad INDEX '%s': not a counter number\n", s);
+		return -1;
+	}
+	if (*out >= dev->info.nr_counters) {
+		fprintf(stderr, "atomic-counter: INDEX %s out of range: the bank has counters 0..%" PRIu64 "\n",
+			s, (uint64_t)dev->info.nr_counters - 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_failed(const char *device, int err)
+{
+	const char *path = device ? device : getenv("ATOMIC_COUNTER_DEVICE");
+
+	if (!path || !*path)
+		path = AC_DEFAULT_DEVICE;
+	if (err == -ENOENT)
+		fprintf(stderr, "atomic-counter: %s: module not loaded: modprobe atomic_counter\n", path);
+	else if (err == -EACCES)
+		fprintf(stderr, "atomic-counter: %s: permission denied: join the device's group (see atomic_counter(4))\n", path);
+	else if (err == -EPROTO)
+		fprintf(stderr, "atomic-counter: %s: the module speaks another ABI than this tool (version %s)\n",
+			path, ac_version());
+	else
+		fprintf(stderr, "atomic-counter: %s: %s\n", path, strerror(-err));
+	return EXIT_OPFAIL;
+}
+
+static int op_failed(const char *cmd, int err)
+{
+	if (err == -EBADF)
+		fprintf(stderr, "atomic-counter: %s: device opened read-only\n", cmd);
+	else
+		fprintf(stderr, "atomic-counter: %s: %s\n", cmd, strerror(-err));
+	return EXIT_OPFAIL;
+}
+
+static void print_value(const struct opts *o, const char *key, uint64_t index, int64_t v)
+{
+	if (o->json)
+		printf("{\"index\": %" PRIu64 ", \"%s\": %" PRId64 "}\n", index, key, v);
+	else
+		printf("%" PRId64 "\n", v);
+}
+
+static int cmd_info(const struct opts *o, const struct ac_dev *dev)
+{
+	const struct atomic_counter_info *i = &dev->info;
+
+	if (o->json) {
+		printf("{\"api\": %llu, \"version\": \"%s\", \"nr_counters\": %llu, \"map_size\": %llu, "
+		       "\"batch_max\": %llu, \"cache_line_bytes\": %llu, \"features\": %llu, \"ops\": %llu}\n",
+		       (unsigned long long)i->api, ac_version(), (unsigned long long)i->nr_counters,
+		       (unsigned long long)i->map_size, (unsigned long long)i->batch_max,
+		       (unsigned long long)i->cache_line_bytes, (unsigned long long)i->features,
+		       (unsigned long long)i->ops);
+		return 0;
+	}
+	printf("api:              %llu\n", (unsigned long long)i->api);
+	printf("tool version:     %s\n", ac_version());
+	printf("counters:         %llu\n", (unsigned long long)i->nr_counters);
+	printf("mapping size:     %llu bytes\n", (unsigned long long)i->map_size);
+	printf("batch max:        %llu operations\n", (unsigned long long)i->batch_max);
+	printf("cache line:       %llu bytes (%llu counters)\n",
+	       (unsigned long long)i->cache_line_bytes,
+	       (unsigned long long)i->cache_line_bytes / ATOMIC_COUNTER_SIZE);
+	printf("features:        %s%s\n",
+	       i->features & ATOMIC_COUNTER_FEATURE_MMAP ? " mmap" : "",
+	       i->features & ATOMIC_COUNTER_FEATURE_BATCH ? " batch" : "");
+	return 0;
+}
+
+/* list and watch read the mapped bank; without it, one ioctl a counter. */
+static int read_counter(const struct ac_dev *dev, uint64_t index, int64_t *v)
+{
+	ac_counter_t *c = ac_counter(dev, index);
+
+	if (c) {
+		*v = ac_read_acquire(c);
+		return 0;
+	}
+	return ac_read_index(dev, index, v);
+}
+
+static int cmd_list(const struct opts *o, const struct ac_dev *dev)
+{
+	uint64_t i;
+	int first = 1, ret;
+	int64_t v;
+
+	if (o->json)
+		printf("[");
+	for (i = 0; i < dev->info.nr_counters; i++) {
+		ret = read_counter(dev, i, &v);
+		if (ret)
+			return op_failed("list", ret);
+		if (!v && !o->all)
+			continue;
+		if (o->json)
+			printf("%s{\"index\": %" PRIu64 ", \"value\": %" PRId64 "}", first ? "" : ", ", i, v);
+		else
+			printf("%6" PRIu64 " %20" PRId64 "\n", i, v);
+		first = 0;
+	}
+	if (o->json)
+		printf("]\n");
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmd_watch(const struct opts *o, const struct ac_dev *dev, int argc, char **argv)
+{
+	uint64_t nr = dev->info.nr_counters, i, *idx;
+	int64_t *prev, v;
+	size_t n = 0, k;
+	long round;
+	double t, last;
+	int tty = isatty(STDOUT_FILENO);
+
+	idx = calloc(nr, sizeof(*idx));
+	prev = calloc(nr, sizeof(*prev));
+	if (!idx || !prev)
+		return op_failed("watch", -ENOMEM);
+	for (k = 0; k < (size_t)argc; k++)
+		if (parse_index(dev, argv[k], &idx[n++]))
+			return EXIT_USAGE;
+	for (i = 0; i < nr; i++)
+		read_counter(dev, i, &prev[i]);
+	last = now();
+	for (round = 0; !o->count || round < o->count; round++) {
+		struct timespec ts = {
+			.tv_sec = (time_t)o->interval,
+			.tv_nsec = (long)((o->interval - (time_t)o->interval) * 1e9),
+		};
+
+		nanosleep(&ts, NULL);
+		t = now();
+		if (!argc) {	/* follow whatever is nonzero now */
+			n = 0;
+			for (i = 0; i < nr; i++) {
+				read_counter(dev, i, &v);
+				if (v)
+					idx[n++] = i;
+			}
+		}
+		if (tty)
+			printf("\033[H\033[J");
+		if (!o->json)
+			printf("%6s %20s %14s\n", "index", "value", "per second");
+		for (k = 0; k < n; k++) {
+			read_counter(dev, idx[k], &v);
+			if (o->json)
+				printf("{\"index\": %" PRIu64 ", \"value\": %" PRId64 ", \"rate\": %.1f}\n",
+				       idx[k], v, (double)(v - prev[idx[k]]) / (t - last));
+			else
+				printf("%6" PRIu64 " %20" PRId64 " %14.1f\n", idx[k], v,
+				       (double)(v - prev[idx[k]]) / (t - last));
+			prev[idx[k]] = v;
+		}
+		fflush(stdout);
+		last = t;
+	}
+	free(idx);
+	free(prev);
+	return 0;
+}
+
+/* One ioctl, its result printed; the ordering is the user's choice. */
+static int run_op(const struct opts *o, const struct ac_dev *dev, const char *cmd,
+		  uint64_t index, uint32_t op, uint32_t order, int64_t value,
+		  int64_t expected, const char *key)
+{
+	int64_t r;
+	int ret = ac_op(dev, index, op, order, value, expected, &r);
+
+	if (ret)
+		return op_failed(cmd, ret);
+	if (key)
+		print_value(o, key, index, r);
+	return 0;
+}
+
+static int need_args(const char *cmd, int argc, int want)
+{
+	if (argc == want)
+		return 0;
+	fprintf(stderr, "atomic-counter: %s takes %d argument%s (see --help)\n",
+		cmd, want, want == 1 ? "" : "s");
+	return -1;
+}
+
+static int run_command(const struct opts *o, const struct ac_dev *dev, const char *cmd,
+		       int argc, char **argv)
+{
+	uint32_t full = o->relaxed ? ATOMIC_COUNTER_RELAXED : ATOMIC_COUNTER_FULL;
+	uint64_t index = 0;
+	int64_t a = 0, b = 0, old;
+	int ret;
+
+	if (!strcmp(cmd, "info"))
+		return need_args(cmd, argc, 0) ? EXIT_USAGE : cmd_info(o, dev);
+	if (!strcmp(cmd, "list"))
+		return need_args(cmd, argc, 0) ? EXIT_USAGE : cmd_list(o, dev);
+	if (!strcmp(cmd, "watch"))
+		return cmd_watch(o, dev, argc, argv);
+
+	if (argc < 1 || parse_index(dev, argv[0], &index)) {
+		if (argc < 1)
+			fprintf(stderr, "atomic-counter: %s needs an INDEX (see --help)\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "get"))
+		return need_args(cmd, argc, 1) ? EXIT_USAGE :
+		       run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_READ,
+			      o->relaxed ? ATOMIC_COUNTER_RELAXED : ATOMIC_COUNTER_ACQUIRE,
+			      0, 0, "value");
+	if (!strcmp(cmd, "inc") || !strcmp(cmd, "dec") || !strcmp(cmd, "reset")) {
+		if (need_args(cmd, argc, 1))
+			return EXIT_USAGE;
+		if (!strcmp(cmd, "reset"))
+			return run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_XCHG, full, 0, 0, "old");
+		return run_op(o, dev, cmd, index, !strcmp(cmd, "inc") ?
+			      ATOMIC_COUNTER_OP_INC_RETURN : ATOMIC_COUNTER_OP_DEC_RETURN,
+			      full, 0, 0, "value");
+	}
+	if (!strcmp(cmd, "set") || !strcmp(cmd, "add") || !strcmp(cmd, "xchg")) {
+		if (need_args(cmd, argc, 2) || parse_s64("VALUE", argv[1], &a))
+			return EXIT_USAGE;
+		if (!strcmp(cmd, "set"))
+			return run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_SET,
+				      o->relaxed ? ATOMIC_COUNTER_RELAXED : ATOMIC_COUNTER_RELEASE,
+				      a, 0, NULL);
+		if (!strcmp(cmd, "add"))
+			return run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_ADD_RETURN, full,
+				      a, 0, "value");
+		return run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_XCHG, full, a, 0, "old");
+	}
+	if (!strcmp(cmd, "cmpxchg")) {
+		if (need_args(cmd, argc, 3) || parse_s64("OLD", argv[1], &a) ||
+		    parse_s64("NEW", argv[2], &b))
+			return EXIT_USAGE;
+		ret = ac_op(dev, index, ATOMIC_COUNTER_OP_CMPXCHG, full, b, a, &old);
+		if (ret)
+			return op_failed(cmd, ret);
+		if (o->json)
+			printf("{\"index\": %" PRIu64 ", \"old\": %" PRId64 ", \"swapped\": %s}\n",
+			       index, old, old == a ? "true" : "false");
+		else
+			printf("%" PRId64 "\n", old);
+		return old == a ? 0 : EXIT_NOSWAP;
+	}
+	fprintf(stderr, "atomic-counter: unknown command '%s' (see --help)\n", cmd);
+	return EXIT_USAGE;
+}
+
+static int is_command(const char *cmd)
+{
+	static const char *const cmds[] = {
+		"info", "list", "get", "set", "add", "inc", "dec", "xchg",
+		"cmpxchg", "reset", "watch",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cmd, cmds[i]))
+			return 1;
+	return 0;
+}
+
+static int read_only_command(const char *cmd)
+{
+	return !strcmp(cmd, "info") || !strcmp(cmd, "list") || !strcmp(cmd, "get") ||
+	       !strcmp(cmd, "watch");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "relaxed", no_argument, NULL, 'r' },
+		{ "ordered", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .interval = 1.0 };
+	struct ac_dev dev;
+	const char *cmd;
+	char *end;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "+d:rojai:n:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o.device = optarg;
+			break;
+		case 'r':
+			o.relaxed = 1;
+			break;
+		case 'o':
+			o.relaxed = 0;
+			break;
+		case 'j':
+			o.json = 1;
+			break;
+		case 'a':
+			o.all = 1;
+			break;
+		case 'i':
+			o.interval = strtod(optarg, &end);
+			if (*end || !(o.interval > 0)) {
+				fprintf(stderr, "atomic-counter: bad --interval '%s': want seconds > 0\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'n':
+			o.count = strtol(optarg, &end, 10);
+			if (*end || o.count <= 0) {
+				fprintf(stderr, "atomic-counter: bad --count '%s': want a positive number\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			printf("atomic-counter %s\n", ac_version());
+			return 0;
+		default:
+			fputs("atomic-counter: see --help\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind];
+	if (!is_command(cmd)) {
+		fprintf(stderr, "atomic-counter: unknown command '%s' (see --help)\n", cmd);
+		return EXIT_USAGE;
+	}
+	ret = ac_open(&dev, o.device, read_only_command(cmd) ? AC_OPEN_READONLY : AC_OPEN_NOMAP);
+	if (ret)
+		return open_failed(o.device, ret);
+	ret = run_command(&o, &dev, cmd, argc - optind - 1, argv + optind + 1);
+	ac_close(&dev);
+	return ret;
+}
