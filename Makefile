@@ -43,7 +43,7 @@ module:
 userspace:
 	$(MAKE) -C userspace STATIC=$(BUILD)/static
 
-selftests: kernel-files
+selftests: kernel-files userspace
 	$(MAKE) -C tests/selftests KSFT_DIR=$$(scripts/kernel-files.sh)/tools/testing/selftests OUT=$(BUILD)/tests
 
 deps:

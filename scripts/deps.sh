@@ -31,6 +31,7 @@ need sparse has sparse
 need dkms has dkms
 need pkg-config has pkg-config
 need gnuplot-nox has gnuplot
+need groff-base has groff
 
 [ ${#want[@]} -eq 0 ] && exit 0
 

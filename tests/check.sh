@@ -51,10 +51,13 @@ vmmod=$($make -s --no-print-directory print-VMMOD)
 	step checkpatch "$ksrc/scripts/checkpatch.pl" --no-tree --strict --quiet -f \
 		$(ls kmod/*.[ch] tests/vm/planted/*.c | grep -v '\.mod\.c$') \
 		uapi/linux/atomic_counter.h
+	step man-pages no_diagnostics sh -c 'for m in man/*.[0-9]; do groff -man -ww -z "$m" || exit 1; done'
 	step sparse no_diagnostics $make -s -C "$vm_kdir" M="$vmmod" C=2 modules
 	tests/vm/harness-test.sh "$make"
-	tests/vm/run-vm.sh -c "${CHECK_CPUS:-4}" -n selftests \
+	# A bank of more than one page, so that windows at an offset are tested.
+	tests/vm/run-vm.sh -c "${CHECK_CPUS:-4}" -n selftests -p nr_counters=1000 \
 		-m "$vmmod/kmod/atomic_counter.ko" -f tests/run-tests.sh \
+		-f "$build/static/atomic-counter" \
 		$(for t in "$build"/tests/*; do printf -- '-f %s ' "$t"; done) \
 		tests/vm/selftests.sh
 } 2>&1 | tests/summarize.sh | tee "$logs/all.log"

@@ -8,7 +8,7 @@
 dir=${1:?usage: run-tests.sh DIR}
 out=${TMPDIR:-/tmp}/ac-test.$$
 status=0
-for t in "$dir"/*_test "$dir"/*_test_32; do
+for t in "$dir"/*_test "$dir"/*_test_32 "$dir"/*_test.sh; do
 	[ -x "$t" ] || continue
 	"$t" >"$out" 2>&1
 	rc=$?

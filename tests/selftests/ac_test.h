@@ -34,7 +34,7 @@
 } while (0)
 
 /* One operation; 0 or -errno, and the primitive's result in *result. */
-static inline int ac_op(int fd, uint64_t index, uint32_t op, uint32_t order,
+static inline int raw_op(int fd, uint64_t index, uint32_t op, uint32_t order,
 			int64_t value, int64_t expected, int64_t *result)
 {
 	struct atomic_counter_op o = {
@@ -49,21 +49,21 @@ static inline int ac_op(int fd, uint64_t index, uint32_t op, uint32_t order,
 	return 0;
 }
 
-static inline int64_t ac_read(int fd, uint64_t index)
+static inline int64_t raw_read(int fd, uint64_t index)
 {
 	int64_t v = INT64_MIN + 12345;
 
-	if (ac_op(fd, index, ATOMIC_COUNTER_OP_READ, ATOMIC_COUNTER_RELAXED, 0, 0, &v))
+	if (raw_op(fd, index, ATOMIC_COUNTER_OP_READ, ATOMIC_COUNTER_RELAXED, 0, 0, &v))
 		return INT64_MIN + 54321;	/* fails any comparison a test makes */
 	return v;
 }
 
-static inline int ac_set(int fd, uint64_t index, int64_t value)
+static inline int raw_set(int fd, uint64_t index, int64_t value)
 {
-	return ac_op(fd, index, ATOMIC_COUNTER_OP_SET, ATOMIC_COUNTER_RELAXED, value, 0, NULL);
+	return raw_op(fd, index, ATOMIC_COUNTER_OP_SET, ATOMIC_COUNTER_RELAXED, value, 0, NULL);
 }
 
-static inline int ac_info(int fd, struct atomic_counter_info *info)
+static inline int raw_info(int fd, struct atomic_counter_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->api = ATOMIC_COUNTER_API;

@@ -19,8 +19,8 @@ FIXTURE(dev) {
 FIXTURE_SETUP(dev)
 {
 	AC_OPEN_OR_SKIP(self->fd, O_RDWR);
-	ASSERT_EQ(0, ac_info(self->fd, &self->info));
-	ASSERT_EQ(0, ac_set(self->fd, IDX, SENTINEL));
+	ASSERT_EQ(0, raw_info(self->fd, &self->info));
+	ASSERT_EQ(0, raw_set(self->fd, IDX, SENTINEL));
 }
 
 FIXTURE_TEARDOWN(dev)
@@ -30,7 +30,7 @@ FIXTURE_TEARDOWN(dev)
 }
 
 /* Asserts the counter the invalid requests aimed at is untouched. */
-#define ASSERT_UNCHANGED() ASSERT_EQ(SENTINEL, ac_read(self->fd, IDX))
+#define ASSERT_UNCHANGED() ASSERT_EQ(SENTINEL, raw_read(self->fd, IDX))
 
 TEST_F(dev, info_describes_the_bank)
 {
@@ -139,17 +139,17 @@ TEST_F(dev, op_result_to_read_only_memory_efault)
 
 TEST_F(dev, op_unknown_opcode_einval)
 {
-	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_NR_OPS, 0, 1, 0, NULL));
-	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, UINT32_MAX, 0, 1, 0, NULL));
-	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, 0x80000002u, 0, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, raw_op(self->fd, IDX, ATOMIC_COUNTER_NR_OPS, 0, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, raw_op(self->fd, IDX, UINT32_MAX, 0, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, raw_op(self->fd, IDX, 0x80000002u, 0, 1, 0, NULL));
 	ASSERT_UNCHANGED();
 }
 
 TEST_F(dev, op_unknown_order_einval)
 {
-	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_OP_FETCH_ADD,
+	EXPECT_EQ(-EINVAL, raw_op(self->fd, IDX, ATOMIC_COUNTER_OP_FETCH_ADD,
 				 ATOMIC_COUNTER_NR_ORDERS, 1, 0, NULL));
-	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_OP_FETCH_ADD,
+	EXPECT_EQ(-EINVAL, raw_op(self->fd, IDX, ATOMIC_COUNTER_OP_FETCH_ADD,
 				 UINT32_MAX, 1, 0, NULL));
 	ASSERT_UNCHANGED();
 }
@@ -182,9 +182,9 @@ TEST_F(dev, op_reserved_einval)
 TEST_F(dev, op_unused_operand_einval)
 {
 	/* inc takes no operand, add no expected value: a set one is a bug. */
-	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_OP_INC_RETURN, 0, 1, 0, NULL));
-	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_OP_ADD_RETURN, 0, 1, 1, NULL));
-	EXPECT_EQ(-EINVAL, ac_op(self->fd, IDX, ATOMIC_COUNTER_OP_READ,
+	EXPECT_EQ(-EINVAL, raw_op(self->fd, IDX, ATOMIC_COUNTER_OP_INC_RETURN, 0, 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, raw_op(self->fd, IDX, ATOMIC_COUNTER_OP_ADD_RETURN, 0, 1, 1, NULL));
+	EXPECT_EQ(-EINVAL, raw_op(self->fd, IDX, ATOMIC_COUNTER_OP_READ,
 				 ATOMIC_COUNTER_RELAXED, 1, 0, NULL));
 	ASSERT_UNCHANGED();
 }
@@ -193,16 +193,16 @@ TEST_F(dev, op_index_out_of_range_einval)
 {
 	uint64_t nr = self->info.nr_counters;
 
-	EXPECT_EQ(-EINVAL, ac_op(self->fd, nr, ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
-	EXPECT_EQ(-EINVAL, ac_op(self->fd, UINT64_MAX, ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, raw_op(self->fd, nr, ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, raw_op(self->fd, UINT64_MAX, ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
 	/* An index that a 32-bit truncation would bring into range. */
-	EXPECT_EQ(-EINVAL, ac_op(self->fd, (1ULL << 32) | IDX,
+	EXPECT_EQ(-EINVAL, raw_op(self->fd, (1ULL << 32) | IDX,
 				 ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
 	ASSERT_UNCHANGED();
-	EXPECT_EQ(0, ac_op(self->fd, nr - 1, ATOMIC_COUNTER_OP_SET,
+	EXPECT_EQ(0, raw_op(self->fd, nr - 1, ATOMIC_COUNTER_OP_SET,
 			   ATOMIC_COUNTER_RELAXED, 42, 0, NULL));
-	EXPECT_EQ(42, ac_read(self->fd, nr - 1));
-	EXPECT_EQ(0, ac_set(self->fd, nr - 1, 0));
+	EXPECT_EQ(42, raw_read(self->fd, nr - 1));
+	EXPECT_EQ(0, raw_set(self->fd, nr - 1, 0));
 }
 
 TEST_F(dev, read_only_fd_reads)
@@ -211,7 +211,7 @@ TEST_F(dev, read_only_fd_reads)
 	int64_t v = 0;
 
 	ASSERT_LE(0, ro);
-	EXPECT_EQ(0, ac_op(ro, IDX, ATOMIC_COUNTER_OP_READ, ATOMIC_COUNTER_ACQUIRE, 0, 0, &v));
+	EXPECT_EQ(0, raw_op(ro, IDX, ATOMIC_COUNTER_OP_READ, ATOMIC_COUNTER_ACQUIRE, 0, 0, &v));
 	EXPECT_EQ(SENTINEL, v);
 	close(ro);
 }
@@ -222,13 +222,13 @@ TEST_F(dev, read_only_fd_refuses_writes_ebadf)
 	uint32_t op;
 
 	ASSERT_LE(0, ro);
-	EXPECT_EQ(-EBADF, ac_op(ro, IDX, ATOMIC_COUNTER_OP_SET, ATOMIC_COUNTER_RELAXED, 1, 0, NULL));
-	EXPECT_EQ(-EBADF, ac_op(ro, IDX, ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, 0, NULL));
-	EXPECT_EQ(-EBADF, ac_op(ro, IDX, ATOMIC_COUNTER_OP_CMPXCHG, 0, 1, SENTINEL, NULL));
+	EXPECT_EQ(-EBADF, raw_op(ro, IDX, ATOMIC_COUNTER_OP_SET, ATOMIC_COUNTER_RELAXED, 1, 0, NULL));
+	EXPECT_EQ(-EBADF, raw_op(ro, IDX, ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, 0, NULL));
+	EXPECT_EQ(-EBADF, raw_op(ro, IDX, ATOMIC_COUNTER_OP_CMPXCHG, 0, 1, SENTINEL, NULL));
 	/* A conditional op that would not write is still a write request. */
-	EXPECT_EQ(-EBADF, ac_op(ro, IDX, ATOMIC_COUNTER_OP_FETCH_MAX, 0, 0, 0, NULL));
+	EXPECT_EQ(-EBADF, raw_op(ro, IDX, ATOMIC_COUNTER_OP_FETCH_MAX, 0, 0, 0, NULL));
 	for (op = ATOMIC_COUNTER_OP_SET; op < ATOMIC_COUNTER_NR_OPS; op++)
-		EXPECT_NE(0, ac_op(ro, IDX, op, ATOMIC_COUNTER_FULL, 0, 0, NULL));
+		EXPECT_NE(0, raw_op(ro, IDX, op, ATOMIC_COUNTER_FULL, 0, 0, NULL));
 	close(ro);
 	ASSERT_UNCHANGED();
 }
@@ -259,14 +259,14 @@ TEST_F(dev, batch_applies_in_order_with_results)
 		{ .index = IDX, .op = ATOMIC_COUNTER_OP_FETCH_SUB, .order = ATOMIC_COUNTER_ACQUIRE, .value = 1 },
 	};
 
-	ASSERT_EQ(0, ac_set(self->fd, IDX + 1, 100));
+	ASSERT_EQ(0, raw_set(self->fd, IDX + 1, 100));
 	ASSERT_EQ(0, batch(self->fd, ops, 4));
 	EXPECT_EQ(0, ops[0].result);
 	EXPECT_EQ(15, ops[1].result);
 	EXPECT_EQ(100, ops[2].result);
 	EXPECT_EQ(15, ops[3].result);
-	EXPECT_EQ(14, ac_read(self->fd, IDX));
-	EXPECT_EQ(3, ac_read(self->fd, IDX + 1));
+	EXPECT_EQ(14, raw_read(self->fd, IDX));
+	EXPECT_EQ(3, raw_read(self->fd, IDX + 1));
 }
 
 TEST_F(dev, batch_of_max_ops)
@@ -282,7 +282,7 @@ TEST_F(dev, batch_of_max_ops)
 	ASSERT_EQ(0, batch(self->fd, ops, ATOMIC_COUNTER_BATCH_MAX));
 	for (i = 0; i < ATOMIC_COUNTER_BATCH_MAX; i++)
 		EXPECT_EQ(SENTINEL + 1 + i, ops[i].result);
-	EXPECT_EQ(SENTINEL + ATOMIC_COUNTER_BATCH_MAX, ac_read(self->fd, IDX));
+	EXPECT_EQ(SENTINEL + ATOMIC_COUNTER_BATCH_MAX, raw_read(self->fd, IDX));
 }
 
 TEST_F(dev, batch_with_one_invalid_op_applies_none_einval)
@@ -293,10 +293,10 @@ TEST_F(dev, batch_with_one_invalid_op_applies_none_einval)
 		{ .index = self->info.nr_counters, .op = ATOMIC_COUNTER_OP_INC_RETURN },
 	};
 
-	ASSERT_EQ(0, ac_set(self->fd, IDX + 1, 77));
+	ASSERT_EQ(0, raw_set(self->fd, IDX + 1, 77));
 	EXPECT_EQ(-EINVAL, batch(self->fd, ops, 3));
 	ASSERT_UNCHANGED();
-	EXPECT_EQ(77, ac_read(self->fd, IDX + 1));
+	EXPECT_EQ(77, raw_read(self->fd, IDX + 1));
 	EXPECT_EQ(0, ops[0].result);
 
 	ops[2] = (struct atomic_counter_op){ .index = IDX, .op = ATOMIC_COUNTER_OP_ADD,

@@ -96,20 +96,20 @@ static void run_case(struct __test_metadata *_metadata, int fd, const struct op_
 		int64_t result = 0x0badc0de;
 		int ret;
 
-		ASSERT_EQ(0, ac_set(fd, IDX, c->init));
-		ret = ac_op(fd, IDX, c->op, order, c->value, c->expected, &result);
+		ASSERT_EQ(0, raw_set(fd, IDX, c->init));
+		ret = raw_op(fd, IDX, c->op, order, c->value, c->expected, &result);
 		if (spec[c->op].orders & (1u << order)) {
 			EXPECT_EQ(0, ret) TH_LOG("%s_%s", spec[c->op].name, order_names[order]);
 			EXPECT_EQ(c->result, result) TH_LOG("%s_%s(%#llx) on %#llx: result",
 				spec[c->op].name, order_names[order],
 				(unsigned long long)c->value, (unsigned long long)c->init);
-			EXPECT_EQ(c->after, ac_read(fd, IDX)) TH_LOG("%s_%s(%#llx) on %#llx: after",
+			EXPECT_EQ(c->after, raw_read(fd, IDX)) TH_LOG("%s_%s(%#llx) on %#llx: after",
 				spec[c->op].name, order_names[order],
 				(unsigned long long)c->value, (unsigned long long)c->init);
 		} else {
 			EXPECT_EQ(-EINVAL, ret) TH_LOG("%s_%s must not exist",
 				spec[c->op].name, order_names[order]);
-			EXPECT_EQ(c->init, ac_read(fd, IDX));
+			EXPECT_EQ(c->init, raw_read(fd, IDX));
 		}
 	}
 }
@@ -137,7 +137,7 @@ FIXTURE_SETUP(ops)
 FIXTURE_TEARDOWN(ops)
 {
 	if (self->fd >= 0) {
-		ac_set(self->fd, IDX, 0);
+		raw_set(self->fd, IDX, 0);
 		close(self->fd);
 	}
 }

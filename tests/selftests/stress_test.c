@@ -49,7 +49,7 @@ FIXTURE_VARIANT_ADD(stress, fetch_sub_release) {
 FIXTURE_SETUP(stress)
 {
 	AC_OPEN_OR_SKIP(self->fd, O_RDWR);
-	ASSERT_EQ(0, ac_set(self->fd, IDX, 0));
+	ASSERT_EQ(0, raw_set(self->fd, IDX, 0));
 }
 
 FIXTURE_TEARDOWN(stress)
@@ -77,7 +77,7 @@ TEST_F_TIMEOUT(stress, ten_processes_lose_no_update, 300)
 			if (read(go[0], &c, 1) != 0)
 				_exit(2);
 			for (n = 0; n < PER_PROC; n++)
-				if (ac_op(self->fd, IDX, variant->op, variant->order,
+				if (raw_op(self->fd, IDX, variant->op, variant->order,
 					  variant->value, 0, NULL))
 					_exit(1);
 			_exit(0);
@@ -89,7 +89,7 @@ TEST_F_TIMEOUT(stress, ten_processes_lose_no_update, 300)
 		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
-	EXPECT_EQ(variant->delta * NPROC * PER_PROC, ac_read(self->fd, IDX));
+	EXPECT_EQ(variant->delta * NPROC * PER_PROC, raw_read(self->fd, IDX));
 }
 
 TEST_HARNESS_MAIN

@@ -10,6 +10,7 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 
+export MODULES MODPARAMS
 status=0
 params=$MODPARAMS
 loaded=

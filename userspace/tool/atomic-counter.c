@@ -362,7 +362,12 @@ static int read_only_command(const char *cmd)
 	       !strcmp(cmd, "watch");
 }
 
-int main(int argc, char **argv)
+/*
+ * Options may come before the command and right after it ("list --all");
+ * parsing stops at the first operand, so that "add 40 -100" subtracts.
+ * Return: -1 to go on, or the exit status.
+ */
+static int parse_options(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, 'd' },
@@ -376,39 +381,37 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .interval = 1.0 };
-	struct ac_dev dev;
-	const char *cmd;
 	char *end;
-	int c, ret;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "+d:rojai:n:hV", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own messages, named after the tool, not argv[0] */
+	while ((c = getopt_long(argc, argv, "+:d:rojai:n:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			o.device = optarg;
+			o->device = optarg;
 			break;
 		case 'r':
-			o.relaxed = 1;
+			o->relaxed = 1;
 			break;
 		case 'o':
-			o.relaxed = 0;
+			o->relaxed = 0;
 			break;
 		case 'j':
-			o.json = 1;
+			o->json = 1;
 			break;
 		case 'a':
-			o.all = 1;
+			o->all = 1;
 			break;
 		case 'i':
-			o.interval = strtod(optarg, &end);
-			if (*end || !(o.interval > 0)) {
+			o->interval = strtod(optarg, &end);
+			if (*end || !(o->interval > 0)) {
 				fprintf(stderr, "atomic-counter: bad --interval '%s': want seconds > 0\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'n':
-			o.count = strtol(optarg, &end, 10);
-			if (*end || o.count <= 0) {
+			o->count = strtol(optarg, &end, 10);
+			if (*end || o->count <= 0) {
 				fprintf(stderr, "atomic-counter: bad --count '%s': want a positive number\n", optarg);
 				return EXIT_USAGE;
 			}
@@ -419,11 +422,29 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("atomic-counter %s\n", ac_version());
 			return 0;
+		case ':':
+			fprintf(stderr, "atomic-counter: option '%s' needs a value (see --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
 		default:
-			fputs("atomic-counter: see --help\n", stderr);
+			fprintf(stderr, "atomic-counter: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .interval = 1.0 };
+	struct ac_dev dev;
+	const char *cmd;
+	int ret;
+
+	ret = parse_options(argc, argv, &o);
+	if (ret >= 0)
+		return ret;
 	if (optind >= argc) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;
@@ -433,10 +454,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "atomic-counter: unknown command '%s' (see --help)\n", cmd);
 		return EXIT_USAGE;
 	}
+	/* Again, for the options that follow the command. */
+	argc -= optind;
+	argv += optind;
+	optind = 1;
+	ret = parse_options(argc, argv, &o);
+	if (ret >= 0)
+		return ret;
 	ret = ac_open(&dev, o.device, read_only_command(cmd) ? AC_OPEN_READONLY : AC_OPEN_NOMAP);
 	if (ret)
 		return open_failed(o.device, ret);
-	ret = run_command(&o, &dev, cmd, argc - optind - 1, argv + optind + 1);
+	ret = run_command(&o, &dev, cmd, argc - optind, argv + optind);
 	ac_close(&dev);
 	return ret;
 }

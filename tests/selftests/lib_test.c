@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libatomic_counter: opening, errors as negative errno values, the ioctl
+ * wrappers, and every inline fast-path function against the kernel's view
+ * of the same counter.
+ */
+#include <stdlib.h>
+
+#include "atomic_counter.h"
+#include "ac_test.h"
+
+#define IDX 32
+
+FIXTURE(lib) {
+	struct ac_dev dev;
+	ac_counter_t *v;
+};
+
+FIXTURE_SETUP(lib)
+{
+	int ret = ac_open(&self->dev, NULL, 0);
+
+	if (ret == -ENOENT)
+		AC_SKIP_SETUP(AC_DEVICE " absent: module not loaded");
+	ASSERT_EQ(0, ret);
+	self->v = ac_counter(&self->dev, IDX);
+	ASSERT_NE(NULL, self->v);
+	ac_set(self->v, 0);
+}
+
+FIXTURE_TEARDOWN(lib)
+{
+	if (self->dev.fd >= 0) {
+		ac_set(self->v, 0);
+		ac_close(&self->dev);
+	}
+}
+
+/* The kernel's view of the counter, through the ioctl. */
+static int64_t kread(struct ac_dev *dev)
+{
+	int64_t v = INT64_MIN;
+
+	ac_read_index(dev, IDX, &v);
+	return v;
+}
+
+TEST(open_missing_device_enoent)
+{
+	struct ac_dev dev;
+
+	EXPECT_EQ(-ENOENT, ac_open(&dev, "/dev/no_such_atomic_counter", 0));
+	EXPECT_EQ(-1, dev.fd);
+}
+
+TEST(open_honours_atomic_counter_device_env)
+{
+	struct ac_dev dev;
+
+	setenv("ATOMIC_COUNTER_DEVICE", "/dev/no_such_atomic_counter", 1);
+	EXPECT_EQ(-ENOENT, ac_open(&dev, NULL, 0));
+	unsetenv("ATOMIC_COUNTER_DEVICE");
+}
+
+TEST(open_something_else_enotty)
+{
+	struct ac_dev dev;
+
+	EXPECT_EQ(-ENOTTY, ac_open(&dev, "/dev/null", 0));
+}
+
+TEST_F(lib, open_fills_info_and_maps)
+{
+	EXPECT_EQ(ATOMIC_COUNTER_API, self->dev.info.api);
+	EXPECT_NE(NULL, self->dev.bank);
+	EXPECT_TRUE(self->dev.writable);
+	EXPECT_EQ(NULL, ac_counter(&self->dev, self->dev.info.nr_counters));
+	EXPECT_EQ(&self->dev.bank[self->dev.info.nr_counters - 1],
+		  ac_counter(&self->dev, self->dev.info.nr_counters - 1));
+}
+
+TEST_F(lib, nomap_has_no_fast_path)
+{
+	struct ac_dev d;
+
+	ASSERT_EQ(0, ac_open(&d, NULL, AC_OPEN_NOMAP));
+	EXPECT_EQ(NULL, d.bank);
+	EXPECT_EQ(NULL, ac_counter(&d, 0));
+	ac_close(&d);
+}
+
+TEST_F(lib, readonly_reads_and_refuses_writes_ebadf)
+{
+	struct ac_dev ro;
+	int64_t v = 0;
+
+	ac_set(self->v, 9);
+	ASSERT_EQ(0, ac_open(&ro, NULL, AC_OPEN_READONLY));
+	EXPECT_FALSE(ro.writable);
+	EXPECT_EQ(9, ac_read(ac_counter(&ro, IDX)));
+	EXPECT_EQ(0, ac_read_index(&ro, IDX, &v));
+	EXPECT_EQ(9, v);
+	EXPECT_EQ(-EBADF, ac_op(&ro, IDX, ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, 0, NULL));
+	ac_close(&ro);
+	EXPECT_EQ(-1, ro.fd);
+}
+
+TEST_F(lib, op_errors_are_negative_errno)
+{
+	EXPECT_EQ(-EINVAL, ac_op(&self->dev, self->dev.info.nr_counters,
+				 ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, ac_op(&self->dev, IDX, ATOMIC_COUNTER_NR_OPS, 0, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, ac_batch(&self->dev, NULL, 0));
+}
+
+TEST_F(lib, op_and_batch)
+{
+	struct atomic_counter_op ops[2] = {
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_FETCH_ADD, .value = 10 },
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_CMPXCHG, .expected = 10, .value = 4 },
+	};
+	int64_t r;
+
+	ASSERT_EQ(0, ac_batch(&self->dev, ops, 2));
+	EXPECT_EQ(0, ops[0].result);
+	EXPECT_EQ(10, ops[1].result);
+	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_INC_RETURN,
+			   ATOMIC_COUNTER_ACQUIRE, 0, 0, &r));
+	EXPECT_EQ(5, r);
+	EXPECT_EQ(5, ac_read(self->v));
+}
+
+TEST(op_and_order_names_round_trip)
+{
+	uint32_t op;
+
+	for (op = 0; op < ATOMIC_COUNTER_NR_OPS; op++) {
+		ASSERT_NE(NULL, ac_op_name(op));
+		EXPECT_EQ((int)op, ac_op_from_name(ac_op_name(op)));
+	}
+	EXPECT_STREQ("fetch_add", ac_op_name(ATOMIC_COUNTER_OP_FETCH_ADD));
+	EXPECT_EQ(NULL, ac_op_name(ATOMIC_COUNTER_NR_OPS));
+	EXPECT_EQ(-EINVAL, ac_op_from_name("fetch_frobnicate"));
+	EXPECT_STREQ("full", ac_order_name(ATOMIC_COUNTER_FULL));
+	EXPECT_STREQ("release", ac_order_name(ATOMIC_COUNTER_RELEASE));
+	EXPECT_EQ(NULL, ac_order_name(ATOMIC_COUNTER_NR_ORDERS));
+}
+
+TEST(version_is_the_project_version)
+{
+	EXPECT_STREQ(AC_VERSION, ac_version());
+}
+
+/* Each fast-path function: its return value, and the kernel's view after. */
+#define CHECK_OP(init, call, want_ret, want_after) do {		\
+	ac_set(self->v, (init));					\
+	EXPECT_EQ((int64_t)(want_ret), (int64_t)(call)) TH_LOG(#call);	\
+	EXPECT_EQ((int64_t)(want_after), kread(&self->dev)) TH_LOG(#call); \
+} while (0)
+
+TEST_F(lib, fast_path_fetch_and_return_in_every_ordering)
+{
+	ac_counter_t *v = self->v;
+
+	CHECK_OP(10, ac_fetch_add(5, v), 10, 15);
+	CHECK_OP(10, ac_fetch_add_relaxed(5, v), 10, 15);
+	CHECK_OP(10, ac_fetch_add_acquire(5, v), 10, 15);
+	CHECK_OP(10, ac_fetch_add_release(5, v), 10, 15);
+	CHECK_OP(10, ac_fetch_sub(5, v), 10, 5);
+	CHECK_OP(10, ac_fetch_sub_relaxed(5, v), 10, 5);
+	CHECK_OP(10, ac_fetch_sub_acquire(5, v), 10, 5);
+	CHECK_OP(10, ac_fetch_sub_release(5, v), 10, 5);
+	CHECK_OP(10, ac_fetch_inc(v), 10, 11);
+	CHECK_OP(10, ac_fetch_inc_relaxed(v), 10, 11);
+	CHECK_OP(10, ac_fetch_inc_acquire(v), 10, 11);
+	CHECK_OP(10, ac_fetch_inc_release(v), 10, 11);
+	CHECK_OP(10, ac_fetch_dec(v), 10, 9);
+	CHECK_OP(10, ac_fetch_dec_relaxed(v), 10, 9);
+	CHECK_OP(10, ac_fetch_dec_acquire(v), 10, 9);
+	CHECK_OP(10, ac_fetch_dec_release(v), 10, 9);
+	CHECK_OP(10, ac_add_return(5, v), 15, 15);
+	CHECK_OP(10, ac_add_return_relaxed(5, v), 15, 15);
+	CHECK_OP(10, ac_add_return_acquire(5, v), 15, 15);
+	CHECK_OP(10, ac_add_return_release(5, v), 15, 15);
+	CHECK_OP(10, ac_sub_return(5, v), 5, 5);
+	CHECK_OP(10, ac_sub_return_relaxed(5, v), 5, 5);
+	CHECK_OP(10, ac_sub_return_acquire(5, v), 5, 5);
+	CHECK_OP(10, ac_sub_return_release(5, v), 5, 5);
+	CHECK_OP(10, ac_inc_return(v), 11, 11);
+	CHECK_OP(10, ac_inc_return_relaxed(v), 11, 11);
+	CHECK_OP(10, ac_inc_return_acquire(v), 11, 11);
+	CHECK_OP(10, ac_inc_return_release(v), 11, 11);
+	CHECK_OP(10, ac_dec_return(v), 9, 9);
+	CHECK_OP(10, ac_dec_return_relaxed(v), 9, 9);
+	CHECK_OP(10, ac_dec_return_acquire(v), 9, 9);
+	CHECK_OP(10, ac_dec_return_release(v), 9, 9);
+	CHECK_OP(INT64_MAX, ac_add_return(1, v), INT64_MIN, INT64_MIN);
+	CHECK_OP(INT64_MIN, ac_sub_return_relaxed(1, v), INT64_MAX, INT64_MAX);
+}
+
+TEST_F(lib, fast_path_bitwise_in_every_ordering)
+{
+	ac_counter_t *v = self->v;
+
+	CHECK_OP(0xc, ac_fetch_and(0xa, v), 0xc, 0x8);
+	CHECK_OP(0xc, ac_fetch_and_relaxed(0xa, v), 0xc, 0x8);
+	CHECK_OP(0xc, ac_fetch_and_acquire(0xa, v), 0xc, 0x8);
+	CHECK_OP(0xc, ac_fetch_and_release(0xa, v), 0xc, 0x8);
+	CHECK_OP(0xc, ac_fetch_or(0xa, v), 0xc, 0xe);
+	CHECK_OP(0xc, ac_fetch_or_relaxed(0xa, v), 0xc, 0xe);
+	CHECK_OP(0xc, ac_fetch_or_acquire(0xa, v), 0xc, 0xe);
+	CHECK_OP(0xc, ac_fetch_or_release(0xa, v), 0xc, 0xe);
+	CHECK_OP(0xc, ac_fetch_xor(0xa, v), 0xc, 0x6);
+	CHECK_OP(0xc, ac_fetch_xor_relaxed(0xa, v), 0xc, 0x6);
+	CHECK_OP(0xc, ac_fetch_xor_acquire(0xa, v), 0xc, 0x6);
+	CHECK_OP(0xc, ac_fetch_xor_release(0xa, v), 0xc, 0x6);
+	CHECK_OP(0xc, ac_fetch_andnot(0xa, v), 0xc, 0x4);
+	CHECK_OP(0xc, ac_fetch_andnot_relaxed(0xa, v), 0xc, 0x4);
+	CHECK_OP(0xc, ac_fetch_andnot_acquire(0xa, v), 0xc, 0x4);
+	CHECK_OP(0xc, ac_fetch_andnot_release(0xa, v), 0xc, 0x4);
+}
+
+TEST_F(lib, fast_path_xchg_cmpxchg_max_min)
+{
+	ac_counter_t *v = self->v;
+
+	CHECK_OP(1, ac_xchg(v, 2), 1, 2);
+	CHECK_OP(1, ac_xchg_relaxed(v, 2), 1, 2);
+	CHECK_OP(1, ac_xchg_acquire(v, 2), 1, 2);
+	CHECK_OP(1, ac_xchg_release(v, 2), 1, 2);
+	CHECK_OP(1, ac_cmpxchg(v, 1, 2), 1, 2);
+	CHECK_OP(1, ac_cmpxchg_relaxed(v, 1, 2), 1, 2);
+	CHECK_OP(1, ac_cmpxchg_acquire(v, 1, 2), 1, 2);
+	CHECK_OP(1, ac_cmpxchg_release(v, 1, 2), 1, 2);
+	CHECK_OP(1, ac_cmpxchg(v, 3, 2), 1, 1);		/* fails: unchanged */
+	CHECK_OP(1, ac_cmpxchg_release(v, 3, 2), 1, 1);
+	CHECK_OP(5, ac_fetch_max(7, v), 5, 7);
+	CHECK_OP(5, ac_fetch_max_relaxed(3, v), 5, 5);
+	CHECK_OP(5, ac_fetch_min(3, v), 5, 3);
+	CHECK_OP(5, ac_fetch_min_relaxed(7, v), 5, 5);
+}
+
+TEST_F(lib, fast_path_void_read_set)
+{
+	ac_counter_t *v = self->v;
+
+	ac_set(v, 10);
+	ac_add(5, v);
+	ac_add_full(5, v);
+	ac_sub(3, v);
+	ac_sub_full(3, v);
+	ac_inc(v);
+	ac_inc_full(v);
+	ac_dec(v);
+	EXPECT_EQ(15, kread(&self->dev));
+	ac_dec_full(v);
+	EXPECT_EQ(14, ac_read(v));
+	EXPECT_EQ(14, ac_read_acquire(v));
+	ac_set_release(v, -8);
+	EXPECT_EQ(-8, kread(&self->dev));
+}
+
+TEST_F(lib, relaxed_and_consistent_counters)
+{
+	ac_relaxed_counter r = { self->v };
+	ac_consistent_counter c = { ac_counter(&self->dev, IDX + 1) };
+
+	ac_set(c.v, 0);
+	EXPECT_EQ(0, ac_relaxed_counter_inc(r));
+	EXPECT_EQ(1, ac_relaxed_counter_add(r, 10));
+	EXPECT_EQ(11, ac_relaxed_counter_get(r));
+	EXPECT_EQ(11, ac_relaxed_counter_reset(r));
+	EXPECT_EQ(0, ac_relaxed_counter_get(r));
+	EXPECT_EQ(0, ac_consistent_counter_inc(c));
+	EXPECT_EQ(1, ac_consistent_counter_add(c, 4));
+	EXPECT_EQ(5, ac_consistent_counter_get(c));
+	EXPECT_EQ(5, ac_consistent_counter_reset(c));
+	EXPECT_EQ(0, ac_consistent_counter_get(c));
+	EXPECT_EQ(0, kread(&self->dev));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# atomic-counter, the command-line tool: every command's output, every error
+# message and exit status. TAP output; skipped when the device is absent.
+# Uses counters 40..47 of the bank.
+here=$(cd "$(dirname "$0")" && pwd)
+tool=${AC_TOOL:-atomic-counter}
+n=0
+failed=0
+
+echo "TAP version 13"
+if [ ! -e /dev/atomic_counter ]; then
+	echo "1..0 # SKIP /dev/atomic_counter absent: module not loaded"
+	exit 4
+fi
+
+# t NAME WANT_STATUS WANT_OUTPUT CMD...: run CMD, compare exit status and
+# output (stdout and stderr together) exactly.
+t() {
+	name=$1 want_rc=$2 want_out=$3
+	shift 3
+	n=$((n + 1))
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" = "$want_rc" ] && [ "$out" = "$want_out" ]; then
+		echo "ok $n tool.$name"
+	else
+		failed=1
+		echo "not ok $n tool.$name"
+		echo "#   command: $*"
+		echo "#   want status $want_rc, output:"
+		printf '%s\n' "$want_out" | sed 's/^/#     /'
+		echo "#   got status $rc, output:"
+		printf '%s\n' "$out" | sed 's/^/#     /'
+	fi
+}
+
+# tm NAME WANT_STATUS PATTERN CMD...: like t, output matched by grep -E.
+tm() {
+	name=$1 want_rc=$2 pattern=$3
+	shift 3
+	n=$((n + 1))
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" = "$want_rc" ] && printf '%s\n' "$out" | grep -Eq "$pattern"; then
+		echo "ok $n tool.$name"
+	else
+		failed=1
+		echo "not ok $n tool.$name"
+		echo "#   command: $*: want status $want_rc and /$pattern/, got $rc:"
+		printf '%s\n' "$out" | sed 's/^/#     /'
+	fi
+}
+
+# Start from known values; the list tests depend on which counters are set.
+version=$(cat "$here/VERSION" 2>/dev/null)
+nr=$($tool --json info | sed 's/.*"nr_counters": \([0-9]*\).*/\1/')
+$tool list | while read -r idx val; do $tool set "$idx" 0; done
+
+tm help_lists_every_command 0 'cmpxchg INDEX OLD NEW' $tool --help
+t version_is_the_project_version 0 "atomic-counter $version" $tool --version
+tm no_command_prints_usage_exit_2 2 '^usage: atomic-counter' $tool
+t unknown_command_exit_2 2 "atomic-counter: unknown command 'frob' (see --help)" $tool frob
+t unknown_option_exit_2 2 "atomic-counter: unknown option '--frob' (see --help)" $tool --frob get 40
+t unknown_option_after_command_exit_2 2 "atomic-counter: unknown option '-z' (see --help)" $tool list -z
+t option_without_value_exit_2 2 "atomic-counter: option '--device' needs a value (see --help)" $tool get --device
+t missing_device_says_module_not_loaded 1 \
+	"atomic-counter: /dev/no_such_counter: module not loaded: modprobe atomic_counter" \
+	$tool --device /dev/no_such_counter get 40
+t missing_device_from_env 1 \
+	"atomic-counter: /dev/no_such_counter: module not loaded: modprobe atomic_counter" \
+	env ATOMIC_COUNTER_DEVICE=/dev/no_such_counter $tool get 40
+t not_the_device_says_other_abi 1 \
+	"atomic-counter: /dev/null: Inappropriate ioctl for device" $tool --device /dev/null info
+t bad_index_exit_2 2 "atomic-counter: bad INDEX 'x1': not a counter number" $tool get x1
+t negative_index_exit_2 2 "atomic-counter: bad INDEX '-1': not a counter number" $tool get -- -1
+t index_out_of_range_exit_2 2 \
+	"atomic-counter: INDEX $nr out of range: the bank has counters 0..$((nr - 1))" $tool get "$nr"
+t missing_index_exit_2 2 "atomic-counter: get needs an INDEX (see --help)" $tool get
+t bad_value_exit_2 2 "atomic-counter: bad VALUE '12abc': not a 64-bit integer" $tool set 40 12abc
+t value_out_of_range_exit_2 2 \
+	"atomic-counter: bad VALUE '9223372036854775808': not a 64-bit integer" \
+	$tool set 40 9223372036854775808
+t wrong_argument_count_exit_2 2 "atomic-counter: set takes 2 arguments (see --help)" $tool set 40
+t too_many_arguments_exit_2 2 "atomic-counter: get takes 1 argument (see --help)" $tool get 40 41
+t bad_interval_exit_2 2 "atomic-counter: bad --interval '0': want seconds > 0" $tool -i 0 watch
+t bad_count_exit_2 2 "atomic-counter: bad --count 'x': want a positive number" $tool -n x watch
+
+t set_is_silent 0 "" $tool set 40 41
+t get_prints_the_value 0 "41" $tool get 40
+t inc_prints_the_new_value 0 "42" $tool inc 40
+t dec_prints_the_new_value 0 "41" $tool dec 40
+t add_prints_the_new_value 0 "50" $tool add 40 9
+t add_negative 0 "-50" $tool add 40 -100
+t add_hex 0 "-34" $tool add 40 0x10
+t add_wraps_like_the_kernel 0 "-9223372036854775808" sh -c "$tool set 41 9223372036854775807 && $tool add 41 1"
+t xchg_prints_the_old_value 0 "-34" $tool xchg 40 7
+t cmpxchg_swaps_and_prints_old 0 "7" $tool cmpxchg 40 7 8
+t cmpxchg_mismatch_exit_3 3 "8" $tool cmpxchg 40 7 9
+t cmpxchg_mismatch_left_it 0 "8" $tool get 40
+t reset_prints_the_old_value 0 "8" $tool reset 40
+t reset_zeroes 0 "0" $tool get 40
+t relaxed_add 0 "5" $tool --relaxed add 40 5
+t relaxed_get 0 "5" $tool -r get 40
+t relaxed_set 0 "" $tool -r set 42 3
+t ordered_inc 0 "4" $tool --ordered inc 42
+t json_get 0 '{"index": 40, "value": 5}' $tool --json get 40
+t json_xchg 0 '{"index": 40, "old": 5}' $tool -j xchg 40 6
+t json_cmpxchg 3 '{"index": 40, "old": 6, "swapped": false}' $tool -j cmpxchg 40 1 2
+t list_shows_nonzero_counters 0 "    40                    6
+    41 -9223372036854775808
+    42                    4" $tool list
+t json_list 0 '[{"index": 40, "value": 6}, {"index": 41, "value": -9223372036854775808}, {"index": 42, "value": 4}]' $tool --json list
+tm list_all_shows_every_counter 0 "^ *$((nr - 1)) +0\$" $tool list --all
+t list_all_line_count 0 "$nr" sh -c "$tool list --all | wc -l | tr -d ' '"
+tm info_reports_the_bank 0 "^counters: +$nr\$" $tool info
+tm json_info 0 "^\\{\"api\": 1, \"version\": \"$version\", \"nr_counters\": $nr," $tool --json info
+tm watch_prints_values_and_rates 0 '^ +40 +6 +0\.0$' $tool -i 0.05 -n 1 watch 40
+tm watch_follows_nonzero_counters 0 '^ +42 +4 +0\.0$' $tool -i 0.05 -n 2 watch
+t watch_json 0 '{"index": 42, "value": 4, "rate": 0.0}' $tool -j -i 0.05 -n 1 watch 42
+
+for i in 40 41 42; do $tool set $i 0; done
+echo "1..$n"
+exit $failed
