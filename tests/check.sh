@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# make check: the host-side checks, each one TAP line, then every selftest
-# in a QEMU guest running Debian's kernel; closes with "N passed, N failed".
-# Called by the Makefile with its make command as $1; VM_KERNEL, VM_CPUS and
-# the other knobs come from the environment the Makefile exports.
+# make check: the host-side checks, each one TAP line, then on every kernel
+# lane (LANES, default "cloud rt kasan kcsan"): the module built against
+# it, proof that the lane's checkers catch a planted bug, and every selftest
+# and a bounded fuzz run in a QEMU guest. Closes with "N passed, N failed".
+# Called by the Makefile with its make command as $1.
 set -u
 make=${1:-make}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,17 +14,17 @@ build=$top/build
 logs=$build/check
 rm -rf "$logs"
 mkdir -p "$logs"
-n=0
+# shellcheck source=tests/vm/lanes.sh
+. tests/vm/lanes.sh
 
 # step NAME COMMAND...: run a host check quietly, keep its output on failure.
 step() {
 	local name=$1
 	shift
-	n=$((n + 1))
 	if "$@" >"$logs/$name.log" 2>&1; then
-		echo "ok $n host.$name"
+		echo "ok host.$name"
 	else
-		echo "not ok $n host.$name"
+		echo "not ok host.$name"
 		sed 's/^/#   /' "$logs/$name.log" | tail -n 40
 		echo "#   (full output: $logs/$name.log)"
 	fi
@@ -31,34 +32,60 @@ step() {
 
 # Fails on any compiler or sparse diagnostic, not only on errors.
 no_diagnostics() {
-	local out
+	local out rc
 	out=$("$@" 2>&1)
-	local rc=$?
+	rc=$?
 	printf '%s\n' "$out"
 	[ $rc -eq 0 ] || return 1
 	! printf '%s\n' "$out" | grep -E 'warning:|error:|: note:'
 }
 
-ksrc=$(scripts/kernel-files.sh) || exit 1
-vm_kdir=$($make -s --no-print-directory print-VM_KDIR)
-vmmod=$($make -s --no-print-directory print-VMMOD)
-
-{
-	step build-module no_diagnostics $make -s vm-module
-	step build-userspace no_diagnostics $make -s userspace
-	step build-selftests no_diagnostics $make -s selftests
+checkpatch_all() {
+	local ksrc
+	ksrc=$(scripts/kernel-files.sh) || return 1
 	# shellcheck disable=SC2046
-	step checkpatch "$ksrc/scripts/checkpatch.pl" --no-tree --strict --quiet -f \
+	"$ksrc/scripts/checkpatch.pl" --no-tree --strict --quiet -f \
 		$(ls kmod/*.[ch] tests/vm/planted/*.c | grep -v '\.mod\.c$') \
 		uapi/linux/atomic_counter.h
-	step man-pages no_diagnostics sh -c 'for m in man/*.[0-9]; do groff -man -ww -z "$m" || exit 1; done'
-	step sparse no_diagnostics $make -s -C "$vm_kdir" M="$vmmod" C=2 modules
-	tests/vm/harness-test.sh "$make"
+}
+
+man_pages() {
+	local m
+	for m in man/*.[0-9]; do
+		groff -man -ww -z "$m" || return 1
+	done
+}
+
+lane() {
+	local lane=$1 vmmod=$build/vm-$1
+	local tests
+	echo "# lane $lane: preparing its kernel"
+	if ! lane_setup "$lane" >"$logs/$lane-kernel.log" 2>&1; then
+		echo "not ok $lane.kernel"
+		sed 's/^/#   /' "$logs/$lane-kernel.log"
+		return
+	fi
+	echo "# lane $lane: $LANE_DESC"
+	export LANE_KERNEL LANE_KDIR LANE_MACHINE LANE_APPEND LANE_BUGS
+	step "$lane.build-module" no_diagnostics $make -s vm-module VM_KDIR="$LANE_KDIR" VM_KVER="$lane"
+	[ "$lane" = cloud ] && step sparse no_diagnostics $make -s -C "$LANE_KDIR" M="$vmmod" C=2 modules
+	tests/vm/harness-test.sh "$lane"
+	tests=$(for t in "$build"/tests/* "$build"/static/*; do printf -- '-f %s ' "$t"; done)
 	# A bank of more than one page, so that windows at an offset are tested.
-	tests/vm/run-vm.sh -c "${CHECK_CPUS:-4}" -n selftests -p nr_counters=1000 \
-		-m "$vmmod/kmod/atomic_counter.ko" -f tests/run-tests.sh \
-		-f "$build/static/atomic-counter" \
-		$(for t in "$build"/tests/*; do printf -- '-f %s ' "$t"; done) \
-		tests/vm/selftests.sh
+	# shellcheck disable=SC2086
+	VM_KERNEL=$LANE_KERNEL VM_MACHINE=$LANE_MACHINE VM_APPEND=$LANE_APPEND \
+		tests/vm/run-vm.sh -c "${CHECK_CPUS:-4}" -t 600 -n "$lane-selftests" \
+		-p nr_counters=1000 -m "$vmmod/kmod/atomic_counter.ko" \
+		-f tests/run-tests.sh $tests tests/vm/selftests.sh
+}
+
+{
+	step build-userspace no_diagnostics $make -s userspace
+	step build-selftests no_diagnostics $make -s selftests
+	step checkpatch checkpatch_all
+	step man-pages man_pages
+	for l in ${LANES:-cloud rt kasan kcsan}; do
+		lane "$l"
+	done
 } 2>&1 | tests/summarize.sh | tee "$logs/all.log"
 exit "${PIPESTATUS[1]}"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "ac_test.h"
+#include "ac_spec.h"
 
 #define IDX 3
 
@@ -19,53 +20,6 @@ static const int64_t v2 = (int64_t)0xfaceabadf00df001ULL;
 static const int64_t v3 = INT64_MIN;	/* 0x8000000000000000 */
 static const int64_t onestwos = 0x1111111122222222LL;
 static const int64_t one = 1;
-
-#define F (1u << ATOMIC_COUNTER_FULL)
-#define X (1u << ATOMIC_COUNTER_RELAXED)
-#define A (1u << ATOMIC_COUNTER_ACQUIRE)
-#define L (1u << ATOMIC_COUNTER_RELEASE)
-
-static const struct {
-	const char *name;
-	unsigned int orders;
-} spec[ATOMIC_COUNTER_NR_OPS] = {
-	[ATOMIC_COUNTER_OP_READ]		= { "read", X | A },
-	[ATOMIC_COUNTER_OP_SET]			= { "set", X | L },
-	[ATOMIC_COUNTER_OP_ADD]			= { "add", X | F },
-	[ATOMIC_COUNTER_OP_SUB]			= { "sub", X | F },
-	[ATOMIC_COUNTER_OP_INC]			= { "inc", X | F },
-	[ATOMIC_COUNTER_OP_DEC]			= { "dec", X | F },
-	[ATOMIC_COUNTER_OP_AND]			= { "and", X | F },
-	[ATOMIC_COUNTER_OP_OR]			= { "or", X | F },
-	[ATOMIC_COUNTER_OP_XOR]			= { "xor", X | F },
-	[ATOMIC_COUNTER_OP_ANDNOT]		= { "andnot", X | F },
-	[ATOMIC_COUNTER_OP_ADD_RETURN]		= { "add_return", F | X | A | L },
-	[ATOMIC_COUNTER_OP_SUB_RETURN]		= { "sub_return", F | X | A | L },
-	[ATOMIC_COUNTER_OP_INC_RETURN]		= { "inc_return", F | X | A | L },
-	[ATOMIC_COUNTER_OP_DEC_RETURN]		= { "dec_return", F | X | A | L },
-	[ATOMIC_COUNTER_OP_FETCH_ADD]		= { "fetch_add", F | X | A | L },
-	[ATOMIC_COUNTER_OP_FETCH_SUB]		= { "fetch_sub", F | X | A | L },
-	[ATOMIC_COUNTER_OP_FETCH_INC]		= { "fetch_inc", F | X | A | L },
-	[ATOMIC_COUNTER_OP_FETCH_DEC]		= { "fetch_dec", F | X | A | L },
-	[ATOMIC_COUNTER_OP_FETCH_AND]		= { "fetch_and", F | X | A | L },
-	[ATOMIC_COUNTER_OP_FETCH_OR]		= { "fetch_or", F | X | A | L },
-	[ATOMIC_COUNTER_OP_FETCH_XOR]		= { "fetch_xor", F | X | A | L },
-	[ATOMIC_COUNTER_OP_FETCH_ANDNOT]	= { "fetch_andnot", F | X | A | L },
-	[ATOMIC_COUNTER_OP_XCHG]		= { "xchg", F | X | A | L },
-	[ATOMIC_COUNTER_OP_CMPXCHG]		= { "cmpxchg", F | X | A | L },
-	[ATOMIC_COUNTER_OP_FETCH_MAX]		= { "fetch_max", F | X | A | L },
-	[ATOMIC_COUNTER_OP_FETCH_MIN]		= { "fetch_min", F | X | A | L },
-	[ATOMIC_COUNTER_OP_ADD_UNLESS]		= { "add_unless", F },
-	[ATOMIC_COUNTER_OP_FETCH_ADD_UNLESS]	= { "fetch_add_unless", F },
-	[ATOMIC_COUNTER_OP_INC_NOT_ZERO]	= { "inc_not_zero", F },
-	[ATOMIC_COUNTER_OP_INC_UNLESS_NEGATIVE]	= { "inc_unless_negative", F },
-	[ATOMIC_COUNTER_OP_DEC_UNLESS_POSITIVE]	= { "dec_unless_positive", F },
-	[ATOMIC_COUNTER_OP_DEC_IF_POSITIVE]	= { "dec_if_positive", F },
-	[ATOMIC_COUNTER_OP_SUB_AND_TEST]	= { "sub_and_test", F },
-	[ATOMIC_COUNTER_OP_DEC_AND_TEST]	= { "dec_and_test", F },
-	[ATOMIC_COUNTER_OP_INC_AND_TEST]	= { "inc_and_test", F },
-	[ATOMIC_COUNTER_OP_ADD_NEGATIVE]	= { "add_negative", F },
-};
 
 static const char *const order_names[] = {
 	[ATOMIC_COUNTER_FULL] = "full",

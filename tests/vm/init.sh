@@ -28,6 +28,14 @@ if [ $status = 0 ]; then
 	sh /job.sh
 	status=$?
 fi
+# kmemleak (debug lanes): two scans some seconds apart, while the modules
+# are still loaded so that reports carry their symbols.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan >/sys/kernel/debug/kmemleak
+	echo "@@VM-KMEMLEAK-SCANNED"
+fi
 for m in $loaded; do
 	# A job may unload a module itself to test unloading.
 	grep -q "^$m " /proc/modules || continue
@@ -38,6 +46,11 @@ for m in $loaded; do
 done
 echo "@@VM-DMESG-BEGIN"
 dmesg
+[ -r /sys/kernel/debug/kmemleak ] && cat /sys/kernel/debug/kmemleak
 echo "@@VM-DMESG-END"
+# lockdep switches itself off at its first report: it must still be on.
+[ -r /proc/lockdep_stats ] &&
+	echo "@@VM-DEBUG-LOCKS $(sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats)"
 echo "@@VM-EXIT $status"
-poweroff -f
+# With -no-reboot QEMU exits on the reset; no ACPI needed (microvm).
+reboot -f

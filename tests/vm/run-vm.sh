@@ -78,7 +78,9 @@ log=$logdir/$name.log
 echo "# vm: $name: $(basename "$kernel"), $cpus vCPUs, limit ${limit}s"
 # A line the guest prints can be split by kernel console output; keep the
 # console quiet so the job's TAP lines reach the host whole.
-timeout -k 5 "$limit" qemu-system-x86_64 \
+# VM_MACHINE: the debug kernels have no ACPI, and under -M pc would see a
+# single CPU; they boot as "microvm,acpi=off" with VM_APPEND="reboot=t".
+timeout -k 5 "$limit" qemu-system-x86_64 -M "${VM_MACHINE:-pc}" \
 	-accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
@@ -97,9 +99,13 @@ else
 fi
 # The kernel log is checked whatever the job said: a test that passes while
 # the kernel warns has not passed.
-bad='WARNING:|BUG|Oops|KASAN|KCSAN|lockdep|possible recursive locking|refcount_t|general protection fault|unreferenced object|Call Trace'
+bad='WARNING:|BUG|Oops|KASAN:|KCSAN:|lockdep is turned off|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|refcount_t|general protection fault|unreferenced object|Call Trace'
 if reports=$(sed -n '/^@@VM-DMESG-BEGIN/,/^@@VM-DMESG-END/p' "$log" | grep -E "$bad"); then
 	fail="${fail:+$fail; }kernel log has reports:"$'\n'"$reports"
+fi
+locks=$(sed -n 's/^@@VM-DEBUG-LOCKS \([0-9]*\).*/\1/p' "$log")
+if [ -n "$locks" ] && [ "$locks" != 1 ]; then
+	fail="${fail:+$fail; }lockdep switched itself off (debug_locks=$locks)"
 fi
 if [ -n "$fail" ]; then
 	echo "not ok vm $name # $fail"

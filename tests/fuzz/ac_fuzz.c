@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ac-fuzz: many processes throwing random and edge-case requests at
+ * /dev/atomic_counter, with every outcome checked against the documented
+ * errno set: ioctls with random commands, fields, indices and pointers
+ * (NULL, unmapped, read-only, straddling a mapping's end), huge batches,
+ * and mmap, mprotect, munmap, fork and close in random order.
+ *
+ *   ac-fuzz [-s SEED] [-p PROCS] [-n CALLS | -t SECONDS] [-v]
+ *
+ * The seed is printed first; the same seed replays the same choices in
+ * each process (the interleaving between processes is the kernel's).
+ * Exit status 0 when every outcome was allowed, 1 otherwise.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ac_spec.h"
+
+#define DEVICE "/dev/atomic_counter"
+
+static uint64_t rng;
+static long page;
+static uint64_t nr;		/* counters in the bank */
+static uint64_t map_size;
+static int verbose;
+
+/* The three regions bad pointers are made of. */
+static char *unmapped;		/* PROT_NONE */
+static char *readonly;		/* PROT_READ */
+static char *edge;		/* a writable page followed by an inaccessible one */
+
+static uint64_t next(void)
+{
+	/* xorshift64*: small, fast, and the same sequence for the same seed */
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545f4914f6cdd1dULL;
+}
+
+static uint64_t below(uint64_t n)
+{
+	return n ? next() % n : 0;
+}
+
+static int chance(int percent)
+{
+	return (int)below(100) < percent;
+}
+
+struct proc {
+	int id;
+	long call;
+	int fd;
+	int writable;
+	void *map;
+	size_t map_len;
+	int map_prot;
+	int map_writable;	/* the fd it was made with was writable */
+	long calls;
+	long unexpected;
+};
+
+static void report(struct proc *p, const char *what, int got, const char *want)
+{
+	p->unexpected++;
+	fprintf(stderr, "ac-fuzz: proc %d call %ld: %s: got %s, want %s\n",
+		p->id, p->call, what, got ? strerror(got) : "success", want);
+}
+
+/* Compare an outcome (0 or errno) with the one allowed errno (0: success). */
+static void check(struct proc *p, const char *what, int got, int want)
+{
+	p->calls++;
+	if (got != want)
+		report(p, what, got, want ? strerror(want) : "success");
+	else if (verbose)
+		fprintf(stderr, "proc %d call %ld: %s: %s\n", p->id, p->call, what,
+			got ? strerror(got) : "ok");
+}
+
+static int64_t edge_value(void)
+{
+	static const int64_t values[] = {
+		0, 1, -1, 2, 64, INT64_MAX, INT64_MIN, INT64_MAX - 1, INT64_MIN + 1,
+		(int64_t)0xaaa31337c001d00dULL, 0x1111111122222222LL, 1LL << 32,
+	};
+
+	return chance(80) ? values[below(sizeof(values) / sizeof(values[0]))] : (int64_t)next();
+}
+
+static uint64_t edge_index(void)
+{
+	switch (below(10)) {
+	case 0:
+		return nr;
+	case 1:
+		return nr + below(4096);
+	case 2:
+		return UINT64_MAX - below(4);
+	case 3:
+		return (1ULL << 32) | below(nr);	/* in range once truncated */
+	case 4:
+		return nr - 1;
+	default:
+		return below(nr);
+	}
+}
+
+/* A request that is valid most of the time and wrong in one way otherwise. */
+static void random_op(struct atomic_counter_op *op)
+{
+	memset(op, 0, sizeof(*op));
+	op->index = edge_index();
+	op->op = chance(95) ? below(ATOMIC_COUNTER_NR_OPS) : (uint32_t)next();
+	op->order = chance(95) ? below(ATOMIC_COUNTER_NR_ORDERS) : (uint32_t)next();
+	if (op->op < ATOMIC_COUNTER_NR_OPS) {
+		if ((spec[op->op].operands & USES_VALUE) || chance(5))
+			op->value = edge_value();
+		if ((spec[op->op].operands & USES_EXPECTED) || chance(5))
+			op->expected = edge_value();
+	}
+	if (chance(3))
+		op->flags = (uint32_t)next() | 1;
+	if (chance(3))
+		op->reserved = (uint32_t)next() | 1;
+}
+
+/* A pointer for an ioctl argument of @size bytes, and the errno it earns. */
+static void *arg_pointer(void *good, size_t size, int *fault, int *result_fault)
+{
+	*fault = 0;
+	*result_fault = 0;
+	switch (below(20)) {
+	case 0:
+		*fault = EFAULT;
+		return NULL;
+	case 1:
+		*fault = EFAULT;
+		return unmapped + below(page);
+	case 2:
+		/* Read fine, the result cannot be written back. */
+		mprotect(readonly, page, PROT_READ | PROT_WRITE);
+		memcpy(readonly, good, size);
+		mprotect(readonly, page, PROT_READ);
+		*result_fault = EFAULT;
+		return readonly;
+	case 3:
+		/* Straddles the end of the mapping. */
+		*fault = EFAULT;
+		memcpy(edge + page - size / 2, good, size / 2);
+		return edge + page - size / 2;
+	default:
+		return good;
+	}
+}
+
+static void fuzz_op(struct proc *p)
+{
+	struct atomic_counter_op op;
+	int fault, result_fault, want, got;
+	void *arg;
+
+	random_op(&op);
+	want = spec_op_errno(&op, nr, p->writable);
+	arg = arg_pointer(&op, sizeof(op), &fault, &result_fault);
+	if (fault)
+		want = EFAULT;
+	else if (!want && result_fault)
+		want = EFAULT;
+	got = ioctl(p->fd, ATOMIC_COUNTER_IOC_OP, arg) < 0 ? errno : 0;
+	check(p, "IOC_OP", got, want);
+}
+
+static void fuzz_batch(struct proc *p)
+{
+	static struct atomic_counter_op ops[ATOMIC_COUNTER_BATCH_MAX + 1];
+	struct atomic_counter_batch b = { 0 };
+	uint32_t i, count;
+	int want = 0, fault, result_fault, got;
+	void *arg;
+
+	switch (below(8)) {
+	case 0:
+		count = 0;
+		break;
+	case 1:
+		count = ATOMIC_COUNTER_BATCH_MAX + 1 + below(4);
+		break;
+	case 2:
+		count = UINT32_MAX - below(2);
+		break;
+	default:
+		count = 1 + below(ATOMIC_COUNTER_BATCH_MAX);
+		break;
+	}
+	for (i = 0; i < count && i < ATOMIC_COUNTER_BATCH_MAX; i++) {
+		if (chance(97)) {
+			memset(&ops[i], 0, sizeof(ops[i]));
+			ops[i].index = below(nr);
+			ops[i].op = chance(50) ? ATOMIC_COUNTER_OP_READ : ATOMIC_COUNTER_OP_INC_RETURN;
+			ops[i].order = ATOMIC_COUNTER_RELAXED;
+		} else {
+			random_op(&ops[i]);
+		}
+	}
+	b.ops = (uintptr_t)ops;
+	b.count = count;
+	if (chance(3))
+		b.flags = (uint32_t)next() | 1;
+	if (chance(3))
+		b.reserved = next() | 1;
+
+	if (b.flags || b.reserved || !count || count > ATOMIC_COUNTER_BATCH_MAX) {
+		want = EINVAL;
+	} else {
+		/* Entries are checked in order: the first bad one decides. */
+		for (i = 0; i < count && !want; i++)
+			want = spec_op_errno(&ops[i], nr, p->writable);
+		if (chance(5)) {
+			b.ops = (uintptr_t)(chance(50) ? NULL : unmapped);
+			want = EFAULT;
+		}
+	}
+	arg = arg_pointer(&b, sizeof(b), &fault, &result_fault);
+	if (fault)
+		want = EFAULT;	/* the batch header itself is unreadable */
+	got = ioctl(p->fd, ATOMIC_COUNTER_IOC_BATCH, arg) < 0 ? errno : 0;
+	check(p, "IOC_BATCH", got, want);
+}
+
+static void fuzz_info(struct proc *p)
+{
+	struct atomic_counter_info info = { .api = ATOMIC_COUNTER_API };
+	int want = 0, fault, result_fault, got, i;
+	uint64_t reserved = 0;
+	void *arg;
+
+	if (chance(10))
+		info.api = next();
+	if (chance(10))
+		info.features = next();
+	else if (chance(50))
+		info.features = ATOMIC_COUNTER_FEATURES & next();
+	if (chance(5))
+		info.reserved[below(9)] = next() | 1;
+	for (i = 0; i < 9; i++)
+		reserved |= info.reserved[i];
+	if (info.api != ATOMIC_COUNTER_API || (info.features & ~ATOMIC_COUNTER_FEATURES) || reserved)
+		want = EINVAL;
+	arg = arg_pointer(&info, sizeof(info), &fault, &result_fault);
+	if (fault)
+		want = EFAULT;
+	else if (!want && result_fault)
+		want = EFAULT;
+	got = ioctl(p->fd, ATOMIC_COUNTER_IOC_INFO, arg) < 0 ? errno : 0;
+	check(p, "IOC_INFO", got, want);
+}
+
+static void fuzz_unknown_ioctl(struct proc *p)
+{
+	unsigned long cmd;
+	int got;
+
+	switch (below(3)) {
+	case 0:	/* our magic, a number we do not use */
+		cmd = _IOC(below(4), ATOMIC_COUNTER_IOC_MAGIC, 0x83 + below(0x7c), below(512));
+		break;
+	case 1:	/* a real number with the wrong size */
+		cmd = _IOC(_IOC_READ | _IOC_WRITE, ATOMIC_COUNTER_IOC_MAGIC, 0x80 + below(3),
+			   sizeof(struct atomic_counter_op) + 1 + below(64));
+		break;
+	default:
+		cmd = (uint32_t)next();
+		break;
+	}
+	if (cmd == ATOMIC_COUNTER_IOC_INFO || cmd == ATOMIC_COUNTER_IOC_OP ||
+	    cmd == ATOMIC_COUNTER_IOC_BATCH)
+		return;
+	/*
+	 * The VFS answers some commands itself for every file (FIOCLEX,
+	 * FIONBIO, FICLONE, FS_IOC_GETFLAGS, FIBMAP...): their types are
+	 * 'T', 'X', 'f' and 0, and the module never sees them.
+	 */
+	switch (_IOC_TYPE(cmd)) {
+	case 0:
+	case 'T':
+	case 'X':
+	case 'f':
+		return;
+	}
+	got = ioctl(p->fd, cmd, (void *)(uintptr_t)next()) < 0 ? errno : 0;
+	check(p, "unknown ioctl", got, ENOTTY);
+}
+
+static void drop_map(struct proc *p)
+{
+	if (p->map) {
+		check(p, "munmap", munmap(p->map, p->map_len) ? errno : 0, 0);
+		p->map = NULL;
+	}
+}
+
+static void fuzz_mmap(struct proc *p)
+{
+	size_t len;
+	off_t off;
+	int prot = PROT_READ | (chance(60) ? PROT_WRITE : 0);
+	int flags = chance(90) ? MAP_SHARED : MAP_PRIVATE;
+	int want = 0, got;
+	void *m;
+
+	drop_map(p);
+	switch (below(6)) {
+	case 0:
+		len = map_size + page * (1 + below(4));
+		break;
+	case 1:
+		len = 0;
+		break;
+	default:
+		len = page * (1 + below(map_size / page));
+		break;
+	}
+	off = chance(80) ? 0 : (off_t)(page * below(map_size / page + 2));
+	if (len == 0)
+		want = EINVAL;
+	else if (flags == MAP_SHARED && (prot & PROT_WRITE) && !p->writable)
+		want = EACCES;
+	else if (flags == MAP_PRIVATE || off + len > map_size)
+		want = EINVAL;
+	m = mmap(NULL, len, prot, flags, p->fd, off);
+	got = m == MAP_FAILED ? errno : 0;
+	check(p, "mmap", got, want);
+	if (m != MAP_FAILED) {
+		if (want) {
+			munmap(m, len);
+			return;
+		}
+		p->map = m;
+		p->map_len = len;
+		p->map_prot = prot;
+		p->map_writable = p->writable;
+	}
+}
+
+static void fuzz_touch(struct proc *p)
+{
+	_Atomic int64_t *c;
+
+	if (!p->map)
+		return;
+	c = (_Atomic int64_t *)p->map + below(p->map_len / 8);
+	if (p->map_prot & PROT_WRITE)
+		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+	else
+		(void)atomic_load_explicit(c, memory_order_relaxed);
+	p->calls++;
+}
+
+static void fuzz_mprotect(struct proc *p)
+{
+	int prot = PROT_READ | (chance(50) ? PROT_WRITE : 0);
+	int want;
+
+	if (!p->map)
+		return;
+	want = (prot & PROT_WRITE) && !p->map_writable ? EACCES : 0;
+	check(p, "mprotect", mprotect(p->map, p->map_len, prot) ? errno : 0, want);
+	if (!want)
+		p->map_prot = prot;
+}
+
+static void reopen(struct proc *p)
+{
+	if (p->fd >= 0)
+		check(p, "close", close(p->fd) ? errno : 0, 0);
+	p->writable = chance(75);
+	p->fd = open(DEVICE, (p->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (p->fd < 0) {
+		report(p, "open", errno, "success");
+		exit(1);
+	}
+	p->calls++;
+}
+
+static void fuzz_fork(struct proc *p)
+{
+	long before = p->unexpected;
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		report(p, "fork", errno, "success");
+		return;
+	}
+	if (pid == 0) {
+		/* The child inherits the fd and the mapping and uses both. */
+		int i;
+
+		for (i = 0; i < 20; i++) {
+			fuzz_touch(p);
+			fuzz_op(p);
+		}
+		_exit(p->unexpected > before ? 1 : 0);
+	}
+	p->calls++;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		p->unexpected++;
+		fprintf(stderr, "ac-fuzz: proc %d call %ld: forked child failed (status %#x)\n",
+			p->id, p->call, status);
+	}
+}
+
+static int run(int id, uint64_t seed, long calls, double seconds)
+{
+	struct proc p = { .id = id, .fd = -1 };
+	struct timespec t0, t;
+
+	rng = seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(id + 1));
+	if (!rng)
+		rng = 1;
+	reopen(&p);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (p.call = 0; calls ? p.call < calls : 1; p.call++) {
+		if (!calls && !(p.call & 255)) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if ((double)(t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 > seconds)
+				break;
+		}
+		switch (below(100)) {
+		case 0 ... 44:
+			fuzz_op(&p);
+			break;
+		case 45 ... 59:
+			fuzz_batch(&p);
+			break;
+		case 60 ... 64:
+			fuzz_info(&p);
+			break;
+		case 65 ... 74:
+			fuzz_unknown_ioctl(&p);
+			break;
+		case 75 ... 80:
+			fuzz_mmap(&p);
+			break;
+		case 81 ... 88:
+			fuzz_touch(&p);
+			break;
+		case 89 ... 92:
+			fuzz_mprotect(&p);
+			break;
+		case 93 ... 94:
+			drop_map(&p);
+			break;
+		case 95 ... 97:
+			reopen(&p);
+			break;
+		default:
+			fuzz_fork(&p);
+			break;
+		}
+		if (p.unexpected > 10)
+			break;
+	}
+	drop_map(&p);
+	close(p.fd);
+	printf("# ac-fuzz: proc %d: %ld calls, %ld unexpected\n", id, p.calls, p.unexpected);
+	fflush(stdout);
+	return p.unexpected ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct atomic_counter_info info = { .api = ATOMIC_COUNTER_API };
+	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	long calls = 0;
+	double seconds = 0;
+	int procs = 8, c, i, status, bad = 0, fd;
+
+	while ((c = getopt(argc, argv, "s:p:n:t:v")) != -1) {
+		switch (c) {
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'p':
+			procs = atoi(optarg);
+			break;
+		case 'n':
+			calls = atol(optarg);
+			break;
+		case 't':
+			seconds = atof(optarg);
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			fprintf(stderr, "usage: ac-fuzz [-s SEED] [-p PROCS] [-n CALLS | -t SECONDS] [-v]\n");
+			return 2;
+		}
+	}
+	if (!calls && !(seconds > 0))
+		calls = 10000;
+	printf("# ac-fuzz: seed %#" PRIx64 ", %d processes, %s %g\n", seed, procs,
+	       calls ? "calls each" : "seconds", calls ? (double)calls : seconds);
+	fflush(stdout);
+
+	page = sysconf(_SC_PAGESIZE);
+	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, ATOMIC_COUNTER_IOC_INFO, &info)) {
+		fprintf(stderr, "ac-fuzz: %s: %s\n", DEVICE, strerror(errno));
+		return errno == ENOENT ? 4 : 1;
+	}
+	close(fd);
+	nr = info.nr_counters;
+	map_size = info.map_size;
+	unmapped = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	readonly = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	edge = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* PROT_NONE, not unmapped: a later mmap() could fill a hole. */
+	if (unmapped == MAP_FAILED || readonly == MAP_FAILED || edge == MAP_FAILED ||
+	    mprotect(edge + page, page, PROT_NONE))
+		return 1;
+
+	for (i = 0; i < procs; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			/* Each process makes its own read-only page writable only to fill it. */
+			mprotect(readonly, page, PROT_READ | PROT_WRITE);
+			exit(run(i, seed, calls, seconds));
+		}
+	}
+	for (i = 0; i < procs; i++) {
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			bad = 1;
+	}
+	printf("# ac-fuzz: seed %#" PRIx64 ": %s\n", seed, bad ? "UNEXPECTED OUTCOMES" : "all outcomes as documented");
+	return bad;
+}

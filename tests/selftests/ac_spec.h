@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The specification the module is held to, restated from
+ * Documentation/atomic_t.txt and the uapi header's table rather than taken
+ * from the module: the orderings each operation has, and the operands it
+ * reads (any other operand must be zero). ops_test checks results against
+ * it, the fuzzer predicts every errno with it.
+ */
+#ifndef AC_SPEC_H
+#define AC_SPEC_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/atomic_counter.h>
+
+#define F (1u << ATOMIC_COUNTER_FULL)
+#define X (1u << ATOMIC_COUNTER_RELAXED)
+#define A (1u << ATOMIC_COUNTER_ACQUIRE)
+#define L (1u << ATOMIC_COUNTER_RELEASE)
+#define USES_VALUE	1u
+#define USES_EXPECTED	2u
+
+static const struct {
+	const char *name;
+	unsigned int orders;
+	unsigned int operands;
+} spec[ATOMIC_COUNTER_NR_OPS] = {
+	[ATOMIC_COUNTER_OP_READ] = { "read", X | A, 0 },
+	[ATOMIC_COUNTER_OP_SET] = { "set", X | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_ADD] = { "add", X | F, USES_VALUE },
+	[ATOMIC_COUNTER_OP_SUB] = { "sub", X | F, USES_VALUE },
+	[ATOMIC_COUNTER_OP_INC] = { "inc", X | F, 0 },
+	[ATOMIC_COUNTER_OP_DEC] = { "dec", X | F, 0 },
+	[ATOMIC_COUNTER_OP_AND] = { "and", X | F, USES_VALUE },
+	[ATOMIC_COUNTER_OP_OR] = { "or", X | F, USES_VALUE },
+	[ATOMIC_COUNTER_OP_XOR] = { "xor", X | F, USES_VALUE },
+	[ATOMIC_COUNTER_OP_ANDNOT] = { "andnot", X | F, USES_VALUE },
+	[ATOMIC_COUNTER_OP_ADD_RETURN] = { "add_return", F | X | A | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_SUB_RETURN] = { "sub_return", F | X | A | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_INC_RETURN] = { "inc_return", F | X | A | L, 0 },
+	[ATOMIC_COUNTER_OP_DEC_RETURN] = { "dec_return", F | X | A | L, 0 },
+	[ATOMIC_COUNTER_OP_FETCH_ADD] = { "fetch_add", F | X | A | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_FETCH_SUB] = { "fetch_sub", F | X | A | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_FETCH_INC] = { "fetch_inc", F | X | A | L, 0 },
+	[ATOMIC_COUNTER_OP_FETCH_DEC] = { "fetch_dec", F | X | A | L, 0 },
+	[ATOMIC_COUNTER_OP_FETCH_AND] = { "fetch_and", F | X | A | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_FETCH_OR] = { "fetch_or", F | X | A | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_FETCH_XOR] = { "fetch_xor", F | X | A | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_FETCH_ANDNOT] = { "fetch_andnot", F | X | A | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_XCHG] = { "xchg", F | X | A | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_CMPXCHG] = { "cmpxchg", F | X | A | L, USES_VALUE | USES_EXPECTED },
+	[ATOMIC_COUNTER_OP_FETCH_MAX] = { "fetch_max", F | X | A | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_FETCH_MIN] = { "fetch_min", F | X | A | L, USES_VALUE },
+	[ATOMIC_COUNTER_OP_ADD_UNLESS] = { "add_unless", F, USES_VALUE | USES_EXPECTED },
+	[ATOMIC_COUNTER_OP_FETCH_ADD_UNLESS] = { "fetch_add_unless", F, USES_VALUE | USES_EXPECTED },
+	[ATOMIC_COUNTER_OP_INC_NOT_ZERO] = { "inc_not_zero", F, 0 },
+	[ATOMIC_COUNTER_OP_INC_UNLESS_NEGATIVE] = { "inc_unless_negative", F, 0 },
+	[ATOMIC_COUNTER_OP_DEC_UNLESS_POSITIVE] = { "dec_unless_positive", F, 0 },
+	[ATOMIC_COUNTER_OP_DEC_IF_POSITIVE] = { "dec_if_positive", F, 0 },
+	[ATOMIC_COUNTER_OP_SUB_AND_TEST] = { "sub_and_test", F, USES_VALUE },
+	[ATOMIC_COUNTER_OP_DEC_AND_TEST] = { "dec_and_test", F, 0 },
+	[ATOMIC_COUNTER_OP_INC_AND_TEST] = { "inc_and_test", F, 0 },
+	[ATOMIC_COUNTER_OP_ADD_NEGATIVE] = { "add_negative", F, USES_VALUE },
+};
+
+/* The errno (positive) a request must get, or 0 when it must succeed. */
+static inline int spec_op_errno(const struct atomic_counter_op *op, uint64_t nr, bool writable)
+{
+	if (op->flags || op->reserved)
+		return EINVAL;
+	if (op->op >= ATOMIC_COUNTER_NR_OPS || op->order >= ATOMIC_COUNTER_NR_ORDERS)
+		return EINVAL;
+	if (!(spec[op->op].orders & (1u << op->order)))
+		return EINVAL;
+	if ((op->value && !(spec[op->op].operands & USES_VALUE)) ||
+	    (op->expected && !(spec[op->op].operands & USES_EXPECTED)))
+		return EINVAL;
+	if (op->index >= nr)
+		return EINVAL;
+	if (op->op != ATOMIC_COUNTER_OP_READ && !writable)
+		return EBADF;
+	return 0;
+}
+
+#endif /* AC_SPEC_H */
