@@ -4,6 +4,8 @@
 # make demo       the demo, in a QEMU guest running Debian's cloud kernel
 # make check      host checks, then every selftest in the guest
 # make check-host every selftest against the module loaded on this machine
+# make fuzz       ac-fuzz for FUZZ_SECONDS on FUZZ_LANE's kernel
+# make soak       ac-soak for SOAK_SECONDS: total operations, lost updates
 # See README.md.
 
 VERSION := $(shell cat VERSION)
@@ -29,12 +31,12 @@ BUILD := $(CURDIR)/build
 VMMOD := $(BUILD)/vm-$(VM_KVER)
 
 .PHONY: all module userspace selftests deps kernel-files vm-module \
-	check check-host demo clean help
+	check check-host demo fuzz soak clean help
 
 all: module userspace selftests
 
 help:
-	@sed -n '3,8p' Makefile
+	@sed -n '3,10p' Makefile
 
 module:
 	@test -f "$(KDIR)/Makefile" || { echo "No kernel build tree at '$(KDIR)': install linux-headers-$(KVER) (or set KDIR)"; exit 1; }
@@ -62,6 +64,24 @@ vm-module:
 
 check: deps
 	@tests/check.sh "$(MAKE)"
+
+# A long fuzz run on one lane's kernel (default the KASAN one).
+FUZZ_LANE ?= kasan
+FUZZ_SECONDS ?= 600
+FUZZ_PROCS ?= 8
+fuzz: deps selftests
+	@tests/vm/run-lane.sh $(FUZZ_LANE) -c 4 -t $$(($(FUZZ_SECONDS) + 600)) -n fuzz-$(FUZZ_LANE) \
+		-e FUZZ_SECONDS=$(FUZZ_SECONDS) -e FUZZ_PROCS=$(FUZZ_PROCS) \
+		-f $(BUILD)/tests/ac-fuzz tests/vm/fuzz.sh
+
+# Stress for SOAK_SECONDS from SOAK_PROCS processes on SOAK_LANE's kernel.
+SOAK_LANE ?= cloud
+SOAK_SECONDS ?= 600
+SOAK_PROCS ?= 16
+soak: deps selftests
+	@tests/vm/run-lane.sh $(SOAK_LANE) -c 4 -t $$(($(SOAK_SECONDS) + 300)) -n soak-$(SOAK_LANE) \
+		-e SOAK_SECONDS=$(SOAK_SECONDS) -e SOAK_PROCS=$(SOAK_PROCS) \
+		-f $(BUILD)/tests/ac-soak tests/vm/soak.sh
 
 check-host: selftests
 	@tests/run-tests.sh $(BUILD)/tests | tests/summarize.sh

@@ -16,7 +16,8 @@
 #   -m  module to insmod, in order (unloaded in reverse after the job)
 #   -f  file to put in the guest's /bin (test binaries, tools)
 #   -p  parameters for the first module's insmod
-#   -M  extra QEMU memory in MiB (default $VM_MEM or 512)
+#   -M  QEMU memory in MiB (default $VM_MEM or 512)
+#   -e  VAR=VALUE to export in the guest (for the job)
 # The guest's console is printed as it arrives (the job's lines verbatim),
 # and saved to $VM_LOGDIR/NAME.log; the log is kept when the run fails.
 set -u
@@ -30,8 +31,9 @@ name=
 modparams=
 modules=()
 files=()
+guestenv=()
 
-while getopts "k:c:t:n:m:f:p:M:" opt; do
+while getopts "k:c:t:n:m:f:p:M:e:" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	c) cpus=$OPTARG ;;
@@ -41,6 +43,7 @@ while getopts "k:c:t:n:m:f:p:M:" opt; do
 	f) files+=("$OPTARG") ;;
 	p) modparams=$OPTARG ;;
 	M) mem=$OPTARG ;;
+	e) guestenv+=("$OPTARG") ;;
 	*) exit 2 ;;
 	esac
 done
@@ -68,6 +71,7 @@ cp "$job" "$root/job.sh"
 	echo "#!/bin/busybox sh"
 	echo "MODULES='$(for m in "${modules[@]}"; do basename "$m" .ko; done | tr '\n' ' ')'"
 	echo "MODPARAMS='$modparams'"
+	for e in "${guestenv[@]}"; do echo "export ${e%%=*}='${e#*=}'"; done
 	cat "$here/init.sh"
 } > "$root/init"
 chmod +x "$root/init" "$root/job.sh"

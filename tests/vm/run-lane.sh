@@ -1,0 +1,18 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Run a job on one lane's kernel with the module built for it:
+#   run-lane.sh LANE [run-vm.sh options] JOB.sh
+# (make fuzz and make soak use it; make check drives the lanes itself.)
+set -eu
+lane=${1:?usage: run-lane.sh LANE [run-vm.sh options] JOB.sh}
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/vm/lanes.sh
+. "$here/lanes.sh"
+lane_setup "$lane"
+echo "# lane $lane: $LANE_DESC"
+make -s -C "$top" vm-module VM_KDIR="$LANE_KDIR" VM_KVER="$lane" >/dev/null
+VM_KERNEL=$LANE_KERNEL VM_MACHINE=$LANE_MACHINE VM_APPEND=$LANE_APPEND \
+	exec "$here/run-vm.sh" -m "$top/build/vm-$lane/kmod/atomic_counter.ko" "$@"
