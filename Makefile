@@ -59,7 +59,7 @@ kernel-files:
 vm-module:
 	@test -f "$(VM_KDIR)/Makefile" || { echo "No $(VM_FLAVOUR) kernel headers: make deps"; exit 1; }
 	@rm -rf $(VMMOD) && mkdir -p $(VMMOD)
-	@cp -r Kbuild VERSION kmod uapi $(VMMOD)/
+	@cp -r Kbuild VERSION kmod samples uapi $(VMMOD)/
 	$(MAKE) -s -C $(VM_KDIR) M=$(VMMOD) W=1 modules 2>&1 | grep -v 'Skipping BTF' ; test -f $(VMMOD)/kmod/atomic_counter.ko
 
 check: deps
@@ -89,7 +89,8 @@ check-host: selftests
 demo: deps
 	@$(MAKE) -s vm-module userspace
 	@tests/vm/run-vm.sh -n demo -m $(VMMOD)/kmod/atomic_counter.ko \
-		-f $(BUILD)/static/atomic-counter -f $(BUILD)/static/ac-demo tests/vm/demo.sh
+		-f $(BUILD)/static/atomic-counter -f $(BUILD)/static/ac-demo \
+		-f $(VMMOD)/samples/atomic_counter_forks.ko tests/vm/demo.sh
 
 print-%:
 	@echo $($*)

@@ -15,12 +15,22 @@
  * struct ac_bank - the one bank of counters behind /dev/atomic_counter
  * @counters: vmalloc_user() memory: page-aligned, zeroed, and mappable
  *	into userspace with remap_vmalloc_range().
- * @nr: number of counters; a whole number of pages' worth.
+ * @nr: counters used by number, [0, @nr).
+ * @named_first: first counter allocated by name from userspace.
+ * @kernel_first: first counter of the kernel's read-only region; also the
+ *	end of what userspace may write.
+ * @total: every counter; the kernel's region is [@kernel_first, @total).
  * @size: bytes of @counters, a multiple of PAGE_SIZE.
+ *
+ * Each region is a whole number of pages, so that a page is either
+ * writable by userspace or not.
  */
 struct ac_bank {
 	atomic64_t *counters;
 	u64 nr;
+	u64 named_first;
+	u64 kernel_first;
+	u64 total;
 	size_t size;
 };
 
@@ -33,5 +43,17 @@ u64 ac_supported_ops(void);
 
 /* mmap.c */
 int ac_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* names.c */
+int ac_names_init(void);
+void ac_names_exit(void);
+long ac_ioctl_name(struct file *file, unsigned int cmd, void __user *uarg);
+int ac_name_claim_kernel(const char *name, u64 *index);
+void ac_name_release(u64 index);
+bool ac_name_next(u64 *index, char *name, u32 *owner);
+
+/* textview.c */
+void ac_textview_init(void);
+void ac_textview_exit(void);
 
 #endif /* _ATOMIC_COUNTER_INTERNAL_H */

@@ -20,6 +20,7 @@
 #include <linux/vmalloc.h>
 
 #include "atomic_counter.h"
+#include "compat.h"
 
 /* 8 MiB of counters is far more than any user has asked for. */
 #define AC_MAX_COUNTERS		SZ_1M
@@ -30,12 +31,28 @@ module_param(nr_counters, uint, 0444);
 MODULE_PARM_DESC(nr_counters,
 		 "Counters in the bank, rounded up to a whole page (default 512, at most 1048576)");
 
+static unsigned int nr_named = AC_DEFAULT_COUNTERS;
+module_param(nr_named, uint, 0444);
+MODULE_PARM_DESC(nr_named,
+		 "Counters userspace can allocate by name (default 512, at most 1048576)");
+
+static unsigned int nr_kernel = AC_DEFAULT_COUNTERS;
+module_param(nr_kernel, uint, 0444);
+MODULE_PARM_DESC(nr_kernel,
+		 "Counters kernel code can register, read-only to userspace (default 512, at most 1048576)");
+
 static ushort mode = 0600;
 module_param(mode, ushort, 0444);
 MODULE_PARM_DESC(mode,
 		 "Mode of /dev/atomic_counter (default 0600; a udev rule can give a group access)");
 
 struct ac_bank ac_bank;
+
+/* Counters in whole pages: each region must start on a page of its own. */
+static u64 ac_round_to_pages(unsigned int counters)
+{
+	return PAGE_ALIGN((size_t)counters * ATOMIC_COUNTER_SIZE) / ATOMIC_COUNTER_SIZE;
+}
 
 static long ac_ioctl_info(void __user *uarg)
 {
@@ -54,6 +71,10 @@ static long ac_ioctl_info(void __user *uarg)
 	info.ops = ac_supported_ops();
 	info.batch_max = ATOMIC_COUNTER_BATCH_MAX;
 	info.cache_line_bytes = L1_CACHE_BYTES;
+	info.named_first = ac_bank.named_first;
+	info.nr_named = ac_bank.kernel_first - ac_bank.named_first;
+	info.kernel_first = ac_bank.kernel_first;
+	info.nr_kernel = ac_bank.total - ac_bank.kernel_first;
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
@@ -128,6 +149,11 @@ static long ac_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ac_ioctl_batch(file, uarg);
 	case ATOMIC_COUNTER_IOC_INFO:
 		return ac_ioctl_info(uarg);
+	case ATOMIC_COUNTER_IOC_NAME_CREATE:
+	case ATOMIC_COUNTER_IOC_NAME_LOOKUP:
+	case ATOMIC_COUNTER_IOC_NAME_DELETE:
+	case ATOMIC_COUNTER_IOC_NAME_NEXT:
+		return ac_ioctl_name(file, cmd, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -155,10 +181,13 @@ static int __init ac_init(void)
 	BUILD_BUG_ON(sizeof(struct atomic_counter_op) != 48);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_batch) != 24);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_info) != 128);
+	BUILD_BUG_ON(sizeof(struct atomic_counter_name) != 80);
 	BUILD_BUG_ON(sizeof(atomic64_t) != ATOMIC_COUNTER_SIZE);
 
-	if (!nr_counters || nr_counters > AC_MAX_COUNTERS) {
-		pr_err("nr_counters=%u is outside 1..%u\n", nr_counters,
+	if (!nr_counters || nr_counters > AC_MAX_COUNTERS ||
+	    !nr_named || nr_named > AC_MAX_COUNTERS ||
+	    !nr_kernel || nr_kernel > AC_MAX_COUNTERS) {
+		pr_err("nr_counters, nr_named and nr_kernel must be within 1..%u\n",
 		       AC_MAX_COUNTERS);
 		return -EINVAL;
 	}
@@ -167,26 +196,42 @@ static int __init ac_init(void)
 		return -EINVAL;
 	}
 
-	ac_bank.size = PAGE_ALIGN((size_t)nr_counters * ATOMIC_COUNTER_SIZE);
-	ac_bank.nr = ac_bank.size / ATOMIC_COUNTER_SIZE;
+	ac_bank.nr = ac_round_to_pages(nr_counters);
+	ac_bank.named_first = ac_bank.nr;
+	ac_bank.kernel_first = ac_bank.named_first + ac_round_to_pages(nr_named);
+	ac_bank.total = ac_bank.kernel_first + ac_round_to_pages(nr_kernel);
+	ac_bank.size = ac_bank.total * ATOMIC_COUNTER_SIZE;
 	ac_bank.counters = vmalloc_user(ac_bank.size);
 	if (!ac_bank.counters)
 		return -ENOMEM;
+	ret = ac_names_init();
+	if (ret)
+		goto free_bank;
 
+	/* Last: once registered, the device can be opened. */
+	ac_textview_init();
 	ac_miscdev.mode = mode;
 	ret = misc_register(&ac_miscdev);
-	if (ret) {
-		vfree(ac_bank.counters);
-		return ret;
-	}
-	pr_info("%llu counters, version %s\n", ac_bank.nr,
-		ATOMIC_COUNTER_VERSION);
+	if (ret)
+		goto free_names;
+	pr_info("%llu counters by number, %llu by name, %llu for the kernel; version %s\n",
+		ac_bank.nr, ac_bank.kernel_first - ac_bank.named_first,
+		ac_bank.total - ac_bank.kernel_first, ATOMIC_COUNTER_VERSION);
 	return 0;
+
+free_names:
+	ac_textview_exit();
+	ac_names_exit();
+free_bank:
+	vfree(ac_bank.counters);
+	return ret;
 }
 
 static void __exit ac_exit(void)
 {
 	misc_deregister(&ac_miscdev);
+	ac_textview_exit();
+	ac_names_exit();
 	vfree(ac_bank.counters);
 }
 

@@ -9,6 +9,7 @@
 #include <linux/vmalloc.h>
 
 #include "atomic_counter.h"
+#include "compat.h"
 
 /**
  * ac_mmap() - map (a window of) the bank into a process
@@ -22,17 +23,26 @@
  * The mapping holds a reference on the file, and through it on the module,
  * so the bank outlives close() and rmmod is refused until munmap().
  *
- * Return: 0, or -EINVAL for a private mapping or one that does not fit in
- * the bank.
+ * The kernel's counters are mapped the same way a read-only file is: a
+ * window that covers any of their pages is refused PROT_WRITE and loses
+ * VM_MAYWRITE, so no process can forge a kernel counter.
+ *
+ * Return: 0, -EINVAL for a private mapping or one that does not fit in the
+ * bank, or -EACCES for a writable mapping of the kernel's counters.
  */
 int ac_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	unsigned long pages = vma_pages(vma);
+	unsigned long kernel_page = ac_bank.kernel_first * ATOMIC_COUNTER_SIZE >> PAGE_SHIFT;
+
 	/* VM_MAYSHARE, not VM_SHARED: the core clears the latter read-only. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
-	if (!(file->f_mode & FMODE_WRITE) && (vma->vm_flags & VM_MAYWRITE))
-		return -EACCES;
-
+	if (vma->vm_pgoff + pages > kernel_page) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		ac_vm_flags_clear(vma, VM_MAYWRITE);
+	}
 	/* Checks the window against the bank, and sets VM_DONTEXPAND | VM_DONTDUMP. */
 	return remap_vmalloc_range(vma, ac_bank.counters, vma->vm_pgoff);
 }

@@ -91,8 +91,8 @@ u64 ac_supported_ops(void)
  * Everything a request can get wrong is caught here, before any counter is
  * touched, so that a rejected request changes nothing.
  *
- * Return: 0, -EINVAL for a malformed request, or -EBADF for a write through
- * a file opened read-only.
+ * Return: 0, -EINVAL for a malformed request, -EBADF for a write through
+ * a file opened read-only, or -EPERM for a write to a kernel counter.
  */
 int ac_op_check(const struct atomic_counter_op *op, bool writable)
 {
@@ -109,10 +109,15 @@ int ac_op_check(const struct atomic_counter_op *op, bool writable)
 	if ((op->value && !(desc->operands & USES_VALUE)) ||
 	    (op->expected && !(desc->operands & USES_EXPECTED)))
 		return -EINVAL;
-	if (op->index >= ac_bank.nr)
+	if (op->index >= ac_bank.total)
 		return -EINVAL;
-	if (op->op != ATOMIC_COUNTER_OP_READ && !writable)
+	if (op->op == ATOMIC_COUNTER_OP_READ)
+		return 0;
+	if (!writable)
 		return -EBADF;
+	/* Userspace reads kernel counters and never forges them. */
+	if (op->index >= ac_bank.kernel_first)
+		return -EPERM;
 	return 0;
 }
 
@@ -416,7 +421,7 @@ static s64 ac_cmpxchg(atomic64_t *v, s64 old, s64 new, u32 order)
 void ac_op_apply(struct atomic_counter_op *op)
 {
 	atomic64_t *v = &ac_bank.counters[array_index_nospec(op->index,
-							     ac_bank.nr)];
+							     ac_bank.total)];
 	s64 i = op->value;
 	s64 u = op->expected;
 	u32 order = op->order;

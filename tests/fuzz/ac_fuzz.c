@@ -32,8 +32,10 @@
 
 static uint64_t rng;
 static long page;
-static uint64_t nr;		/* counters in the bank */
+static struct atomic_counter_info info;
+static uint64_t nr;		/* counters in the bank, all regions */
 static uint64_t map_size;
+static uint64_t kernel_off;	/* where the read-only kernel region starts */
 static int verbose;
 
 /* The three regions bad pointers are made of. */
@@ -174,7 +176,7 @@ static void fuzz_op(struct proc *p)
 	void *arg;
 
 	random_op(&op);
-	want = spec_op_errno(&op, nr, p->writable);
+	want = spec_op_errno(&op, &info, p->writable);
 	arg = arg_pointer(&op, sizeof(op), &fault, &result_fault);
 	if (fault)
 		want = EFAULT;
@@ -228,7 +230,7 @@ static void fuzz_batch(struct proc *p)
 	} else {
 		/* Entries are checked in order: the first bad one decides. */
 		for (i = 0; i < count && !want; i++)
-			want = spec_op_errno(&ops[i], nr, p->writable);
+			want = spec_op_errno(&ops[i], &info, p->writable);
 		if (chance(5)) {
 			b.ops = (uintptr_t)(chance(50) ? NULL : unmapped);
 			want = EFAULT;
@@ -243,24 +245,24 @@ static void fuzz_batch(struct proc *p)
 
 static void fuzz_info(struct proc *p)
 {
-	struct atomic_counter_info info = { .api = ATOMIC_COUNTER_API };
+	struct atomic_counter_info in = { .api = ATOMIC_COUNTER_API };
 	int want = 0, fault, result_fault, got, i;
 	uint64_t reserved = 0;
 	void *arg;
 
 	if (chance(10))
-		info.api = next();
+		in.api = next();
 	if (chance(10))
-		info.features = next();
+		in.features = next();
 	else if (chance(50))
-		info.features = ATOMIC_COUNTER_FEATURES & next();
+		in.features = ATOMIC_COUNTER_FEATURES & next();
 	if (chance(5))
-		info.reserved[below(9)] = next() | 1;
-	for (i = 0; i < 9; i++)
-		reserved |= info.reserved[i];
-	if (info.api != ATOMIC_COUNTER_API || (info.features & ~ATOMIC_COUNTER_FEATURES) || reserved)
+		in.reserved[below(5)] = next() | 1;
+	for (i = 0; i < 5; i++)
+		reserved |= in.reserved[i];
+	if (in.api != ATOMIC_COUNTER_API || (in.features & ~ATOMIC_COUNTER_FEATURES) || reserved)
 		want = EINVAL;
-	arg = arg_pointer(&info, sizeof(info), &fault, &result_fault);
+	arg = arg_pointer(&in, sizeof(in), &fault, &result_fault);
 	if (fault)
 		want = EFAULT;
 	else if (!want && result_fault)
@@ -305,6 +307,79 @@ static void fuzz_unknown_ioctl(struct proc *p)
 	check(p, "unknown ioctl", got, ENOTTY);
 }
 
+/* Outcomes as a set: other processes race on the same few names. */
+static void check_set(struct proc *p, const char *what, int got, const int *allowed, int n)
+{
+	int i;
+
+	p->calls++;
+	for (i = 0; i < n; i++)
+		if (got == allowed[i])
+			return;
+	report(p, what, got, "one of the documented outcomes");
+}
+
+static void fuzz_name(struct proc *p)
+{
+	static const char *const bad[] = { "", "9x", "a b", ".x", "x/y" };
+	struct atomic_counter_name n;
+	unsigned long cmd;
+	int got, valid = 1, writes;
+	int k = below(10);
+
+	memset(&n, 0, sizeof(n));
+	if (chance(10)) {
+		strcpy(n.name, bad[below(5)]);
+		valid = 0;
+	} else {
+		snprintf(n.name, sizeof(n.name), "fz.%d", (int)below(8));
+	}
+	switch (below(5)) {
+	case 0:
+		cmd = ATOMIC_COUNTER_IOC_NAME_CREATE;
+		if (chance(30))
+			n.flags = ATOMIC_COUNTER_NAME_EXCL;
+		break;
+	case 1:
+		cmd = ATOMIC_COUNTER_IOC_NAME_LOOKUP;
+		break;
+	case 2:
+		cmd = ATOMIC_COUNTER_IOC_NAME_DELETE;
+		break;
+	case 3:
+		cmd = ATOMIC_COUNTER_IOC_NAME_NEXT;
+		n.index = below(nr + 8);
+		valid = 1;
+		memset(n.name, 0, sizeof(n.name));
+		break;
+	default:
+		cmd = ATOMIC_COUNTER_IOC_NAME_CREATE;
+		break;
+	}
+	if (k == 0)
+		n.reserved = next() | 1;
+	got = ioctl(p->fd, cmd, &n) < 0 ? errno : 0;
+	writes = cmd == ATOMIC_COUNTER_IOC_NAME_CREATE || cmd == ATOMIC_COUNTER_IOC_NAME_DELETE;
+	/* Checked in this order: reserved fields, the fd's mode, the name. */
+	if (k == 0) {
+		check(p, "NAME (reserved set)", got, EINVAL);
+	} else if (!p->writable && writes) {
+		check(p, "NAME write on a read-only fd", got, EBADF);
+	} else if (!valid) {
+		check(p, "NAME (invalid name)", got, EINVAL);
+	} else if (cmd == ATOMIC_COUNTER_IOC_NAME_CREATE) {
+		int allowed[] = { 0, EEXIST, ENOSPC };
+
+		check_set(p, "NAME_CREATE", got, allowed, n.flags ? 3 : 1);
+	} else {
+		int allowed[] = { 0, ENOENT };
+
+		check_set(p, cmd == ATOMIC_COUNTER_IOC_NAME_NEXT ? "NAME_NEXT" :
+			  cmd == ATOMIC_COUNTER_IOC_NAME_LOOKUP ? "NAME_LOOKUP" : "NAME_DELETE",
+			  got, allowed, 2);
+	}
+}
+
 static void drop_map(struct proc *p)
 {
 	if (p->map) {
@@ -339,7 +414,11 @@ static void fuzz_mmap(struct proc *p)
 		want = EINVAL;
 	else if (flags == MAP_SHARED && (prot & PROT_WRITE) && !p->writable)
 		want = EACCES;
-	else if (flags == MAP_PRIVATE || off + len > map_size)
+	else if (flags == MAP_PRIVATE)
+		want = EINVAL;
+	else if ((prot & PROT_WRITE) && off + len > kernel_off)
+		want = EACCES;	/* the kernel's counters are never writable */
+	else if (off + len > map_size)
 		want = EINVAL;
 	m = mmap(NULL, len, prot, flags, p->fd, off);
 	got = m == MAP_FAILED ? errno : 0;
@@ -352,7 +431,7 @@ static void fuzz_mmap(struct proc *p)
 		p->map = m;
 		p->map_len = len;
 		p->map_prot = prot;
-		p->map_writable = p->writable;
+		p->map_writable = p->writable && off + len <= kernel_off;
 	}
 }
 
@@ -447,8 +526,11 @@ static int run(int id, uint64_t seed, long calls, double seconds)
 		case 45 ... 59:
 			fuzz_batch(&p);
 			break;
-		case 60 ... 64:
+		case 60 ... 62:
 			fuzz_info(&p);
+			break;
+		case 63 ... 64:
+			fuzz_name(&p);
 			break;
 		case 65 ... 74:
 			fuzz_unknown_ioctl(&p);
@@ -484,7 +566,6 @@ static int run(int id, uint64_t seed, long calls, double seconds)
 
 int main(int argc, char **argv)
 {
-	struct atomic_counter_info info = { .api = ATOMIC_COUNTER_API };
 	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	long calls = 0;
 	double seconds = 0;
@@ -519,14 +600,16 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	page = sysconf(_SC_PAGESIZE);
+	info.api = ATOMIC_COUNTER_API;
 	fd = open(DEVICE, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, ATOMIC_COUNTER_IOC_INFO, &info)) {
 		fprintf(stderr, "ac-fuzz: %s: %s\n", DEVICE, strerror(errno));
 		return errno == ENOENT ? 4 : 1;
 	}
 	close(fd);
-	nr = info.nr_counters;
+	nr = info.kernel_first + info.nr_kernel;
 	map_size = info.map_size;
+	kernel_off = info.kernel_first * ATOMIC_COUNTER_SIZE;
 	unmapped = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	readonly = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	edge = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

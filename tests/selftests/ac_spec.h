@@ -64,8 +64,12 @@ static const struct {
 	[ATOMIC_COUNTER_OP_ADD_NEGATIVE] = { "add_negative", F, USES_VALUE },
 };
 
-/* The errno (positive) a request must get, or 0 when it must succeed. */
-static inline int spec_op_errno(const struct atomic_counter_op *op, uint64_t nr, bool writable)
+/*
+ * The errno (positive) a request must get, or 0 when it must succeed, on a
+ * bank described by @info, through a file opened for writing or not.
+ */
+static inline int spec_op_errno(const struct atomic_counter_op *op,
+				const struct atomic_counter_info *info, bool writable)
 {
 	if (op->flags || op->reserved)
 		return EINVAL;
@@ -76,10 +80,14 @@ static inline int spec_op_errno(const struct atomic_counter_op *op, uint64_t nr,
 	if ((op->value && !(spec[op->op].operands & USES_VALUE)) ||
 	    (op->expected && !(spec[op->op].operands & USES_EXPECTED)))
 		return EINVAL;
-	if (op->index >= nr)
+	if (op->index >= info->kernel_first + info->nr_kernel)
 		return EINVAL;
-	if (op->op != ATOMIC_COUNTER_OP_READ && !writable)
+	if (op->op == ATOMIC_COUNTER_OP_READ)
+		return 0;
+	if (!writable)
 		return EBADF;
+	if (op->index >= info->kernel_first)
+		return EPERM;	/* kernel counters are read-only */
 	return 0;
 }
 

@@ -36,11 +36,21 @@ TEST_F(dev, info_describes_the_bank)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
+	uint64_t per_page = page / ATOMIC_COUNTER_SIZE;
+
 	EXPECT_EQ(ATOMIC_COUNTER_API, self->info.api);
 	EXPECT_EQ(ATOMIC_COUNTER_FEATURES, self->info.features);
 	EXPECT_LE(512, self->info.nr_counters);
-	EXPECT_EQ(self->info.nr_counters * ATOMIC_COUNTER_SIZE, self->info.map_size);
-	EXPECT_EQ(0, self->info.map_size % page);
+	/* Three regions, back to back, each a whole number of pages. */
+	EXPECT_EQ(self->info.nr_counters, self->info.named_first);
+	EXPECT_EQ(self->info.named_first + self->info.nr_named, self->info.kernel_first);
+	EXPECT_EQ((self->info.kernel_first + self->info.nr_kernel) * ATOMIC_COUNTER_SIZE,
+		  self->info.map_size);
+	EXPECT_EQ(0, self->info.nr_counters % per_page);
+	EXPECT_EQ(0, self->info.nr_named % per_page);
+	EXPECT_EQ(0, self->info.nr_kernel % per_page);
+	EXPECT_LE(512, self->info.nr_named);
+	EXPECT_LE(512, self->info.nr_kernel);
 	EXPECT_EQ((1ULL << ATOMIC_COUNTER_NR_OPS) - 1, self->info.ops);
 	EXPECT_EQ(ATOMIC_COUNTER_BATCH_MAX, self->info.batch_max);
 	EXPECT_EQ(64, self->info.cache_line_bytes);
@@ -83,7 +93,7 @@ TEST_F(dev, info_rejects_reserved_einval)
 {
 	struct atomic_counter_info info = { .api = ATOMIC_COUNTER_API };
 
-	info.reserved[8] = 1;
+	info.reserved[4] = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_INFO, &info));
 	EXPECT_EQ(EINVAL, errno);
 }
@@ -191,7 +201,7 @@ TEST_F(dev, op_unused_operand_einval)
 
 TEST_F(dev, op_index_out_of_range_einval)
 {
-	uint64_t nr = self->info.nr_counters;
+	uint64_t nr = self->info.kernel_first + self->info.nr_kernel;
 
 	EXPECT_EQ(-EINVAL, raw_op(self->fd, nr, ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
 	EXPECT_EQ(-EINVAL, raw_op(self->fd, UINT64_MAX, ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
@@ -199,10 +209,31 @@ TEST_F(dev, op_index_out_of_range_einval)
 	EXPECT_EQ(-EINVAL, raw_op(self->fd, (1ULL << 32) | IDX,
 				 ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
 	ASSERT_UNCHANGED();
+	EXPECT_EQ(0, raw_read(self->fd, nr - 1));
+	nr = self->info.nr_counters;
 	EXPECT_EQ(0, raw_op(self->fd, nr - 1, ATOMIC_COUNTER_OP_SET,
 			   ATOMIC_COUNTER_RELAXED, 42, 0, NULL));
 	EXPECT_EQ(42, raw_read(self->fd, nr - 1));
 	EXPECT_EQ(0, raw_set(self->fd, nr - 1, 0));
+}
+
+TEST_F(dev, kernel_counters_read_but_refuse_writes_eperm)
+{
+	uint64_t k = self->info.kernel_first, last = k + self->info.nr_kernel - 1;
+	int64_t v = -1;
+	uint32_t op;
+
+	EXPECT_EQ(0, raw_op(self->fd, last, ATOMIC_COUNTER_OP_READ, ATOMIC_COUNTER_ACQUIRE, 0, 0, &v));
+	EXPECT_EQ(0, v);
+	EXPECT_EQ(-EPERM, raw_set(self->fd, k, 1));
+	EXPECT_EQ(-EPERM, raw_op(self->fd, last, ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, 0, NULL));
+	for (op = ATOMIC_COUNTER_OP_SET; op < ATOMIC_COUNTER_NR_OPS; op++)
+		EXPECT_NE(0, raw_op(self->fd, k, op, ATOMIC_COUNTER_FULL, 0, 0, NULL));
+	EXPECT_EQ(0, raw_read(self->fd, k));
+	/* The named region, just below, is userspace's to write. */
+	EXPECT_EQ(0, raw_set(self->fd, k - 1, 5));
+	EXPECT_EQ(5, raw_read(self->fd, k - 1));
+	EXPECT_EQ(0, raw_set(self->fd, k - 1, 0));
 }
 
 TEST_F(dev, read_only_fd_reads)
@@ -290,7 +321,8 @@ TEST_F(dev, batch_with_one_invalid_op_applies_none_einval)
 	struct atomic_counter_op ops[3] = {
 		{ .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN },
 		{ .index = IDX + 1, .op = ATOMIC_COUNTER_OP_INC_RETURN },
-		{ .index = self->info.nr_counters, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+		{ .index = self->info.kernel_first + self->info.nr_kernel,
+		  .op = ATOMIC_COUNTER_OP_INC_RETURN },
 	};
 
 	ASSERT_EQ(0, raw_set(self->fd, IDX + 1, 77));
@@ -349,6 +381,18 @@ TEST_F(dev, batch_bad_pointers_efault)
 	EXPECT_EQ(-EFAULT, batch(self->fd, ops, 2));
 	munmap((char *)(ops + 1) - page, page);
 	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, batch_with_a_kernel_counter_write_applies_none_eperm)
+{
+	struct atomic_counter_op ops[2] = {
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+		{ .index = self->info.kernel_first, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+	};
+
+	EXPECT_EQ(-EPERM, batch(self->fd, ops, 2));
+	ASSERT_UNCHANGED();
+	EXPECT_EQ(0, raw_read(self->fd, self->info.kernel_first));
 }
 
 TEST_F(dev, batch_read_only_fd_with_a_write_ebadf)

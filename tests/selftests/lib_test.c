@@ -74,9 +74,11 @@ TEST_F(lib, open_fills_info_and_maps)
 	EXPECT_EQ(ATOMIC_COUNTER_API, self->dev.info.api);
 	EXPECT_NE(NULL, self->dev.bank);
 	EXPECT_TRUE(self->dev.writable);
-	EXPECT_EQ(NULL, ac_counter(&self->dev, self->dev.info.nr_counters));
-	EXPECT_EQ(&self->dev.bank[self->dev.info.nr_counters - 1],
-		  ac_counter(&self->dev, self->dev.info.nr_counters - 1));
+	EXPECT_EQ(NULL, ac_counter(&self->dev, ac_nr_total(&self->dev)));
+	EXPECT_EQ(&self->dev.bank[ac_nr_total(&self->dev) - 1],
+		  ac_counter(&self->dev, ac_nr_total(&self->dev) - 1));
+	/* The kernel's counters are in the same view, read-only. */
+	EXPECT_EQ(0, ac_read(ac_counter(&self->dev, self->dev.info.kernel_first)));
 }
 
 TEST_F(lib, nomap_has_no_fast_path)
@@ -107,7 +109,7 @@ TEST_F(lib, readonly_reads_and_refuses_writes_ebadf)
 
 TEST_F(lib, op_errors_are_negative_errno)
 {
-	EXPECT_EQ(-EINVAL, ac_op(&self->dev, self->dev.info.nr_counters,
+	EXPECT_EQ(-EINVAL, ac_op(&self->dev, ac_nr_total(&self->dev),
 				 ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, 0, NULL));
 	EXPECT_EQ(-EINVAL, ac_op(&self->dev, IDX, ATOMIC_COUNTER_NR_OPS, 0, 0, 0, NULL));
 	EXPECT_EQ(-EINVAL, ac_batch(&self->dev, NULL, 0));
@@ -128,6 +130,37 @@ TEST_F(lib, op_and_batch)
 			   ATOMIC_COUNTER_ACQUIRE, 0, 0, &r));
 	EXPECT_EQ(5, r);
 	EXPECT_EQ(5, ac_read(self->v));
+}
+
+TEST_F(lib, names_create_lookup_resolve_delete)
+{
+	uint64_t idx = 0, again = 0, found = 0;
+	uint32_t owner = 0;
+	struct atomic_counter_name e;
+
+	ac_name_delete(&self->dev, "lib.test");
+	ASSERT_EQ(1, ac_name_create(&self->dev, "lib.test", 0, &idx));
+	EXPECT_EQ(0, ac_name_create(&self->dev, "lib.test", 0, &again));
+	EXPECT_EQ(idx, again);
+	EXPECT_EQ(-EEXIST, ac_name_create(&self->dev, "lib.test", ATOMIC_COUNTER_NAME_EXCL, NULL));
+	EXPECT_EQ(0, ac_name_lookup(&self->dev, "lib.test", &found, &owner));
+	EXPECT_EQ(idx, found);
+	EXPECT_EQ(ATOMIC_COUNTER_OWNER_USER, owner);
+	EXPECT_EQ(0, ac_resolve(&self->dev, "lib.test", &found));
+	EXPECT_EQ(idx, found);
+	EXPECT_EQ(0, ac_resolve(&self->dev, "0x10", &found));
+	EXPECT_EQ(16, found);
+	EXPECT_EQ(-ERANGE, ac_resolve(&self->dev, "99999999", &found));
+	EXPECT_EQ(-EINVAL, ac_resolve(&self->dev, "12ab", &found));
+	EXPECT_EQ(-ENOENT, ac_resolve(&self->dev, "lib.nothing", &found));
+	ac_inc(ac_counter(&self->dev, idx));
+	EXPECT_EQ(0, ac_name_next(&self->dev, idx, &e));
+	EXPECT_EQ(idx, e.index);
+	EXPECT_STREQ("lib.test", e.name);
+	EXPECT_EQ(0, ac_name_delete(&self->dev, "lib.test"));
+	EXPECT_EQ(-ENOENT, ac_name_delete(&self->dev, "lib.test"));
+	EXPECT_EQ(-EINVAL, ac_name_create(&self->dev, "this-name-is-far-too-long-for-the-forty-eight-bytes", 0, NULL));
+	EXPECT_EQ(-EINVAL, ac_name_lookup(&self->dev, "9lives", NULL, NULL));
 }
 
 TEST(op_and_order_names_round_trip)

@@ -54,7 +54,7 @@ FIXTURE_SETUP(litmus)
 
 	AC_OPEN_OR_SKIP(self->fd, O_RDWR);
 	ASSERT_EQ(0, raw_info(self->fd, &info));
-	self->size = info.map_size;
+	self->size = info.kernel_first * ATOMIC_COUNTER_SIZE;
 	self->bank = mmap(NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, self->bank);
 	self->results = mmap(NULL, 2 * sizeof(int64_t) * TRIALS, PROT_READ | PROT_WRITE,

@@ -17,6 +17,7 @@ FIXTURE(map) {
 	int fd;
 	struct atomic_counter_info info;
 	_Atomic int64_t *bank;
+	size_t size;	/* the userspace regions, mapped writable */
 	long page;
 };
 
@@ -25,7 +26,8 @@ FIXTURE_SETUP(map)
 	AC_OPEN_OR_SKIP(self->fd, O_RDWR);
 	ASSERT_EQ(0, raw_info(self->fd, &self->info));
 	self->page = sysconf(_SC_PAGESIZE);
-	self->bank = mmap(NULL, self->info.map_size, PROT_READ | PROT_WRITE,
+	self->size = self->info.kernel_first * ATOMIC_COUNTER_SIZE;
+	self->bank = mmap(NULL, self->size, PROT_READ | PROT_WRITE,
 			  MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, self->bank);
 	ASSERT_EQ(0, raw_set(self->fd, IDX, 0));
@@ -34,7 +36,7 @@ FIXTURE_SETUP(map)
 FIXTURE_TEARDOWN(map)
 {
 	if (self->bank && self->bank != MAP_FAILED)
-		munmap((void *)self->bank, self->info.map_size);
+		munmap((void *)self->bank, self->size);
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -156,8 +158,7 @@ TEST_F(map, mprotect_cannot_upgrade_a_read_only_mapping_eacces)
 
 TEST_F(map, mapping_cannot_grow)
 {
-	void *p = mremap((void *)self->bank, self->info.map_size,
-			 self->info.map_size + self->page, MREMAP_MAYMOVE);
+	void *p = mremap((void *)self->bank, self->size, self->size + self->page, MREMAP_MAYMOVE);
 
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EFAULT, errno);
@@ -183,6 +184,28 @@ TEST_F(map, mapping_is_left_out_of_core_dumps)
 	}
 	fclose(f);
 	EXPECT_TRUE(found);
+}
+
+TEST_F(map, kernel_counters_map_read_only_eacces)
+{
+	off_t koff = self->size;
+	_Atomic int64_t *k;
+	void *p;
+
+	/* Writable: refused, alone or as part of a larger window. */
+	p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, koff);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EACCES, errno);
+	p = mmap(NULL, self->info.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EACCES, errno);
+	/* Read-only: fine, and it cannot be upgraded. */
+	k = mmap(NULL, self->info.map_size - koff, PROT_READ, MAP_SHARED, self->fd, koff);
+	ASSERT_NE(MAP_FAILED, k);
+	EXPECT_EQ(0, atomic_load(&k[0]));
+	EXPECT_EQ(-1, mprotect((void *)k, self->page, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	munmap((void *)k, self->info.map_size - koff);
 }
 
 TEST_F(map, mapping_outlives_close)
@@ -239,7 +262,7 @@ FIXTURE_SETUP(page_stress)
 
 	AC_OPEN_OR_SKIP(self->fd, O_RDWR);
 	ASSERT_EQ(0, raw_info(self->fd, &info));
-	self->size = info.map_size;
+	self->size = info.kernel_first * ATOMIC_COUNTER_SIZE;
 	self->bank = mmap(NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, self->bank);
 	ASSERT_EQ(0, raw_set(self->fd, IDX, 0));

@@ -78,7 +78,7 @@ FIXTURE_SETUP(stress)
 
 	AC_OPEN_OR_SKIP(self->fd, O_RDWR);
 	ASSERT_EQ(0, raw_info(self->fd, &info));
-	self->size = info.map_size;
+	self->size = info.kernel_first * ATOMIC_COUNTER_SIZE;
 	self->bank = mmap(NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, self->bank);
 	for (i = 0; i < 8; i++)

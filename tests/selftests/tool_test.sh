@@ -55,8 +55,12 @@ tm() {
 
 # Start from known values; the list tests depend on which counters are set.
 version=$(cat "$here/VERSION" 2>/dev/null)
-nr=$($tool --json info | sed 's/.*"nr_counters": \([0-9]*\).*/\1/')
-$tool list | while read -r idx val; do $tool set "$idx" 0; done
+json=$($tool --json info)
+field() { printf '%s\n' "$json" | sed "s/.*\"$1\": \([0-9]*\).*/\1/"; }
+nr=$(field nr_counters)
+total=$(($(field kernel_first) + $(field nr_kernel)))
+$tool list | while read -r idx val name; do [ -n "$name" ] || $tool set "$idx" 0; done
+for c in tool.a tool.b; do $tool delete $c 2>/dev/null; done
 
 tm help_lists_every_command 0 'cmpxchg INDEX OLD NEW' $tool --help
 t version_is_the_project_version 0 "atomic-counter $version" $tool --version
@@ -73,10 +77,11 @@ t missing_device_from_env 1 \
 	env ATOMIC_COUNTER_DEVICE=/dev/no_such_counter $tool get 40
 t not_the_device_says_other_abi 1 \
 	"atomic-counter: /dev/null: Inappropriate ioctl for device" $tool --device /dev/null info
-t bad_index_exit_2 2 "atomic-counter: bad INDEX 'x1': not a counter number" $tool get x1
-t negative_index_exit_2 2 "atomic-counter: bad INDEX '-1': not a counter number" $tool get -- -1
+t bad_index_exit_2 2 "atomic-counter: bad INDEX '12abc': not a counter number or name" $tool get 12abc
+t negative_index_exit_2 2 "atomic-counter: bad INDEX '-1': not a counter number or name" $tool get -- -1
+t unknown_name_exit_1 1 "atomic-counter: no counter named 'x1' (atomic-counter create x1)" $tool get x1
 t index_out_of_range_exit_2 2 \
-	"atomic-counter: INDEX $nr out of range: the bank has counters 0..$((nr - 1))" $tool get "$nr"
+	"atomic-counter: INDEX $total out of range: the bank has counters 0..$((total - 1))" $tool get "$total"
 t missing_index_exit_2 2 "atomic-counter: get needs an INDEX (see --help)" $tool get
 t bad_value_exit_2 2 "atomic-counter: bad VALUE '12abc': not a 64-bit integer" $tool set 40 12abc
 t value_out_of_range_exit_2 2 \
@@ -113,7 +118,7 @@ t list_shows_nonzero_counters 0 "    40                    6
     42                    4" $tool list
 t json_list 0 '[{"index": 40, "value": 6}, {"index": 41, "value": -9223372036854775808}, {"index": 42, "value": 4}]' $tool --json list
 tm list_all_shows_every_counter 0 "^ *$((nr - 1)) +0\$" $tool list --all
-t list_all_line_count 0 "$nr" sh -c "$tool list --all | wc -l | tr -d ' '"
+t list_all_line_count 0 "$total" sh -c "$tool list --all | wc -l | tr -d ' '"
 tm info_reports_the_bank 0 "^counters: +$nr\$" $tool info
 tm json_info 0 "^\\{\"api\": 1, \"version\": \"$version\", \"nr_counters\": $nr," $tool --json info
 tm watch_prints_values_and_rates 0 '^ +40 +6 +0\.0$' $tool -i 0.05 -n 1 watch 40
@@ -121,5 +126,30 @@ tm watch_follows_nonzero_counters 0 '^ +42 +4 +0\.0$' $tool -i 0.05 -n 2 watch
 t watch_json 0 '{"index": 42, "value": 4, "rate": 0.0}' $tool -j -i 0.05 -n 1 watch 42
 
 for i in 40 41 42; do $tool set $i 0; done
+
+# Names
+a=$($tool create tool.a)
+t create_prints_the_index 0 "$a" $tool lookup tool.a
+t create_again_opens_it 0 "$a" $tool create tool.a
+t get_by_name 0 "0" $tool get tool.a
+t inc_by_name 0 "1" $tool inc tool.a
+t add_by_name 0 "11" $tool add tool.a 10
+t json_create 0 "{\"name\": \"tool.a\", \"index\": $a}" $tool --json create tool.a
+b=$($tool create tool.b)
+$tool set tool.b -3
+t list_shows_names 0 "$(printf '%6d %20d tool.a\n%6d %20d tool.b' "$a" 11 "$b" -3)" $tool list
+t export_prometheus 0 "# HELP atomic_counter Value of a named /dev/atomic_counter counter.
+# TYPE atomic_counter gauge
+atomic_counter{name=\"tool.a\",owner=\"user\",index=\"$a\"} 11
+atomic_counter{name=\"tool.b\",owner=\"user\",index=\"$b\"} -3" $tool export
+t export_json 0 "[{\"name\": \"tool.a\", \"index\": $a, \"owner\": \"user\", \"value\": 11}, {\"name\": \"tool.b\", \"index\": $b, \"owner\": \"user\", \"value\": -3}]" $tool export --json
+t json_list_has_names 0 "[{\"index\": $a, \"value\": 11, \"name\": \"tool.a\", \"owner\": \"user\"}, {\"index\": $b, \"value\": -3, \"name\": \"tool.b\", \"owner\": \"user\"}]" $tool --json list
+t delete_is_silent 0 "" $tool delete tool.a
+t delete_unknown_exit_1 1 "atomic-counter: no counter named 'tool.a'" $tool delete tool.a
+t lookup_unknown_exit_1 1 "atomic-counter: no counter named 'tool.a'" $tool lookup tool.a
+t bad_name_exit_2 2 "atomic-counter: bad NAME '9x': 1-47 characters of A-Z a-z 0-9 _ . : -, starting with a letter or _" $tool create 9x
+t create_needs_a_name 2 "atomic-counter: create takes 1 argument (see --help)" $tool create
+t kernel_region_write_refused 1 "atomic-counter: set: a kernel counter: userspace can only read it" $tool set "$(field kernel_first)" 1
+$tool delete tool.b
 echo "1..$n"
 exit $failed

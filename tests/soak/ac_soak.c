@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ac-soak: /dev/atomic_counter: %s\n", strerror(errno));
 		return 1;
 	}
-	bank = mmap(NULL, info.map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	bank = mmap(NULL, info.kernel_first * 8, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	tallies = mmap(NULL, sizeof(*tallies) * procs, PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (bank == MAP_FAILED || tallies == MAP_FAILED || info.nr_counters < BASE + NCOUNTERS)

@@ -4,6 +4,7 @@
 # tell them how.
 export AC_TEST_MODULE=/modules/atomic_counter.ko
 export AC_TEST_MODULE_PARAMS="$MODPARAMS"
+export AC_TEST_SAMPLE=/bin/atomic_counter_forks.ko
 status=0
 run-tests.sh /bin || status=1
 if ac-fuzz -p 8 -n "${FUZZ_CALLS:-3000}"; then

@@ -33,11 +33,34 @@
  * i is the naturally aligned 64-bit word at byte offset i * 8.
  *
  * %ATOMIC_COUNTER_FEATURE_BATCH: %ATOMIC_COUNTER_IOC_BATCH is available.
+ *
+ * %ATOMIC_COUNTER_FEATURE_NAMES: named counters (the NAME_* ioctls) and a
+ * read-only region of counters owned by kernel code.
  */
 #define ATOMIC_COUNTER_FEATURE_MMAP	_BITULL(0)
 #define ATOMIC_COUNTER_FEATURE_BATCH	_BITULL(1)
+#define ATOMIC_COUNTER_FEATURE_NAMES	_BITULL(2)
 #define ATOMIC_COUNTER_FEATURES		(ATOMIC_COUNTER_FEATURE_MMAP | \
-					 ATOMIC_COUNTER_FEATURE_BATCH)
+					 ATOMIC_COUNTER_FEATURE_BATCH | \
+					 ATOMIC_COUNTER_FEATURE_NAMES)
+
+/**
+ * DOC: Regions
+ *
+ * One index space, three regions, each starting on a page boundary:
+ *
+ * - [0, @nr_counters): counters a program uses by number;
+ * - [@named_first, @named_first + @nr_named): counters allocated by name
+ *   (%ATOMIC_COUNTER_IOC_NAME_CREATE), zeroed when allocated;
+ * - [@kernel_first, @kernel_first + @nr_kernel): counters registered by
+ *   kernel code through the in-kernel API. Userspace reads them, through
+ *   the ioctl or the mapping, and can never write them: a write request
+ *   gets -EPERM, and a mapping that covers any of their pages must be
+ *   read-only (-EACCES otherwise; mprotect() cannot upgrade it).
+ *
+ * (Field names as in &struct atomic_counter_info.) Every index below
+ * @kernel_first + @nr_kernel can be read.
+ */
 
 /**
  * DOC: Memory layout and false sharing
@@ -171,7 +194,14 @@ enum atomic_counter_opcode {
  * @ops: out: bit n set when opcode n is supported.
  * @batch_max: out: most operations one %ATOMIC_COUNTER_IOC_BATCH takes.
  * @cache_line_bytes: out: the cache line size the module was built for.
+ * @named_first: out: first index of the named region.
+ * @nr_named: out: counters in the named region.
+ * @kernel_first: out: first index of the kernel's read-only region.
+ * @nr_kernel: out: counters in the kernel's region.
  * @reserved: must be zero.
+ *
+ * @nr_counters counts the counters used by number; @map_size covers all
+ * three regions (see "Regions").
  */
 struct atomic_counter_info {
 	__u64 api;
@@ -181,12 +211,17 @@ struct atomic_counter_info {
 	__u64 ops;
 	__u64 batch_max;
 	__u64 cache_line_bytes;
-	__u64 reserved[9];
+	__u64 named_first;
+	__u64 nr_named;
+	__u64 kernel_first;
+	__u64 nr_kernel;
+	__u64 reserved[5];
 };
 
 /**
  * struct atomic_counter_op - one operation on one counter
- * @index: in: counter index, below &atomic_counter_info.nr_counters.
+ * @index: in: counter index, in any region (writes to the kernel's
+ *	region are refused with -EPERM).
  * @op: in: an &enum atomic_counter_opcode.
  * @order: in: an &enum atomic_counter_order the operation accepts.
  * @value: in: the operand (``i``, ``new`` or ``a`` in the kernel's names).
@@ -234,6 +269,54 @@ struct atomic_counter_batch {
 	__u64 reserved;
 };
 
+/**
+ * DOC: Names
+ *
+ * A name is 1 to %ATOMIC_COUNTER_NAME_MAX - 1 characters from
+ * ``[A-Za-z0-9_.:-]``, starting with a letter or ``_``, NUL-terminated
+ * within &atomic_counter_name.name (the bytes after the NUL must be zero).
+ * Names are shared by every process and by kernel code, and live until
+ * deleted or until the module unloads. Errors:
+ *
+ * - -EINVAL: a malformed name, an unknown flag, nonzero reserved fields;
+ * - -EEXIST: CREATE with %ATOMIC_COUNTER_NAME_EXCL of an existing name;
+ * - -ENOENT: LOOKUP or DELETE of an unknown name, NEXT past the last one;
+ * - -ENOSPC: CREATE when every named counter is taken;
+ * - -EPERM: DELETE of a kernel counter;
+ * - -EBADF: CREATE or DELETE through a file opened read-only.
+ */
+#define ATOMIC_COUNTER_NAME_MAX		48
+
+/* Owners of a name (&atomic_counter_name.owner). */
+#define ATOMIC_COUNTER_OWNER_USER	1
+#define ATOMIC_COUNTER_OWNER_KERNEL	2
+
+/* CREATE fails with -EEXIST instead of opening an existing name. */
+#define ATOMIC_COUNTER_NAME_EXCL	_BITULL(0)
+
+/**
+ * struct atomic_counter_name - a name and its counter
+ * @name: in (CREATE, LOOKUP, DELETE) or out (NEXT): the name.
+ * @index: out: the counter's index; in for NEXT: the first index to look at.
+ * @flags: in: %ATOMIC_COUNTER_NAME_EXCL for CREATE; otherwise zero.
+ * @owner: out: %ATOMIC_COUNTER_OWNER_USER or %ATOMIC_COUNTER_OWNER_KERNEL.
+ * @created: out (CREATE): 1 when this call created the counter, 0 when it
+ *	opened an existing one.
+ * @reserved: must be zero.
+ *
+ * %ATOMIC_COUNTER_IOC_NAME_NEXT returns the named counter with the lowest
+ * index at or above @index, so a loop starting at 0 and going on from the
+ * returned index + 1 visits every name once.
+ */
+struct atomic_counter_name {
+	char name[ATOMIC_COUNTER_NAME_MAX];
+	__u64 index;
+	__u64 flags;
+	__u32 owner;
+	__u32 created;
+	__u64 reserved;
+};
+
 #define ATOMIC_COUNTER_IOC_MAGIC	0xAC
 
 /* 0xAC 0x00-0x1F belonged to linux/raw.h, so this header starts at 0x80. */
@@ -243,5 +326,13 @@ struct atomic_counter_batch {
 					      struct atomic_counter_op)
 #define ATOMIC_COUNTER_IOC_BATCH	_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x82, \
 					     struct atomic_counter_batch)
+#define ATOMIC_COUNTER_IOC_NAME_CREATE	_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x83, \
+					      struct atomic_counter_name)
+#define ATOMIC_COUNTER_IOC_NAME_LOOKUP	_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x84, \
+					      struct atomic_counter_name)
+#define ATOMIC_COUNTER_IOC_NAME_DELETE	_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x85, \
+					     struct atomic_counter_name)
+#define ATOMIC_COUNTER_IOC_NAME_NEXT	_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x86, \
+					      struct atomic_counter_name)
 
 #endif /* _UAPI_LINUX_ATOMIC_COUNTER_H */

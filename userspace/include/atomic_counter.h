@@ -53,6 +53,7 @@ struct ac_dev {
 
 /* Flags for ac_open(). */
 #define AC_OPEN_READONLY	(1 << 0)	/* O_RDONLY: reads only, read-only map */
+/* (The kernel's region is always mapped read-only.) */
 #define AC_OPEN_NOMAP		(1 << 1)	/* do not map the bank */
 
 /**
@@ -96,17 +97,53 @@ int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t c
 /** ac_read_index() - read a counter through the ioctl (relaxed). */
 int ac_read_index(const struct ac_dev *dev, uint64_t index, int64_t *value);
 
+/** ac_nr_total() - every counter's index is below this (all three regions). */
+static inline uint64_t ac_nr_total(const struct ac_dev *dev)
+{
+	return dev->info.kernel_first + dev->info.nr_kernel;
+}
+
 /**
  * ac_counter() - pointer to a counter in the mapped bank
+ *
+ * Counters of the kernel's region are mapped read-only: writing through
+ * their pointer kills the process with SIGSEGV.
  * Return: the counter, or NULL when @index is out of range or the bank is
  * not mapped.
  */
 static inline ac_counter_t *ac_counter(const struct ac_dev *dev, uint64_t index)
 {
-	if (!dev->bank || index >= dev->info.nr_counters)
+	if (!dev->bank || index >= ac_nr_total(dev))
 		return NULL;
 	return &dev->bank[index];
 }
+
+/*
+ * Named counters (see "Names" in <linux/atomic_counter.h>).
+ */
+
+/**
+ * ac_name_create() - create a named counter, or open it if it exists
+ * @flags: 0, or ATOMIC_COUNTER_NAME_EXCL to fail with -EEXIST instead
+ * @index: set to the counter's index
+ * Return: 1 when created, 0 when opened, or -errno.
+ */
+int ac_name_create(const struct ac_dev *dev, const char *name, uint64_t flags, uint64_t *index);
+/** ac_name_lookup() - the index of a name (and its owner, if @owner). */
+int ac_name_lookup(const struct ac_dev *dev, const char *name, uint64_t *index, uint32_t *owner);
+/** ac_name_delete() - delete a user counter's name (-EPERM for the kernel's). */
+int ac_name_delete(const struct ac_dev *dev, const char *name);
+/**
+ * ac_name_next() - the named counter with the lowest index at or above @from
+ * Return: 0 with *@out filled, -ENOENT when there is none, or -errno.
+ */
+int ac_name_next(const struct ac_dev *dev, uint64_t from, struct atomic_counter_name *out);
+/**
+ * ac_resolve() - an index from a number ("12", "0x10") or a name
+ * Return: 0, -ENOENT for an unknown name, -ERANGE for a number out of
+ * range, -EINVAL for something that is neither.
+ */
+int ac_resolve(const struct ac_dev *dev, const char *name_or_index, uint64_t *index);
 
 /** ac_op_name() - the kernel's name of an opcode ("fetch_add"), or NULL. */
 const char *ac_op_name(uint32_t op);

@@ -88,11 +88,36 @@ const char *ac_order_name(uint32_t order)
 	return order < ATOMIC_COUNTER_NR_ORDERS ? order_names[order] : NULL;
 }
 
+/*
+ * One contiguous view of the bank: the userspace regions with @prot, the
+ * kernel's region read-only (the module refuses to map it writable).
+ * Reserve the whole range first so that the two maps sit side by side.
+ */
+static int map_bank(struct ac_dev *dev, int prot)
+{
+	size_t size = dev->info.map_size;
+	size_t user = dev->info.kernel_first * ATOMIC_COUNTER_SIZE;
+	char *base;
+
+	base = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return -errno;
+	if ((user && mmap(base, user, prot, MAP_SHARED | MAP_FIXED, dev->fd, 0) == MAP_FAILED) ||
+	    (size > user && mmap(base + user, size - user, PROT_READ, MAP_SHARED | MAP_FIXED,
+				 dev->fd, (off_t)user) == MAP_FAILED)) {
+		int ret = -errno;
+
+		munmap(base, size);
+		return ret;
+	}
+	dev->bank = (ac_counter_t *)base;
+	return 0;
+}
+
 int ac_open(struct ac_dev *dev, const char *path, int flags)
 {
 	int oflags = (flags & AC_OPEN_READONLY) ? O_RDONLY : O_RDWR;
 	int prot = PROT_READ | ((flags & AC_OPEN_READONLY) ? 0 : PROT_WRITE);
-	void *bank;
 	int ret;
 
 	memset(dev, 0, sizeof(*dev));
@@ -114,12 +139,9 @@ int ac_open(struct ac_dev *dev, const char *path, int flags)
 		goto fail;
 	}
 	if (!(flags & AC_OPEN_NOMAP)) {
-		bank = mmap(NULL, dev->info.map_size, prot, MAP_SHARED, dev->fd, 0);
-		if (bank == MAP_FAILED) {
-			ret = -errno;
+		ret = map_bank(dev, prot);
+		if (ret)
 			goto fail;
-		}
-		dev->bank = bank;
 	}
 	return 0;
 fail:
@@ -165,4 +187,74 @@ int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t c
 int ac_read_index(const struct ac_dev *dev, uint64_t index, int64_t *value)
 {
 	return ac_op(dev, index, ATOMIC_COUNTER_OP_READ, ATOMIC_COUNTER_RELAXED, 0, 0, value);
+}
+
+static int name_ioctl(const struct ac_dev *dev, unsigned long cmd, const char *name,
+		      struct atomic_counter_name *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (strlen(name) >= sizeof(n->name))
+		return -EINVAL;
+	strcpy(n->name, name);
+	return ioctl(dev->fd, cmd, n) < 0 ? -errno : 0;
+}
+
+int ac_name_create(const struct ac_dev *dev, const char *name, uint64_t flags, uint64_t *index)
+{
+	struct atomic_counter_name n;
+	int ret;
+
+	memset(&n, 0, sizeof(n));
+	if (strlen(name) >= sizeof(n.name))
+		return -EINVAL;
+	strcpy(n.name, name);
+	n.flags = flags;
+	ret = ioctl(dev->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, &n) < 0 ? -errno : 0;
+	if (ret)
+		return ret;
+	if (index)
+		*index = n.index;
+	return n.created ? 1 : 0;
+}
+
+int ac_name_lookup(const struct ac_dev *dev, const char *name, uint64_t *index, uint32_t *owner)
+{
+	struct atomic_counter_name n;
+	int ret = name_ioctl(dev, ATOMIC_COUNTER_IOC_NAME_LOOKUP, name, &n);
+
+	if (ret)
+		return ret;
+	if (index)
+		*index = n.index;
+	if (owner)
+		*owner = n.owner;
+	return 0;
+}
+
+int ac_name_delete(const struct ac_dev *dev, const char *name)
+{
+	struct atomic_counter_name n;
+
+	return name_ioctl(dev, ATOMIC_COUNTER_IOC_NAME_DELETE, name, &n);
+}
+
+int ac_name_next(const struct ac_dev *dev, uint64_t from, struct atomic_counter_name *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->index = from;
+	return ioctl(dev->fd, ATOMIC_COUNTER_IOC_NAME_NEXT, out) < 0 ? -errno : 0;
+}
+
+int ac_resolve(const struct ac_dev *dev, const char *s, uint64_t *index)
+{
+	char *end;
+
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		*index = strtoull(s, &end, 0);
+		if (errno || *end)
+			return -EINVAL;
+		return *index < ac_nr_total(dev) ? 0 : -ERANGE;
+	}
+	return ac_name_lookup(dev, s, index, NULL);
 }

@@ -34,6 +34,11 @@ static const char usage[] =
 "  cmpxchg INDEX OLD NEW  set to NEW only if it is OLD; prints the old value\n"
 "  reset INDEX            set to zero, printing the old value\n"
 "  watch [INDEX...]       refresh values and rates (default: nonzero counters)\n"
+"  create NAME            create a named counter (or open it); prints its index\n"
+"  lookup NAME            print a named counter's index\n"
+"  delete NAME            delete a named counter\n"
+"  export                 every named counter, in Prometheus text format\n"
+"                         (node_exporter's textfile collector) or --json\n"
 "\n"
 "Options:\n"
 "  -d, --device PATH      device node (default $ATOMIC_COUNTER_DEVICE or "
@@ -47,8 +52,9 @@ static const char usage[] =
 "  -h, --help             this text\n"
 "  -V, --version          version\n"
 "\n"
-"Numbers may be decimal, 0x hex or 0 octal. Exit status: 0 success,\n"
-"1 the operation failed, 2 bad usage, 3 cmpxchg did not swap.\n";
+"An INDEX may also be a counter's name. Numbers may be decimal, 0x hex or\n"
+"0 octal. Exit status: 0 success, 1 the operation failed, 2 bad usage,\n"
+"3 cmpxchg did not swap.\n";
 
 struct opts {
 	const char *device;
@@ -72,22 +78,28 @@ static int parse_s64(const char *what, const char *s, int64_t *out)
 	return 0;
 }
 
+/* An index, or a name looked up in the module. Return: 0 or exit status. */
 static int parse_index(const struct ac_dev *dev, const char *s, uint64_t *out)
 {
-	char *end;
+	int ret = ac_resolve(dev, s, out);
 
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-') {
-		fprintf(stderr, "atomic-counter: bad INDEX '%s': not a counter number\n", s);
-		return -1;
-	}
-	if (*out >= dev->info.nr_counters) {
+	switch (ret) {
+	case 0:
+		return 0;
+	case -ERANGE:
 		fprintf(stderr, "atomic-counter: INDEX %s out of range: the bank has counters 0..%" PRIu64 "\n",
-			s, (uint64_t)dev->info.nr_counters - 1);
-		return -1;
+			s, ac_nr_total(dev) - 1);
+		return EXIT_USAGE;
+	case -ENOENT:
+		fprintf(stderr, "atomic-counter: no counter named '%s' (atomic-counter create %s)\n", s, s);
+		return EXIT_OPFAIL;
+	case -EINVAL:
+		fprintf(stderr, "atomic-counter: bad INDEX '%s': not a counter number or name\n", s);
+		return EXIT_USAGE;
+	default:
+		fprintf(stderr, "atomic-counter: %s: %s\n", s, strerror(-ret));
+		return EXIT_OPFAIL;
 	}
-	return 0;
 }
 
 static int open_failed(const char *device, int err)
@@ -112,6 +124,8 @@ static int op_failed(const char *cmd, int err)
 {
 	if (err == -EBADF)
 		fprintf(stderr, "atomic-counter: %s: device opened read-only\n", cmd);
+	else if (err == -EPERM)
+		fprintf(stderr, "atomic-counter: %s: a kernel counter: userspace can only read it\n", cmd);
 	else
 		fprintf(stderr, "atomic-counter: %s: %s\n", cmd, strerror(-err));
 	return EXIT_OPFAIL;
@@ -131,24 +145,32 @@ static int cmd_info(const struct opts *o, const struct ac_dev *dev)
 
 	if (o->json) {
 		printf("{\"api\": %llu, \"version\": \"%s\", \"nr_counters\": %llu, \"map_size\": %llu, "
-		       "\"batch_max\": %llu, \"cache_line_bytes\": %llu, \"features\": %llu, \"ops\": %llu}\n",
+		       "\"batch_max\": %llu, \"cache_line_bytes\": %llu, \"features\": %llu, \"ops\": %llu, "
+		       "\"named_first\": %llu, \"nr_named\": %llu, \"kernel_first\": %llu, \"nr_kernel\": %llu}\n",
 		       (unsigned long long)i->api, ac_version(), (unsigned long long)i->nr_counters,
 		       (unsigned long long)i->map_size, (unsigned long long)i->batch_max,
 		       (unsigned long long)i->cache_line_bytes, (unsigned long long)i->features,
-		       (unsigned long long)i->ops);
+		       (unsigned long long)i->ops, (unsigned long long)i->named_first,
+		       (unsigned long long)i->nr_named, (unsigned long long)i->kernel_first,
+		       (unsigned long long)i->nr_kernel);
 		return 0;
 	}
 	printf("api:              %llu\n", (unsigned long long)i->api);
 	printf("tool version:     %s\n", ac_version());
 	printf("counters:         %llu\n", (unsigned long long)i->nr_counters);
+	printf("named counters:   %llu (from index %llu)\n", (unsigned long long)i->nr_named,
+	       (unsigned long long)i->named_first);
+	printf("kernel counters:  %llu (from index %llu, read-only)\n", (unsigned long long)i->nr_kernel,
+	       (unsigned long long)i->kernel_first);
 	printf("mapping size:     %llu bytes\n", (unsigned long long)i->map_size);
 	printf("batch max:        %llu operations\n", (unsigned long long)i->batch_max);
 	printf("cache line:       %llu bytes (%llu counters)\n",
 	       (unsigned long long)i->cache_line_bytes,
 	       (unsigned long long)i->cache_line_bytes / ATOMIC_COUNTER_SIZE);
-	printf("features:        %s%s\n",
+	printf("features:        %s%s%s\n",
 	       i->features & ATOMIC_COUNTER_FEATURE_MMAP ? " mmap" : "",
-	       i->features & ATOMIC_COUNTER_FEATURE_BATCH ? " batch" : "");
+	       i->features & ATOMIC_COUNTER_FEATURE_BATCH ? " batch" : "",
+	       i->features & ATOMIC_COUNTER_FEATURE_NAMES ? " names" : "");
 	return 0;
 }
 
@@ -164,28 +186,147 @@ static int read_counter(const struct ac_dev *dev, uint64_t index, int64_t *v)
 	return ac_read_index(dev, index, v);
 }
 
-static int cmd_list(const struct opts *o, const struct ac_dev *dev)
+/*
+ * The names of the named and kernel regions, indexed from named_first;
+ * NULL for a counter without one. Free with free_names().
+ */
+static char **load_names(const struct ac_dev *dev)
+{
+	uint64_t first = dev->info.named_first, n = ac_nr_total(dev) - first;
+	struct atomic_counter_name e;
+	char **names = calloc(n, sizeof(*names));
+	uint64_t from = 0;
+
+	if (!names)
+		return NULL;
+	while (!ac_name_next(dev, from, &e) && e.index - first < n) {
+		names[e.index - first] = strdup(e.name);
+		from = e.index + 1;
+	}
+	return names;
+}
+
+static void free_names(const struct ac_dev *dev, char **names)
 {
 	uint64_t i;
+
+	for (i = 0; names && i < ac_nr_total(dev) - dev->info.named_first; i++)
+		free(names[i]);
+	free(names);
+}
+
+static const char *name_of(const struct ac_dev *dev, char **names, uint64_t index)
+{
+	return index >= dev->info.named_first ? names[index - dev->info.named_first] : NULL;
+}
+
+static const char *owner_of(const struct ac_dev *dev, uint64_t index)
+{
+	return index >= dev->info.kernel_first ? "kernel" : "user";
+}
+
+static int cmd_list(const struct opts *o, const struct ac_dev *dev)
+{
+	char **names = load_names(dev);
+	uint64_t i;
+	int first = 1, ret;
+	const char *name;
+	int64_t v;
+
+	if (!names)
+		return op_failed("list", -ENOMEM);
+	if (o->json)
+		printf("[");
+	for (i = 0; i < ac_nr_total(dev); i++) {
+		ret = read_counter(dev, i, &v);
+		if (ret) {
+			free_names(dev, names);
+			return op_failed("list", ret);
+		}
+		name = name_of(dev, names, i);
+		if (!v && !name && !o->all)
+			continue;
+		if (o->json) {
+			printf("%s{\"index\": %" PRIu64 ", \"value\": %" PRId64, first ? "" : ", ", i, v);
+			if (name)
+				printf(", \"name\": \"%s\", \"owner\": \"%s\"", name, owner_of(dev, i));
+			printf("}");
+		} else {
+			printf("%6" PRIu64 " %20" PRId64 "%s%s\n", i, v, name ? " " : "", name ? name : "");
+		}
+		first = 0;
+	}
+	if (o->json)
+		printf("]\n");
+	free_names(dev, names);
+	return 0;
+}
+
+/* Prometheus text format: one gauge family, a sample per named counter. */
+static int cmd_export(const struct opts *o, const struct ac_dev *dev)
+{
+	struct atomic_counter_name e;
+	uint64_t from = 0;
 	int first = 1, ret;
 	int64_t v;
 
 	if (o->json)
 		printf("[");
-	for (i = 0; i < dev->info.nr_counters; i++) {
-		ret = read_counter(dev, i, &v);
+	else
+		printf("# HELP atomic_counter Value of a named /dev/atomic_counter counter.\n"
+		       "# TYPE atomic_counter gauge\n");
+	while (!(ret = ac_name_next(dev, from, &e))) {
+		from = e.index + 1;
+		ret = read_counter(dev, e.index, &v);
 		if (ret)
-			return op_failed("list", ret);
-		if (!v && !o->all)
-			continue;
+			return op_failed("export", ret);
 		if (o->json)
-			printf("%s{\"index\": %" PRIu64 ", \"value\": %" PRId64 "}", first ? "" : ", ", i, v);
+			printf("%s{\"name\": \"%s\", \"index\": %" PRIu64 ", \"owner\": \"%s\", \"value\": %" PRId64 "}",
+			       first ? "" : ", ", e.name, (uint64_t)e.index, owner_of(dev, e.index), v);
 		else
-			printf("%6" PRIu64 " %20" PRId64 "\n", i, v);
+			printf("atomic_counter{name=\"%s\",owner=\"%s\",index=\"%" PRIu64 "\"} %" PRId64 "\n",
+			       e.name, owner_of(dev, e.index), (uint64_t)e.index, v);
 		first = 0;
 	}
 	if (o->json)
 		printf("]\n");
+	return ret == -ENOENT ? 0 : op_failed("export", ret);
+}
+
+static int cmd_name(const struct opts *o, const struct ac_dev *dev, const char *cmd,
+		    const char *name)
+{
+	uint64_t index = 0;
+	uint32_t owner = 0;
+	int ret;
+
+	if (!strcmp(cmd, "create"))
+		ret = ac_name_create(dev, name, 0, &index);
+	else if (!strcmp(cmd, "lookup"))
+		ret = ac_name_lookup(dev, name, &index, &owner);
+	else
+		ret = ac_name_delete(dev, name);
+	if (ret == -EINVAL) {
+		fprintf(stderr, "atomic-counter: bad NAME '%s': 1-%d characters of A-Z a-z 0-9 _ . : -, "
+			"starting with a letter or _\n", name, ATOMIC_COUNTER_NAME_MAX - 1);
+		return EXIT_USAGE;
+	}
+	if (ret == -ENOENT) {
+		fprintf(stderr, "atomic-counter: no counter named '%s'\n", name);
+		return EXIT_OPFAIL;
+	}
+	if (ret == -ENOSPC) {
+		fprintf(stderr, "atomic-counter: create: every named counter is taken (module parameter nr_named)\n");
+		return EXIT_OPFAIL;
+	}
+	if (ret < 0)
+		return op_failed(cmd, ret);
+	if (!strcmp(cmd, "delete"))
+		return 0;
+	if (o->json)
+		printf("{\"name\": \"%s\", \"index\": %" PRIu64 "}\n", name, index);
+	else
+		printf("%" PRIu64 "\n", index);
 	return 0;
 }
 
@@ -199,7 +340,7 @@ static double now(void)
 
 static int cmd_watch(const struct opts *o, const struct ac_dev *dev, int argc, char **argv)
 {
-	uint64_t nr = dev->info.nr_counters, i, *idx;
+	uint64_t nr = ac_nr_total(dev), i, *idx;
 	int64_t *prev, v;
 	size_t n = 0, k;
 	long round;
@@ -210,9 +351,12 @@ static int cmd_watch(const struct opts *o, const struct ac_dev *dev, int argc, c
 	prev = calloc(nr, sizeof(*prev));
 	if (!idx || !prev)
 		return op_failed("watch", -ENOMEM);
-	for (k = 0; k < (size_t)argc; k++)
-		if (parse_index(dev, argv[k], &idx[n++]))
-			return EXIT_USAGE;
+	for (k = 0; k < (size_t)argc; k++) {
+		int ret = parse_index(dev, argv[k], &idx[n++]);
+
+		if (ret)
+			return ret;
+	}
 	for (i = 0; i < nr; i++)
 		read_counter(dev, i, &prev[i]);
 	last = now();
@@ -292,12 +436,18 @@ static int run_command(const struct opts *o, const struct ac_dev *dev, const cha
 		return need_args(cmd, argc, 0) ? EXIT_USAGE : cmd_list(o, dev);
 	if (!strcmp(cmd, "watch"))
 		return cmd_watch(o, dev, argc, argv);
+	if (!strcmp(cmd, "export"))
+		return need_args(cmd, argc, 0) ? EXIT_USAGE : cmd_export(o, dev);
+	if (!strcmp(cmd, "create") || !strcmp(cmd, "lookup") || !strcmp(cmd, "delete"))
+		return need_args(cmd, argc, 1) ? EXIT_USAGE : cmd_name(o, dev, cmd, argv[0]);
 
-	if (argc < 1 || parse_index(dev, argv[0], &index)) {
-		if (argc < 1)
-			fprintf(stderr, "atomic-counter: %s needs an INDEX (see --help)\n", cmd);
+	if (argc < 1) {
+		fprintf(stderr, "atomic-counter: %s needs an INDEX (see --help)\n", cmd);
 		return EXIT_USAGE;
 	}
+	ret = parse_index(dev, argv[0], &index);
+	if (ret)
+		return ret;
 	if (!strcmp(cmd, "get"))
 		return need_args(cmd, argc, 1) ? EXIT_USAGE :
 		       run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_READ,
@@ -346,7 +496,7 @@ static int is_command(const char *cmd)
 {
 	static const char *const cmds[] = {
 		"info", "list", "get", "set", "add", "inc", "dec", "xchg",
-		"cmpxchg", "reset", "watch",
+		"cmpxchg", "reset", "watch", "create", "lookup", "delete", "export",
 	};
 	size_t i;
 
@@ -359,7 +509,7 @@ static int is_command(const char *cmd)
 static int read_only_command(const char *cmd)
 {
 	return !strcmp(cmd, "info") || !strcmp(cmd, "list") || !strcmp(cmd, "get") ||
-	       !strcmp(cmd, "watch");
+	       !strcmp(cmd, "watch") || !strcmp(cmd, "lookup") || !strcmp(cmd, "export");
 }
 
 /*
