@@ -31,16 +31,92 @@ BUILD := $(CURDIR)/build
 VMMOD := $(BUILD)/vm-$(VM_KVER)
 
 .PHONY: all module userspace selftests deps kernel-files vm-module \
-	check check-host demo fuzz soak clean help
+	check check-host demo fuzz soak clean help env-check install uninstall \
+	dkms-install dkms-uninstall sign
 
 all: module userspace selftests
 
 help:
 	@sed -n '3,10p' Makefile
 
-module:
-	@test -f "$(KDIR)/Makefile" || { echo "No kernel build tree at '$(KDIR)': install linux-headers-$(KVER) (or set KDIR)"; exit 1; }
+module: env-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+# Environment problems, each said in one line with its fix, before make
+# drowns them: no headers for the kernel, or another compiler than the
+# kernel's (ALLOW_CC_MISMATCH=1 to go on anyway).
+# Compared without the program name: the kernel's says gcc-12, gcc says gcc.
+KERNEL_CC = $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' \
+		$(KDIR)/include/config/auto.conf 2>/dev/null | cut -d' ' -f2-)
+MODULE_CC = $(shell $(CC) --version 2>/dev/null | head -n 1 | cut -d' ' -f2-)
+env-check:
+	@test -f "$(KDIR)/Makefile" || { echo "atomic_counter: no kernel headers for $(KVER) at $(KDIR): apt-get install linux-headers-$(KVER) (or make KDIR=/path/to/build)"; exit 1; }
+	@test -z "$(KERNEL_CC)" || test "$(KERNEL_CC)" = "$(MODULE_CC)" || test -n "$(ALLOW_CC_MISMATCH)" || \
+		{ echo "atomic_counter: the kernel at $(KDIR) was built by compiler '$(KERNEL_CC)', but $(CC) is '$(MODULE_CC)': install the kernel's compiler and make CC=<it> (or ALLOW_CC_MISMATCH=1)"; exit 1; }
+
+# Installation (DESTDIR for staging). The file list is documented in the
+# README and checked by tests/install-test.sh.
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+MODULESLOADDIR ?= /usr/lib/modules-load.d
+SOVERSION := $(VERSION)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+
+install: userspace
+	install -Dm644 uapi/linux/atomic_counter.h $(DESTDIR)$(INCLUDEDIR)/linux/atomic_counter.h
+	install -Dm644 userspace/include/atomic_counter.h $(DESTDIR)$(INCLUDEDIR)/atomic_counter.h
+	install -Dm755 userspace/libatomic_counter.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libatomic_counter.so.$(SOVERSION)
+	ln -sf libatomic_counter.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libatomic_counter.so.$(SOMAJOR)
+	ln -sf libatomic_counter.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libatomic_counter.so
+	install -Dm644 userspace/libatomic_counter.a $(DESTDIR)$(LIBDIR)/libatomic_counter.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		userspace/atomic_counter.pc.in > $(BUILD)/atomic_counter.pc
+	install -Dm644 $(BUILD)/atomic_counter.pc $(DESTDIR)$(LIBDIR)/pkgconfig/atomic_counter.pc
+	install -Dm755 userspace/atomic-counter $(DESTDIR)$(BINDIR)/atomic-counter
+	install -Dm644 man/atomic-counter.1 $(DESTDIR)$(MANDIR)/man1/atomic-counter.1
+	install -Dm644 man/libatomic_counter.3 $(DESTDIR)$(MANDIR)/man3/libatomic_counter.3
+	install -Dm644 man/atomic_counter.4 $(DESTDIR)$(MANDIR)/man4/atomic_counter.4
+	install -Dm644 system/60-atomic_counter.rules $(DESTDIR)$(UDEVRULESDIR)/60-atomic_counter.rules
+	install -Dm644 system/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/atomic_counter.conf
+	@if [ -z "$(DESTDIR)" ]; then \
+		getent group atomic_counter >/dev/null || groupadd --system atomic_counter; \
+		ldconfig; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/atomic_counter.h $(DESTDIR)$(INCLUDEDIR)/atomic_counter.h \
+		$(DESTDIR)$(LIBDIR)/libatomic_counter.so* $(DESTDIR)$(LIBDIR)/libatomic_counter.a \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/atomic_counter.pc $(DESTDIR)$(BINDIR)/atomic-counter \
+		$(DESTDIR)$(MANDIR)/man1/atomic-counter.1 $(DESTDIR)$(MANDIR)/man3/libatomic_counter.3 \
+		$(DESTDIR)$(MANDIR)/man4/atomic_counter.4 \
+		$(DESTDIR)$(UDEVRULESDIR)/60-atomic_counter.rules $(DESTDIR)$(MODULESLOADDIR)/atomic_counter.conf
+
+# DKMS: the module, rebuilt for every kernel the machine installs.
+DKMS_SRC := /usr/src/atomic_counter-$(VERSION)
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r Kbuild VERSION dkms.conf kmod samples uapi $(DKMS_SRC)/
+	find $(DKMS_SRC) \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name 'modules.order' \) -delete
+	dkms add -m atomic_counter -v $(VERSION)
+	dkms build -m atomic_counter -v $(VERSION) -k $(KVER)
+	dkms install -m atomic_counter -v $(VERSION) -k $(KVER)
+
+dkms-uninstall:
+	-dkms remove -m atomic_counter -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+# Sign the module for Secure Boot with a key enrolled as a MOK (see README).
+MOK_KEY ?= /var/lib/dkms/mok.key
+MOK_CERT ?= /var/lib/dkms/mok.pub
+sign: module
+	$(KDIR)/scripts/sign-file sha256 $(MOK_KEY) $(MOK_CERT) kmod/atomic_counter.ko
+	$(KDIR)/scripts/sign-file sha256 $(MOK_KEY) $(MOK_CERT) samples/atomic_counter_forks.ko
 
 userspace:
 	$(MAKE) -C userspace STATIC=$(BUILD)/static
@@ -93,7 +169,7 @@ demo: deps
 		-f $(VMMOD)/samples/atomic_counter_forks.ko tests/vm/demo.sh
 
 print-%:
-	@echo $($*)
+	@echo '$($*)'
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

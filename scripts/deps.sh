@@ -32,6 +32,7 @@ need dkms has dkms
 need pkg-config has pkg-config
 need gnuplot-nox has gnuplot
 need groff-base has groff
+need openssl has openssl
 
 [ ${#want[@]} -eq 0 ] && exit 0
 

@@ -82,6 +82,8 @@ lane() {
 		-p nr_counters=1000 -m "$vmmod/kmod/atomic_counter.ko" \
 		-f "$vmmod/samples/atomic_counter_forks.ko" \
 		-f tests/run-tests.sh $tests tests/vm/selftests.sh
+	[ "$lane" = cloud ] && tests/install-test.sh "$make" "$(basename "$(dirname "$LANE_KDIR")")" \
+		"$LANE_KDIR" "$LANE_KERNEL" "$vmmod/kmod/atomic_counter.ko"
 }
 
 {

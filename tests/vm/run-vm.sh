@@ -18,6 +18,7 @@
 #   -p  parameters for the first module's insmod
 #   -M  QEMU memory in MiB (default $VM_MEM or 512)
 #   -e  VAR=VALUE to export in the guest (for the job)
+#   -r  DIR whose tree is copied onto the guest's root (/lib/modules, /etc)
 # The guest's console is printed as it arrives (the job's lines verbatim),
 # and saved to $VM_LOGDIR/NAME.log; the log is kept when the run fails.
 set -u
@@ -32,8 +33,9 @@ modparams=
 modules=()
 files=()
 guestenv=()
+overlays=()
 
-while getopts "k:c:t:n:m:f:p:M:e:" opt; do
+while getopts "k:c:t:n:m:f:p:M:e:r:" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	c) cpus=$OPTARG ;;
@@ -44,6 +46,7 @@ while getopts "k:c:t:n:m:f:p:M:e:" opt; do
 	p) modparams=$OPTARG ;;
 	M) mem=$OPTARG ;;
 	e) guestenv+=("$OPTARG") ;;
+	r) overlays+=("$OPTARG") ;;
 	*) exit 2 ;;
 	esac
 done
@@ -66,6 +69,7 @@ mkdir -p "$root"/{bin,modules,proc,sys,dev,tmp}
 cp "$busybox" "$root/bin/busybox"
 for m in "${modules[@]}"; do cp "$m" "$root/modules/" || die "no module $m"; done
 for f in "${files[@]}"; do cp -r "$f" "$root/bin/" || die "no file $f"; done
+for o in "${overlays[@]}"; do cp -r "$o"/. "$root/" || die "no overlay $o"; done
 cp "$job" "$root/job.sh"
 {
 	echo "#!/bin/busybox sh"
