@@ -6,6 +6,7 @@
 # make check-host every selftest against the module loaded on this machine
 # make fuzz       ac-fuzz for FUZZ_SECONDS on FUZZ_LANE's kernel
 # make soak       ac-soak for SOAK_SECONDS: total operations, lost updates
+# make bench      every counting path against its alternatives, VM_CPUS vCPUs
 # See README.md.
 
 VERSION := $(shell cat VERSION)
@@ -32,12 +33,12 @@ VMMOD := $(BUILD)/vm-$(VM_KVER)
 
 .PHONY: all module userspace selftests deps kernel-files vm-module \
 	check check-host demo fuzz soak clean help env-check install uninstall \
-	dkms-install dkms-uninstall sign
+	dkms-install dkms-uninstall sign bench
 
 all: module userspace selftests
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,11p' Makefile
 
 module: env-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
@@ -158,6 +159,10 @@ soak: deps selftests
 	@tests/vm/run-lane.sh $(SOAK_LANE) -c 4 -t $$(($(SOAK_SECONDS) + 300)) -n soak-$(SOAK_LANE) \
 		-e SOAK_SECONDS=$(SOAK_SECONDS) -e SOAK_PROCS=$(SOAK_PROCS) \
 		-f $(BUILD)/tests/ac-soak tests/vm/soak.sh
+
+# The benchmark in a guest: a table, build/bench/bench.json and bench.png.
+bench: deps userspace
+	@scripts/bench.sh
 
 check-host: selftests
 	@tests/run-tests.sh $(BUILD)/tests | tests/summarize.sh

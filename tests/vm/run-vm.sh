@@ -89,7 +89,7 @@ echo "# vm: $name: $(basename "$kernel"), $cpus vCPUs, limit ${limit}s"
 # VM_MACHINE: the debug kernels have no ACPI, and under -M pc would see a
 # single CPU; they boot as "microvm,acpi=off" with VM_APPEND="reboot=t".
 timeout -k 5 "$limit" qemu-system-x86_64 -M "${VM_MACHINE:-pc}" \
-	-accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
+	-accel tcg,thread=multi -cpu "${VM_CPU:-max}" -smp "$cpus" -m "$mem" \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 ${VM_APPEND:-}" \
