@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <linux/atomic_counter.h>
 
@@ -68,6 +69,22 @@ static inline int raw_info(int fd, struct atomic_counter_info *info)
 	memset(info, 0, sizeof(*info));
 	info->api = ATOMIC_COUNTER_API;
 	return ioctl(fd, ATOMIC_COUNTER_IOC_INFO, info) < 0 ? -errno : 0;
+}
+
+/*
+ * Map the regions userspace may write (by number and by name) read-write;
+ * *size is set to their length. MAP_FAILED on failure, errno set.
+ */
+static inline void *raw_map_user_regions(int fd, size_t *size)
+{
+	struct atomic_counter_info info;
+
+	if (raw_info(fd, &info)) {
+		errno = EIO;
+		return MAP_FAILED;
+	}
+	*size = info.kernel_first * ATOMIC_COUNTER_SIZE;
+	return mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 }
 
 #endif /* AC_TEST_H */

@@ -50,12 +50,8 @@ FIXTURE_VARIANT_ADD(litmus, page_relaxed) { .path = PAGE, .ordered = 0 };
 
 FIXTURE_SETUP(litmus)
 {
-	struct atomic_counter_info info;
-
 	AC_OPEN_OR_SKIP(self->fd, O_RDWR);
-	ASSERT_EQ(0, raw_info(self->fd, &info));
-	self->size = info.kernel_first * ATOMIC_COUNTER_SIZE;
-	self->bank = mmap(NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	self->bank = raw_map_user_regions(self->fd, &self->size);
 	ASSERT_NE(MAP_FAILED, self->bank);
 	self->results = mmap(NULL, 2 * sizeof(int64_t) * TRIALS, PROT_READ | PROT_WRITE,
 			     MAP_SHARED | MAP_ANONYMOUS, -1, 0);

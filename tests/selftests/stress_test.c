@@ -18,7 +18,8 @@
 #define BASE		64	/* first counter used, on a cache line of its own */
 #define BATCH		64
 
-enum path { IOCTL, PAGE, BATCHED };
+/* MIXED: even processes on the page, odd ones through the ioctl. */
+enum path { IOCTL, PAGE, BATCHED, MIXED };
 enum kind { INC, MIX, CMPXCHG, FETCH_MAX };
 
 FIXTURE(stress) {
@@ -42,6 +43,11 @@ FIXTURE_VARIANT(stress) {
 /* Ten processes x 100000 through the ioctl: the issue's own figures. */
 FIXTURE_VARIANT_ADD(stress, ioctl_inc_relaxed_10) { IOCTL, INC, R, 10, 100000, 1 };
 FIXTURE_VARIANT_ADD(stress, ioctl_inc_full_10) { IOCTL, INC, O, 10, 100000, 1 };
+/* Ten processes x 100000 on the page, and half on the page, half by ioctl. */
+FIXTURE_VARIANT_ADD(stress, page_inc_relaxed_10) { PAGE, INC, R, 10, 100000, 1 };
+FIXTURE_VARIANT_ADD(stress, page_inc_full_10) { PAGE, INC, O, 10, 100000, 1 };
+FIXTURE_VARIANT_ADD(stress, mixed_inc_relaxed_10) { MIXED, INC, R, 10, 100000, 1 };
+FIXTURE_VARIANT_ADD(stress, mixed_inc_full_10) { MIXED, INC, O, 10, 100000, 1 };
 /* The process count sweep, on one counter. */
 FIXTURE_VARIANT_ADD(stress, ioctl_inc_full_2) { IOCTL, INC, O, 2, 20000, 1 };
 FIXTURE_VARIANT_ADD(stress, ioctl_inc_full_4) { IOCTL, INC, O, 4, 20000, 1 };
@@ -73,13 +79,10 @@ FIXTURE_VARIANT_ADD(stress, batch_fetch_max_neighbours_16) { BATCHED, FETCH_MAX,
 
 FIXTURE_SETUP(stress)
 {
-	struct atomic_counter_info info;
 	int i;
 
 	AC_OPEN_OR_SKIP(self->fd, O_RDWR);
-	ASSERT_EQ(0, raw_info(self->fd, &info));
-	self->size = info.kernel_first * ATOMIC_COUNTER_SIZE;
-	self->bank = mmap(NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	self->bank = raw_map_user_regions(self->fd, &self->size);
 	ASSERT_NE(MAP_FAILED, self->bank);
 	for (i = 0; i < 8; i++)
 		ASSERT_EQ(0, raw_set(self->fd, BASE + i, 0));
@@ -187,6 +190,7 @@ static int worker(FIXTURE_DATA(stress) *self, const FIXTURE_VARIANT(stress) *v, 
 {
 	struct atomic_counter_op batch[BATCH];
 	uint64_t idx = BASE + p % v->spread;
+	enum path path = v->path == MIXED ? (p % 2 ? IOCTL : PAGE) : v->path;
 	uint32_t ops[6];
 	int64_t vals[6];
 	int i, k, n, used = 0;
@@ -194,9 +198,9 @@ static int worker(FIXTURE_DATA(stress) *self, const FIXTURE_VARIANT(stress) *v, 
 	for (i = 0; i < v->per_proc; i++) {
 		int64_t max_value = (int64_t)p * v->per_proc + i;
 
-		if (v->path == PAGE) {
+		if (path == PAGE) {
 			page_unit(&self->bank[idx], v->kind, mo(v->order), max_value);
-		} else if (v->path == IOCTL) {
+		} else if (path == IOCTL) {
 			if (ioctl_unit(self->fd, idx, v->kind, v->order, max_value))
 				return 1;
 		} else {
