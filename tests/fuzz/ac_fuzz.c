@@ -278,18 +278,20 @@ static void fuzz_unknown_ioctl(struct proc *p)
 
 	switch (below(3)) {
 	case 0:	/* our magic, a number we do not use */
-		cmd = _IOC(below(4), ATOMIC_COUNTER_IOC_MAGIC, 0x83 + below(0x7c), below(512));
+		cmd = _IOC(below(4), ATOMIC_COUNTER_IOC_MAGIC, 0x90 + below(0x70), below(512));
 		break;
-	case 1:	/* a real number with the wrong size */
-		cmd = _IOC(_IOC_READ | _IOC_WRITE, ATOMIC_COUNTER_IOC_MAGIC, 0x80 + below(3),
-			   sizeof(struct atomic_counter_op) + 1 + below(64));
+	case 1:	/* a real number with a size no request of ours has */
+		cmd = _IOC(_IOC_READ | _IOC_WRITE, ATOMIC_COUNTER_IOC_MAGIC, 0x80 + below(7),
+			   sizeof(struct atomic_counter_info) + 1 + below(64));
 		break;
 	default:
 		cmd = (uint32_t)next();
 		break;
 	}
 	if (cmd == ATOMIC_COUNTER_IOC_INFO || cmd == ATOMIC_COUNTER_IOC_OP ||
-	    cmd == ATOMIC_COUNTER_IOC_BATCH)
+	    cmd == ATOMIC_COUNTER_IOC_BATCH || cmd == ATOMIC_COUNTER_IOC_NAME_CREATE ||
+	    cmd == ATOMIC_COUNTER_IOC_NAME_LOOKUP || cmd == ATOMIC_COUNTER_IOC_NAME_DELETE ||
+	    cmd == ATOMIC_COUNTER_IOC_NAME_NEXT)
 		return;
 	/*
 	 * The VFS answers some commands itself for every file (FIOCLEX,
