@@ -458,5 +458,10 @@ kapi.o: /work/main/kmod/kapi.c \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/projid.h \
  /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/quota.h \
  /usr/src/linux-headers-6.1.0-56-common/include/linux/nfs_fs_i.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/linux/poll.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/poll.h \
+ arch/x86/include/generated/uapi/asm/poll.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/asm-generic/poll.h \
+ /usr/src/linux-headers-6.1.0-56-common/include/uapi/linux/eventpoll.h \
  /work/main/kmod/../uapi/linux/atomic_counter.h \
  /work/main/kmod/include/atomic_counter_kernel.h

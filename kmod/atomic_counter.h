@@ -8,6 +8,7 @@
 #include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/mm_types.h>
+#include <linux/poll.h>
 #include <linux/types.h>
 #include <linux/atomic_counter.h>
 
@@ -51,6 +52,17 @@ long ac_ioctl_name(struct file *file, unsigned int cmd, void __user *uarg);
 int ac_name_claim_kernel(const char *name, u64 *index);
 void ac_name_release(u64 index);
 bool ac_name_next(u64 *index, char *name, u32 *owner);
+
+/* wait.c */
+int ac_wait_init(void);
+u64 ac_wait_waiters_index(void);
+void ac_wake(u64 index);
+long ac_ioctl_wait(void __user *uarg);
+long ac_ioctl_wake(void __user *uarg);
+long ac_ioctl_arm(struct file *file, void __user *uarg);
+int ac_wait_open(struct file *file);
+void ac_wait_release(struct file *file);
+__poll_t ac_poll(struct file *file, struct poll_table_struct *pt);
 
 /* textview.c */
 void ac_textview_init(void);

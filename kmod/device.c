@@ -75,6 +75,7 @@ static long ac_ioctl_info(void __user *uarg)
 	info.nr_named = ac_bank.kernel_first - ac_bank.named_first;
 	info.kernel_first = ac_bank.kernel_first;
 	info.nr_kernel = ac_bank.total - ac_bank.kernel_first;
+	info.waiters_index = ac_wait_waiters_index();
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
@@ -93,6 +94,8 @@ static long ac_ioctl_op(struct file *file, void __user *uarg)
 	if (ret)
 		return ret;
 	ac_op_apply(&op);
+	if (op.op != ATOMIC_COUNTER_OP_READ)
+		ac_wake(op.index);
 	if (put_user(op.result, &uop->result))
 		return -EFAULT;
 	return 0;
@@ -162,8 +165,11 @@ static long ac_ioctl_batch(struct file *file, void __user *uarg)
 		if (ret)
 			goto out;
 	}
-	for (i = 0; i < batch.count; i++)
+	for (i = 0; i < batch.count; i++) {
 		ac_op_apply(&ops[i]);
+		if (ops[i].op != ATOMIC_COUNTER_OP_READ)
+			ac_wake(ops[i].index);
+	}
 	/* One user-access window for all the results, not one per result. */
 	if (!user_write_access_begin(uops, size)) {
 		ret = -EFAULT;
@@ -197,13 +203,33 @@ static long ac_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ATOMIC_COUNTER_IOC_NAME_DELETE:
 	case ATOMIC_COUNTER_IOC_NAME_NEXT:
 		return ac_ioctl_name(file, cmd, uarg);
+	case ATOMIC_COUNTER_IOC_WAIT:
+		return ac_ioctl_wait(uarg);
+	case ATOMIC_COUNTER_IOC_WAKE:
+		return ac_ioctl_wake(uarg);
+	case ATOMIC_COUNTER_IOC_ARM:
+		return ac_ioctl_arm(file, uarg);
 	default:
 		return -ENOTTY;
 	}
 }
 
+static int ac_open(struct inode *inode, struct file *file)
+{
+	return ac_wait_open(file);
+}
+
+static int ac_release(struct inode *inode, struct file *file)
+{
+	ac_wait_release(file);
+	return 0;
+}
+
 static const struct file_operations ac_fops = {
 	.owner		= THIS_MODULE,
+	.open		= ac_open,
+	.release	= ac_release,
+	.poll		= ac_poll,
 	.unlocked_ioctl	= ac_ioctl,
 	/* Every ABI struct has the same layout for 32-bit processes. */
 	.compat_ioctl	= compat_ptr_ioctl,
@@ -225,6 +251,7 @@ static int __init ac_init(void)
 	BUILD_BUG_ON(sizeof(struct atomic_counter_batch) != 24);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_info) != 128);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_name) != 80);
+	BUILD_BUG_ON(sizeof(struct atomic_counter_wait) != 48);
 	BUILD_BUG_ON(sizeof(atomic64_t) != ATOMIC_COUNTER_SIZE);
 
 	if (!nr_counters || nr_counters > AC_MAX_COUNTERS ||
@@ -250,6 +277,9 @@ static int __init ac_init(void)
 	ret = ac_names_init();
 	if (ret)
 		goto free_bank;
+	ret = ac_wait_init();
+	if (ret)
+		goto free_names_only;
 
 	/* Last: once registered, the device can be opened. */
 	ac_textview_init();
@@ -264,6 +294,7 @@ static int __init ac_init(void)
 
 free_names:
 	ac_textview_exit();
+free_names_only:
 	ac_names_exit();
 free_bank:
 	vfree(ac_bank.counters);

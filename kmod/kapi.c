@@ -42,9 +42,24 @@ struct atomic_counter_handle *atomic_counter_register(const char *name)
 	}
 	h->index = index;
 	h->v = &ac_bank.counters[index];
+	h->waiters = &ac_bank.counters[ac_wait_waiters_index()];
 	return h;
 }
 EXPORT_SYMBOL_GPL(atomic_counter_register);
+
+/**
+ * __atomic_counter_wake() - wake the waiters of a kernel counter
+ * @h: the counter, just updated
+ *
+ * Called by the inline updates when some process waits; not for direct use.
+ *
+ * Context: any; takes a wait queue's spinlock.
+ */
+void __atomic_counter_wake(struct atomic_counter_handle *h)
+{
+	ac_wake(h->index);
+}
+EXPORT_SYMBOL_GPL(__atomic_counter_wake);
 
 /**
  * atomic_counter_unregister() - give a kernel counter back

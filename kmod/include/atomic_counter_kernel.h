@@ -21,19 +21,37 @@
  * struct atomic_counter_handle - a registered kernel counter
  * @v: the counter, in the bank userspace maps read-only
  * @index: its index, as userspace sees it
+ * @waiters: how many processes wait on some counter (see wait.c)
  */
 struct atomic_counter_handle {
 	atomic64_t *v;
 	u64 index;
+	atomic64_t *waiters;
 };
 
 struct atomic_counter_handle *atomic_counter_register(const char *name);
 void atomic_counter_unregister(struct atomic_counter_handle *h);
+void __atomic_counter_wake(struct atomic_counter_handle *h);
+
+/*
+ * After an update: wake processes waiting on the counter, if any process
+ * waits at all; a read of one shared word when none does. The RMW forms
+ * are fully ordered on their own once smp_mb__after_atomic() is added.
+ */
+static inline void atomic_counter_updated_rmw(struct atomic_counter_handle *h)
+{
+	/* Orders the update before the read of the waiter count. */
+	smp_mb__after_atomic();
+	if (unlikely(atomic64_read(h->waiters)))
+		__atomic_counter_wake(h);
+}
 
 /*
  * The hot path, inline: the plain forms are relaxed, as the kernel's own
  * void atomics; the _full forms are fully ordered, for counters whose
- * updates must be ordered against other memory accesses.
+ * updates must be ordered against other memory accesses. Every update
+ * wakes processes waiting on the counter (ATOMIC_COUNTER_IOC_WAIT, poll);
+ * with nobody waiting that costs one read of a shared word.
  */
 
 /**
@@ -44,6 +62,7 @@ void atomic_counter_unregister(struct atomic_counter_handle *h);
 static inline void atomic_counter_add(struct atomic_counter_handle *h, s64 i)
 {
 	atomic64_add(i, h->v);
+	atomic_counter_updated_rmw(h);
 }
 
 /**
@@ -56,8 +75,8 @@ static inline void atomic_counter_add_full(struct atomic_counter_handle *h, s64 
 	/* Orders earlier accesses before the add: the "full" in the name. */
 	smp_mb__before_atomic();
 	atomic64_add(i, h->v);
-	/* And the add before later accesses. */
-	smp_mb__after_atomic();
+	/* And the add before later accesses (and the waiter count). */
+	atomic_counter_updated_rmw(h);
 }
 
 /**
@@ -67,6 +86,7 @@ static inline void atomic_counter_add_full(struct atomic_counter_handle *h, s64 
 static inline void atomic_counter_inc(struct atomic_counter_handle *h)
 {
 	atomic64_inc(h->v);
+	atomic_counter_updated_rmw(h);
 }
 
 /**
@@ -85,6 +105,7 @@ static inline void atomic_counter_inc_full(struct atomic_counter_handle *h)
 static inline void atomic_counter_dec(struct atomic_counter_handle *h)
 {
 	atomic64_dec(h->v);
+	atomic_counter_updated_rmw(h);
 }
 
 /**
@@ -126,6 +147,10 @@ static inline s64 atomic_counter_read_acquire(struct atomic_counter_handle *h)
 static inline void atomic_counter_set(struct atomic_counter_handle *h, s64 i)
 {
 	atomic64_set(h->v, i);
+	/* A plain store: order it before the waiter count with a full barrier. */
+	smp_mb();
+	if (unlikely(atomic64_read(h->waiters)))
+		__atomic_counter_wake(h);
 }
 
 /**
@@ -136,6 +161,10 @@ static inline void atomic_counter_set(struct atomic_counter_handle *h, s64 i)
 static inline void atomic_counter_set_release(struct atomic_counter_handle *h, s64 i)
 {
 	atomic64_set_release(h->v, i);
+	/* Release orders earlier accesses only: the waiter count needs more. */
+	smp_mb();
+	if (unlikely(atomic64_read(h->waiters)))
+		__atomic_counter_wake(h);
 }
 
 #endif /* _ATOMIC_COUNTER_KERNEL_H */

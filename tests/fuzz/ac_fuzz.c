@@ -257,8 +257,8 @@ static void fuzz_info(struct proc *p)
 	else if (chance(50))
 		in.features = ATOMIC_COUNTER_FEATURES & next();
 	if (chance(5))
-		in.reserved[below(5)] = next() | 1;
-	for (i = 0; i < 5; i++)
+		in.reserved[below(4)] = next() | 1;
+	for (i = 0; i < 4; i++)
 		reserved |= in.reserved[i];
 	if (in.api != ATOMIC_COUNTER_API || (in.features & ~ATOMIC_COUNTER_FEATURES) || reserved)
 		want = EINVAL;
@@ -281,7 +281,7 @@ static void fuzz_unknown_ioctl(struct proc *p)
 		cmd = _IOC(below(4), ATOMIC_COUNTER_IOC_MAGIC, 0x90 + below(0x70), below(512));
 		break;
 	case 1:	/* a real number with a size no request of ours has */
-		cmd = _IOC(_IOC_READ | _IOC_WRITE, ATOMIC_COUNTER_IOC_MAGIC, 0x80 + below(7),
+		cmd = _IOC(_IOC_READ | _IOC_WRITE, ATOMIC_COUNTER_IOC_MAGIC, 0x80 + below(10),
 			   sizeof(struct atomic_counter_info) + 1 + below(64));
 		break;
 	default:
@@ -291,7 +291,8 @@ static void fuzz_unknown_ioctl(struct proc *p)
 	if (cmd == ATOMIC_COUNTER_IOC_INFO || cmd == ATOMIC_COUNTER_IOC_OP ||
 	    cmd == ATOMIC_COUNTER_IOC_BATCH || cmd == ATOMIC_COUNTER_IOC_NAME_CREATE ||
 	    cmd == ATOMIC_COUNTER_IOC_NAME_LOOKUP || cmd == ATOMIC_COUNTER_IOC_NAME_DELETE ||
-	    cmd == ATOMIC_COUNTER_IOC_NAME_NEXT)
+	    cmd == ATOMIC_COUNTER_IOC_NAME_NEXT || cmd == ATOMIC_COUNTER_IOC_WAIT ||
+	    cmd == ATOMIC_COUNTER_IOC_WAKE || cmd == ATOMIC_COUNTER_IOC_ARM)
 		return;
 	/*
 	 * The VFS answers some commands itself for every file (FIOCLEX,

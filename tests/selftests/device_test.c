@@ -93,7 +93,7 @@ TEST_F(dev, info_rejects_reserved_einval)
 {
 	struct atomic_counter_info info = { .api = ATOMIC_COUNTER_API };
 
-	info.reserved[4] = 1;
+	info.reserved[3] = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_INFO, &info));
 	EXPECT_EQ(EINVAL, errno);
 }

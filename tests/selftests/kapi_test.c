@@ -189,6 +189,33 @@ TEST_F(kapi, userspace_cannot_write_it_by_any_path)
 	}
 }
 
+TEST_F(kapi, a_waiter_on_it_is_woken_by_the_kernel_api)
+{
+	struct atomic_counter_wait w = {
+		.index = self->n.index, .cond = ATOMIC_COUNTER_COND_GE,
+		.value = raw_read(self->fd, self->n.index) + 3, .timeout_ns = 10000000000LL,
+	};
+	int i, status;
+	pid_t waiter, pid;
+
+	waiter = fork();
+	ASSERT_LE(0, waiter);
+	if (waiter == 0)
+		_exit(ioctl(self->fd, ATOMIC_COUNTER_IOC_WAIT, &w) ? 1 : 0);
+	/* Wait until it waits: the waiter count is a kernel counter too. */
+	while (raw_read(self->fd, self->info.waiters_index) < 1)
+		usleep(1000);
+	for (i = 0; i < 3; i++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0)
+			_exit(0);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	}
+	ASSERT_EQ(waiter, waitpid(waiter, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 TEST_F(kapi, sample_unloads_cleanly_and_takes_its_name)
 {
 	struct atomic_counter_name n;

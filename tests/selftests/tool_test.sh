@@ -59,6 +59,9 @@ json=$($tool --json info)
 field() { printf '%s\n' "$json" | sed "s/.*\"$1\": \([0-9]*\).*/\1/"; }
 nr=$(field nr_counters)
 total=$(($(field kernel_first) + $(field nr_kernel)))
+wi=$(field waiters_index)
+# The module's own kernel counter, listed with every named one.
+wline=$(printf '%6d %20d atomic_counter.waiters' "$wi" 0)
 $tool list | while read -r idx val name; do [ -n "$name" ] || $tool set "$idx" 0; done
 for c in tool.a tool.b; do $tool delete $c 2>/dev/null; done
 
@@ -115,8 +118,9 @@ t json_xchg 0 '{"index": 40, "old": 5}' $tool -j xchg 40 6
 t json_cmpxchg 3 '{"index": 40, "old": 6, "swapped": false}' $tool -j cmpxchg 40 1 2
 t list_shows_nonzero_counters 0 "    40                    6
     41 -9223372036854775808
-    42                    4" $tool list
-t json_list 0 '[{"index": 40, "value": 6}, {"index": 41, "value": -9223372036854775808}, {"index": 42, "value": 4}]' $tool --json list
+    42                    4
+$wline" $tool list
+t json_list 0 "[{\"index\": 40, \"value\": 6}, {\"index\": 41, \"value\": -9223372036854775808}, {\"index\": 42, \"value\": 4}, {\"index\": $wi, \"value\": 0, \"name\": \"atomic_counter.waiters\", \"owner\": \"kernel\"}]" $tool --json list
 tm list_all_shows_every_counter 0 "^ *$((nr - 1)) +0\$" $tool list --all
 t list_all_line_count 0 "$total" sh -c "$tool list --all | wc -l | tr -d ' '"
 tm info_reports_the_bank 0 "^counters: +$nr\$" $tool info
@@ -137,13 +141,15 @@ t add_by_name 0 "11" $tool add tool.a 10
 t json_create 0 "{\"name\": \"tool.a\", \"index\": $a}" $tool --json create tool.a
 b=$($tool create tool.b)
 $tool set tool.b -3
-t list_shows_names 0 "$(printf '%6d %20d tool.a\n%6d %20d tool.b' "$a" 11 "$b" -3)" $tool list
+t list_shows_names 0 "$(printf '%6d %20d tool.a\n%6d %20d tool.b' "$a" 11 "$b" -3)
+$wline" $tool list
 t export_prometheus 0 "# HELP atomic_counter Value of a named /dev/atomic_counter counter.
 # TYPE atomic_counter gauge
 atomic_counter{name=\"tool.a\",owner=\"user\",index=\"$a\"} 11
-atomic_counter{name=\"tool.b\",owner=\"user\",index=\"$b\"} -3" $tool export
-t export_json 0 "[{\"name\": \"tool.a\", \"index\": $a, \"owner\": \"user\", \"value\": 11}, {\"name\": \"tool.b\", \"index\": $b, \"owner\": \"user\", \"value\": -3}]" $tool export --json
-t json_list_has_names 0 "[{\"index\": $a, \"value\": 11, \"name\": \"tool.a\", \"owner\": \"user\"}, {\"index\": $b, \"value\": -3, \"name\": \"tool.b\", \"owner\": \"user\"}]" $tool --json list
+atomic_counter{name=\"tool.b\",owner=\"user\",index=\"$b\"} -3
+atomic_counter{name=\"atomic_counter.waiters\",owner=\"kernel\",index=\"$wi\"} 0" $tool export
+t export_json 0 "[{\"name\": \"tool.a\", \"index\": $a, \"owner\": \"user\", \"value\": 11}, {\"name\": \"tool.b\", \"index\": $b, \"owner\": \"user\", \"value\": -3}, {\"name\": \"atomic_counter.waiters\", \"index\": $wi, \"owner\": \"kernel\", \"value\": 0}]" $tool export --json
+t json_list_has_names 0 "[{\"index\": $a, \"value\": 11, \"name\": \"tool.a\", \"owner\": \"user\"}, {\"index\": $b, \"value\": -3, \"name\": \"tool.b\", \"owner\": \"user\"}, {\"index\": $wi, \"value\": 0, \"name\": \"atomic_counter.waiters\", \"owner\": \"kernel\"}]" $tool --json list
 t delete_is_silent 0 "" $tool delete tool.a
 t delete_unknown_exit_1 1 "atomic-counter: no counter named 'tool.a'" $tool delete tool.a
 t lookup_unknown_exit_1 1 "atomic-counter: no counter named 'tool.a'" $tool lookup tool.a

@@ -36,13 +36,18 @@
  *
  * %ATOMIC_COUNTER_FEATURE_NAMES: named counters (the NAME_* ioctls) and a
  * read-only region of counters owned by kernel code.
+ *
+ * %ATOMIC_COUNTER_FEATURE_WAIT: %ATOMIC_COUNTER_IOC_WAIT, _WAKE and _ARM,
+ * and poll() on an armed file.
  */
 #define ATOMIC_COUNTER_FEATURE_MMAP	_BITULL(0)
 #define ATOMIC_COUNTER_FEATURE_BATCH	_BITULL(1)
 #define ATOMIC_COUNTER_FEATURE_NAMES	_BITULL(2)
+#define ATOMIC_COUNTER_FEATURE_WAIT	_BITULL(3)
 #define ATOMIC_COUNTER_FEATURES		(ATOMIC_COUNTER_FEATURE_MMAP | \
 					 ATOMIC_COUNTER_FEATURE_BATCH | \
-					 ATOMIC_COUNTER_FEATURE_NAMES)
+					 ATOMIC_COUNTER_FEATURE_NAMES | \
+					 ATOMIC_COUNTER_FEATURE_WAIT)
 
 /**
  * DOC: Regions
@@ -198,6 +203,8 @@ enum atomic_counter_opcode {
  * @nr_named: out: counters in the named region.
  * @kernel_first: out: first index of the kernel's read-only region.
  * @nr_kernel: out: counters in the kernel's region.
+ * @waiters_index: out: a kernel counter that holds the number of waiters
+ *	and armed files; see "Waiting".
  * @reserved: must be zero.
  *
  * @nr_counters counts the counters used by number; @map_size covers all
@@ -215,7 +222,8 @@ struct atomic_counter_info {
 	__u64 nr_named;
 	__u64 kernel_first;
 	__u64 nr_kernel;
-	__u64 reserved[5];
+	__u64 waiters_index;
+	__u64 reserved[4];
 };
 
 /**
@@ -317,6 +325,56 @@ struct atomic_counter_name {
 	__u64 reserved;
 };
 
+/**
+ * DOC: Waiting
+ *
+ * %ATOMIC_COUNTER_IOC_WAIT blocks until counter @index satisfies
+ * @cond against @value, or @timeout_ns nanoseconds pass (-ETIMEDOUT; 0
+ * checks once without blocking; a negative @timeout_ns waits for ever). A
+ * signal interrupts it: without a timeout the call is restarted by the
+ * usual SA_RESTART rules (-ERESTARTSYS), with one it returns -EINTR, as
+ * the time already waited would be lost on a restart.
+ *
+ * Updates through the ioctls and the in-kernel API wake waiters. An update
+ * made on the mapped page does not: its author calls
+ * %ATOMIC_COUNTER_IOC_WAKE with the counter's index afterwards, and may
+ * skip that system call while the waiter count (the kernel counter at
+ * &atomic_counter_info.waiters_index, on the page) reads zero.
+ *
+ * %ATOMIC_COUNTER_IOC_ARM attaches a condition to the open file (its
+ * @timeout_ns must be 0); poll() and epoll then report EPOLLIN while the
+ * condition holds. Arming again replaces the condition; poll() on a file
+ * never armed reports EPOLLERR.
+ */
+enum atomic_counter_cond {
+	ATOMIC_COUNTER_COND_EQ	= 0,	/* counter == value */
+	ATOMIC_COUNTER_COND_NE	= 1,	/* counter != value */
+	ATOMIC_COUNTER_COND_GE	= 2,	/* counter >= value (signed) */
+	ATOMIC_COUNTER_COND_LE	= 3,	/* counter <= value (signed) */
+	ATOMIC_COUNTER_NR_CONDS
+};
+
+/**
+ * struct atomic_counter_wait - a condition on a counter
+ * @index: in: the counter, in any region.
+ * @cond: in: an &enum atomic_counter_cond.
+ * @flags: in: must be zero.
+ * @value: in: what the counter is compared with.
+ * @timeout_ns: in: WAIT: nanoseconds to wait at most, 0 to check once,
+ *	negative for ever; ARM: must be 0.
+ * @result: out (WAIT): the value that satisfied the condition.
+ * @reserved: must be zero.
+ */
+struct atomic_counter_wait {
+	__u64 index;
+	__u32 cond;
+	__u32 flags;
+	__s64 value;
+	__s64 timeout_ns;
+	__s64 result;
+	__u64 reserved;
+};
+
 #define ATOMIC_COUNTER_IOC_MAGIC	0xAC
 
 /* 0xAC 0x00-0x1F belonged to linux/raw.h, so this header starts at 0x80. */
@@ -334,5 +392,11 @@ struct atomic_counter_name {
 					     struct atomic_counter_name)
 #define ATOMIC_COUNTER_IOC_NAME_NEXT	_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x86, \
 					      struct atomic_counter_name)
+#define ATOMIC_COUNTER_IOC_WAIT		_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x87, \
+					      struct atomic_counter_wait)
+/* The argument is a pointer to the __u64 index of the counter updated. */
+#define ATOMIC_COUNTER_IOC_WAKE		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x88, __u64)
+#define ATOMIC_COUNTER_IOC_ARM		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x89, \
+					     struct atomic_counter_wait)
 
 #endif /* _UAPI_LINUX_ATOMIC_COUNTER_H */

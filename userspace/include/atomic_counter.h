@@ -138,6 +138,29 @@ int ac_name_delete(const struct ac_dev *dev, const char *name);
  * Return: 0 with *@out filled, -ENOENT when there is none, or -errno.
  */
 int ac_name_next(const struct ac_dev *dev, uint64_t from, struct atomic_counter_name *out);
+/*
+ * Waiting (see "Waiting" in <linux/atomic_counter.h>).
+ */
+
+/**
+ * ac_wait() - block until counter @index satisfies @cond against @value
+ * @timeout_ns: nanoseconds at most; 0 checks once; negative waits for ever
+ * @seen: if not NULL, the value that satisfied the condition
+ * Return: 0, -ETIMEDOUT, -EINTR, or -errno.
+ */
+int ac_wait(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t value,
+	    int64_t timeout_ns, int64_t *seen);
+/**
+ * ac_wake() - after updating counter @index on the page, wake its waiters
+ *
+ * Costs a read of the waiter count on the page and, only when someone
+ * waits, one system call.
+ * Return: 0 or -errno.
+ */
+int ac_wake(const struct ac_dev *dev, uint64_t index);
+/** ac_arm() - make poll() on dev->fd report POLLIN while the condition holds. */
+int ac_arm(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t value);
+
 /**
  * ac_resolve() - an index from a number ("12", "0x10") or a name
  * Return: 0, -ENOENT for an unknown name, -ERANGE for a number out of

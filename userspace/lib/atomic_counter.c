@@ -258,3 +258,43 @@ int ac_resolve(const struct ac_dev *dev, const char *s, uint64_t *index)
 	}
 	return ac_name_lookup(dev, s, index, NULL);
 }
+
+static int wait_ioctl(const struct ac_dev *dev, unsigned long cmd, uint64_t index, uint32_t cond,
+		      int64_t value, int64_t timeout_ns, int64_t *seen)
+{
+	struct atomic_counter_wait w = {
+		.index = index, .cond = cond, .value = value, .timeout_ns = timeout_ns,
+	};
+
+	if (ioctl(dev->fd, cmd, &w) < 0)
+		return -errno;
+	if (seen)
+		*seen = w.result;
+	return 0;
+}
+
+int ac_wait(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t value,
+	    int64_t timeout_ns, int64_t *seen)
+{
+	return wait_ioctl(dev, ATOMIC_COUNTER_IOC_WAIT, index, cond, value, timeout_ns, seen);
+}
+
+int ac_arm(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t value)
+{
+	return wait_ioctl(dev, ATOMIC_COUNTER_IOC_ARM, index, cond, value, 0, NULL);
+}
+
+int ac_wake(const struct ac_dev *dev, uint64_t index)
+{
+	/*
+	 * Like a futex: the fence orders the caller's update (whatever its
+	 * ordering) before the look at the waiter count, which the kernel
+	 * raises before a waiter first reads the counter; so a zero count
+	 * means no waiter can miss the update.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (dev->bank &&
+	    !atomic_load_explicit(&dev->bank[dev->info.waiters_index], memory_order_relaxed))
+		return 0;
+	return ioctl(dev->fd, ATOMIC_COUNTER_IOC_WAKE, &index) < 0 ? -errno : 0;
+}

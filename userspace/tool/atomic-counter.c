@@ -146,13 +146,14 @@ static int cmd_info(const struct opts *o, const struct ac_dev *dev)
 	if (o->json) {
 		printf("{\"api\": %llu, \"version\": \"%s\", \"nr_counters\": %llu, \"map_size\": %llu, "
 		       "\"batch_max\": %llu, \"cache_line_bytes\": %llu, \"features\": %llu, \"ops\": %llu, "
-		       "\"named_first\": %llu, \"nr_named\": %llu, \"kernel_first\": %llu, \"nr_kernel\": %llu}\n",
+		       "\"named_first\": %llu, \"nr_named\": %llu, \"kernel_first\": %llu, \"nr_kernel\": %llu, "
+		       "\"waiters_index\": %llu}\n",
 		       (unsigned long long)i->api, ac_version(), (unsigned long long)i->nr_counters,
 		       (unsigned long long)i->map_size, (unsigned long long)i->batch_max,
 		       (unsigned long long)i->cache_line_bytes, (unsigned long long)i->features,
 		       (unsigned long long)i->ops, (unsigned long long)i->named_first,
 		       (unsigned long long)i->nr_named, (unsigned long long)i->kernel_first,
-		       (unsigned long long)i->nr_kernel);
+		       (unsigned long long)i->nr_kernel, (unsigned long long)i->waiters_index);
 		return 0;
 	}
 	printf("api:              %llu\n", (unsigned long long)i->api);
@@ -167,10 +168,11 @@ static int cmd_info(const struct opts *o, const struct ac_dev *dev)
 	printf("cache line:       %llu bytes (%llu counters)\n",
 	       (unsigned long long)i->cache_line_bytes,
 	       (unsigned long long)i->cache_line_bytes / ATOMIC_COUNTER_SIZE);
-	printf("features:        %s%s%s\n",
+	printf("features:        %s%s%s%s\n",
 	       i->features & ATOMIC_COUNTER_FEATURE_MMAP ? " mmap" : "",
 	       i->features & ATOMIC_COUNTER_FEATURE_BATCH ? " batch" : "",
-	       i->features & ATOMIC_COUNTER_FEATURE_NAMES ? " names" : "");
+	       i->features & ATOMIC_COUNTER_FEATURE_NAMES ? " names" : "",
+	       i->features & ATOMIC_COUNTER_FEATURE_WAIT ? " wait" : "");
 	return 0;
 }
 
