@@ -22,14 +22,14 @@
 #include "atomic_counter.h"
 #include "compat.h"
 
-/* 8 MiB of counters is far more than any user has asked for. */
+/* 1M counters (8 MiB) a region is far more than any user has asked for. */
 #define AC_MAX_COUNTERS		SZ_1M
 #define AC_DEFAULT_COUNTERS	512
 
 static unsigned int nr_counters = AC_DEFAULT_COUNTERS;
 module_param(nr_counters, uint, 0444);
 MODULE_PARM_DESC(nr_counters,
-		 "Counters in the bank, rounded up to a whole page (default 512, at most 1048576)");
+		 "Counters used by number, rounded up to a whole page (default 512, at most 1048576)");
 
 static unsigned int nr_named = AC_DEFAULT_COUNTERS;
 module_param(nr_named, uint, 0444);
