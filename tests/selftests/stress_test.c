@@ -96,11 +96,6 @@ FIXTURE_TEARDOWN(stress)
 		close(self->fd);
 }
 
-static memory_order mo(uint32_t order)
-{
-	return order == ATOMIC_COUNTER_RELAXED ? memory_order_relaxed : memory_order_seq_cst;
-}
-
 /* The operations of one unit of work, as (opcode, operand) pairs. */
 static int unit_ops(enum kind kind, int64_t max_value, uint32_t *ops, int64_t *vals)
 {
@@ -130,37 +125,66 @@ static int unit_ops(enum kind kind, int64_t max_value, uint32_t *ops, int64_t *v
 	}
 }
 
-static int page_unit(_Atomic int64_t *c, enum kind kind, memory_order m, int64_t max_value)
+/* A unit of work on the page, relaxed or seq_cst. */
+static void page_unit_relaxed(_Atomic int64_t *c, enum kind kind, int64_t max_value)
 {
 	int64_t old;
 
 	switch (kind) {
 	case INC:
-		atomic_fetch_add_explicit(c, 1, m);
+		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 		break;
 	case MIX:
-		atomic_fetch_add_explicit(c, 3, m);
-		atomic_fetch_sub_explicit(c, 1, m);
-		atomic_fetch_add_explicit(c, 1, m);
-		atomic_fetch_sub_explicit(c, 1, m);
-		atomic_fetch_add_explicit(c, 2, m);
-		atomic_fetch_sub_explicit(c, 1, m);
+		atomic_fetch_add_explicit(c, 3, memory_order_relaxed);
+		atomic_fetch_sub_explicit(c, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(c, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(c, 2, memory_order_relaxed);
+		atomic_fetch_sub_explicit(c, 1, memory_order_relaxed);
 		break;
 	case CMPXCHG:
 		old = atomic_load_explicit(c, memory_order_relaxed);
-		while (!atomic_compare_exchange_weak_explicit(c, &old, old + 1, m,
+		while (!atomic_compare_exchange_weak_explicit(c, &old, old + 1, memory_order_relaxed,
 							      memory_order_relaxed))
 			;
 		break;
 	case FETCH_MAX:
 		old = atomic_load_explicit(c, memory_order_relaxed);
 		while (old < max_value &&
-		       !atomic_compare_exchange_weak_explicit(c, &old, max_value, m,
+		       !atomic_compare_exchange_weak_explicit(c, &old, max_value, memory_order_relaxed,
 							      memory_order_relaxed))
 			;
 		break;
 	}
-	return 0;
+}
+
+static void page_unit_seq_cst(_Atomic int64_t *c, enum kind kind, int64_t max_value)
+{
+	int64_t old;
+
+	switch (kind) {
+	case INC:
+		atomic_fetch_add(c, 1);
+		break;
+	case MIX:
+		atomic_fetch_add(c, 3);
+		atomic_fetch_sub(c, 1);
+		atomic_fetch_add(c, 1);
+		atomic_fetch_sub(c, 1);
+		atomic_fetch_add(c, 2);
+		atomic_fetch_sub(c, 1);
+		break;
+	case CMPXCHG:
+		old = atomic_load(c);
+		while (!atomic_compare_exchange_weak(c, &old, old + 1))
+			;
+		break;
+	case FETCH_MAX:
+		old = atomic_load(c);
+		while (old < max_value && !atomic_compare_exchange_weak(c, &old, max_value))
+			;
+		break;
+	}
 }
 
 static int ioctl_unit(int fd, uint64_t idx, enum kind kind, uint32_t order, int64_t max_value)
@@ -198,8 +222,10 @@ static int worker(FIXTURE_DATA(stress) *self, const FIXTURE_VARIANT(stress) *v, 
 	for (i = 0; i < v->per_proc; i++) {
 		int64_t max_value = (int64_t)p * v->per_proc + i;
 
-		if (path == PAGE) {
-			page_unit(&self->bank[idx], v->kind, mo(v->order), max_value);
+		if (path == PAGE && v->order == ATOMIC_COUNTER_RELAXED) {
+			page_unit_relaxed(&self->bank[idx], v->kind, max_value);
+		} else if (path == PAGE) {
+			page_unit_seq_cst(&self->bank[idx], v->kind, max_value);
 		} else if (path == IOCTL) {
 			if (ioctl_unit(self->fd, idx, v->kind, v->order, max_value))
 				return 1;
