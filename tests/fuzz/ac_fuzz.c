@@ -296,14 +296,15 @@ static void fuzz_unknown_ioctl(struct proc *p)
 		return;
 	/*
 	 * The VFS answers some commands itself for every file (FIOCLEX,
-	 * FIONBIO, FICLONE, FS_IOC_GETFLAGS, FIBMAP...): their types are
-	 * 'T', 'X', 'f' and 0, and the module never sees them.
+	 * FIONBIO, FS_IOC_GETFLAGS, FIBMAP, FICLONERANGE...): their types are
+	 * 'T', 'X', 'f', 0x94 and 0, and the module never sees them.
 	 */
 	switch (_IOC_TYPE(cmd)) {
 	case 0:
 	case 'T':
 	case 'X':
 	case 'f':
+	case 0x94:
 		return;
 	}
 	got = ioctl(p->fd, cmd, (void *)(uintptr_t)next()) < 0 ? errno : 0;
