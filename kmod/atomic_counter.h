@@ -56,6 +56,8 @@ bool ac_name_next(u64 *index, char *name, u32 *owner);
 /* wait.c */
 int ac_wait_init(void);
 u64 ac_wait_waiters_index(void);
+bool ac_waiters_present(void);
+void ac_wake_waiters_of(u64 index);
 void ac_wake(u64 index);
 long ac_ioctl_wait(void __user *uarg);
 long ac_ioctl_wake(void __user *uarg);

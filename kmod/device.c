@@ -165,10 +165,13 @@ static long ac_ioctl_batch(struct file *file, void __user *uarg)
 		if (ret)
 			goto out;
 	}
-	for (i = 0; i < batch.count; i++) {
+	for (i = 0; i < batch.count; i++)
 		ac_op_apply(&ops[i]);
-		if (ops[i].op != ATOMIC_COUNTER_OP_READ)
-			ac_wake(ops[i].index);
+	/* One barrier and one look at the waiter count for the whole batch. */
+	if (ac_waiters_present()) {
+		for (i = 0; i < batch.count; i++)
+			if (ops[i].op != ATOMIC_COUNTER_OP_READ)
+				ac_wake_waiters_of(ops[i].index);
 	}
 	/* One user-access window for all the results, not one per result. */
 	if (!user_write_access_begin(uops, size)) {

@@ -58,17 +58,38 @@ u64 ac_wait_waiters_index(void)
 }
 
 /**
- * ac_wake() - wake whoever waits on a counter that was just updated
+ * ac_waiters_present() - whether anyone waits, seen after the caller's updates
+ *
+ * Return: true when some process waits or has armed a file.
+ */
+bool ac_waiters_present(void)
+{
+	/* Orders the caller's updates before the read of the waiter count. */
+	smp_mb();
+	return atomic64_read(ac_waiters);
+}
+
+/**
+ * ac_wake_waiters_of() - wake whoever waits on a counter
+ * @index: the counter, just updated
+ *
+ * Context: any; takes a wait queue's spinlock.
+ */
+void ac_wake_waiters_of(u64 index)
+{
+	wake_up_all(ac_waitq(index));
+}
+
+/**
+ * ac_wake() - after an update: wake the counter's waiters, if anyone waits
  * @index: the counter
  *
  * Context: any; takes a wait queue's spinlock only when someone waits.
  */
 void ac_wake(u64 index)
 {
-	/* Orders the caller's update before the read of the waiter count. */
-	smp_mb();
-	if (atomic64_read(ac_waiters))
-		wake_up_all(ac_waitq(index));
+	if (ac_waiters_present())
+		ac_wake_waiters_of(index);
 }
 
 static bool ac_cond_met(const struct atomic_counter_wait *w, s64 *seen)
