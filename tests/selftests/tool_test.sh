@@ -15,43 +15,39 @@ if [ ! -e /dev/atomic_counter ]; then
 	exit 4
 fi
 
-# t NAME WANT_STATUS WANT_OUTPUT CMD...: run CMD, compare exit status and
-# output (stdout and stderr together) exactly.
-t() {
-	name=$1 want_rc=$2 want_out=$3
-	shift 3
+# check MATCH NAME WANT_STATUS WANT CMD...: run CMD (stdout and stderr
+# together) and report one TAP line; MATCH says how the output is compared
+# with WANT: "exact", or "regex" (grep -E).
+check() {
+	match=$1 name=$2 want_rc=$3 want=$4
+	shift 4
 	n=$((n + 1))
 	out=$("$@" 2>&1)
 	rc=$?
-	if [ "$rc" = "$want_rc" ] && [ "$out" = "$want_out" ]; then
-		echo "ok $n tool.$name"
+	if [ "$match" = exact ]; then
+		[ "$out" = "$want" ]
 	else
-		failed=1
-		echo "not ok $n tool.$name"
-		echo "#   command: $*"
-		echo "#   want status $want_rc, output:"
-		printf '%s\n' "$want_out" | sed 's/^/#     /'
-		echo "#   got status $rc, output:"
-		printf '%s\n' "$out" | sed 's/^/#     /'
+		printf '%s\n' "$out" | grep -Eq "$want"
 	fi
+	matched=$?
+	if [ "$rc" = "$want_rc" ] && [ $matched = 0 ]; then
+		echo "ok $n tool.$name"
+		return
+	fi
+	failed=1
+	echo "not ok $n tool.$name"
+	echo "#   command: $*"
+	echo "#   want status $want_rc, output ($match):"
+	printf '%s\n' "$want" | sed 's/^/#     /'
+	echo "#   got status $rc, output:"
+	printf '%s\n' "$out" | sed 's/^/#     /'
 }
 
-# tm NAME WANT_STATUS PATTERN CMD...: like t, output matched by grep -E.
-tm() {
-	name=$1 want_rc=$2 pattern=$3
-	shift 3
-	n=$((n + 1))
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" = "$want_rc" ] && printf '%s\n' "$out" | grep -Eq "$pattern"; then
-		echo "ok $n tool.$name"
-	else
-		failed=1
-		echo "not ok $n tool.$name"
-		echo "#   command: $*: want status $want_rc and /$pattern/, got $rc:"
-		printf '%s\n' "$out" | sed 's/^/#     /'
-	fi
-}
+# t NAME WANT_STATUS WANT_OUTPUT CMD...: the output must be exactly WANT_OUTPUT.
+t() { check exact "$@"; }
+
+# tm NAME WANT_STATUS PATTERN CMD...: the output must match PATTERN.
+tm() { check regex "$@"; }
 
 # Start from known values; the list tests depend on which counters are set.
 version=$(cat "$here/VERSION" 2>/dev/null)
