@@ -41,6 +41,11 @@ module_param(nr_kernel, uint, 0444);
 MODULE_PARM_DESC(nr_kernel,
 		 "Counters kernel code can register, read-only to userspace (default 512, at most 1048576)");
 
+static unsigned int nr_striped = 64;
+module_param(nr_striped, uint, 0444);
+MODULE_PARM_DESC(nr_striped,
+		 "Striped counters userspace can allocate by name, and as many for the kernel, rounded up to a cache line (default 64)");
+
 static ushort mode = 0600;
 module_param(mode, ushort, 0444);
 MODULE_PARM_DESC(mode,
@@ -49,9 +54,15 @@ MODULE_PARM_DESC(mode,
 struct ac_bank ac_bank;
 
 /* Counters in whole pages: each region must start on a page of its own. */
-static u64 ac_round_to_pages(unsigned int counters)
+static u64 ac_round_to_pages(u64 counters)
 {
 	return PAGE_ALIGN((size_t)counters * ATOMIC_COUNTER_SIZE) / ATOMIC_COUNTER_SIZE;
+}
+
+/* Counters in a striped region: a row of slots for each possible CPU. */
+static u64 ac_striped_region(void)
+{
+	return ac_round_to_pages(ac_bank.nr_striped * ac_bank.nr_stripes);
 }
 
 static long ac_ioctl_info(void __user *uarg)
@@ -72,10 +83,12 @@ static long ac_ioctl_info(void __user *uarg)
 	info.batch_max = ATOMIC_COUNTER_BATCH_MAX;
 	info.cache_line_bytes = L1_CACHE_BYTES;
 	info.named_first = ac_bank.named_first;
-	info.nr_named = ac_bank.kernel_first - ac_bank.named_first;
+	info.nr_named = ac_bank.nr_named;
 	info.kernel_first = ac_bank.kernel_first;
-	info.nr_kernel = ac_bank.total - ac_bank.kernel_first;
+	info.nr_kernel = ac_bank.nr_kernel;
 	info.waiters_index = ac_wait_waiters_index();
+	info.nr_striped = ac_bank.nr_striped;
+	info.nr_stripes = ac_bank.nr_stripes;
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
@@ -264,15 +277,28 @@ static int __init ac_init(void)
 		       AC_MAX_COUNTERS);
 		return -EINVAL;
 	}
+	/* Both striped regions hold nr_striped slots for every possible CPU. */
+	if (!nr_striped || (u64)nr_striped * nr_cpu_ids > AC_MAX_COUNTERS) {
+		pr_err("nr_striped must be within 1..%u on %u possible CPUs\n",
+		       AC_MAX_COUNTERS / nr_cpu_ids, nr_cpu_ids);
+		return -EINVAL;
+	}
 	if (mode & ~0666) {
 		pr_err("mode=%#o has bits other than read and write\n", mode);
 		return -EINVAL;
 	}
 
+	/* A CPU's row of slots fills whole cache lines, shared with no other CPU. */
+	ac_bank.nr_striped = roundup(nr_striped, L1_CACHE_BYTES / ATOMIC_COUNTER_SIZE);
+	ac_bank.nr_stripes = nr_cpu_ids;
 	ac_bank.nr = ac_round_to_pages(nr_counters);
 	ac_bank.named_first = ac_bank.nr;
-	ac_bank.kernel_first = ac_bank.named_first + ac_round_to_pages(nr_named);
-	ac_bank.total = ac_bank.kernel_first + ac_round_to_pages(nr_kernel);
+	ac_bank.nr_named = ac_round_to_pages(nr_named);
+	ac_bank.striped_first = ac_bank.named_first + ac_bank.nr_named;
+	ac_bank.kernel_first = ac_bank.striped_first + ac_striped_region();
+	ac_bank.nr_kernel = ac_round_to_pages(nr_kernel);
+	ac_bank.kernel_striped_first = ac_bank.kernel_first + ac_bank.nr_kernel;
+	ac_bank.total = ac_bank.kernel_striped_first + ac_striped_region();
 	ac_bank.size = ac_bank.total * ATOMIC_COUNTER_SIZE;
 	ac_bank.counters = vmalloc_user(ac_bank.size);
 	if (!ac_bank.counters)
@@ -290,9 +316,9 @@ static int __init ac_init(void)
 	ret = misc_register(&ac_miscdev);
 	if (ret)
 		goto free_names;
-	pr_info("%llu counters by number, %llu by name, %llu for the kernel; version %s\n",
-		ac_bank.nr, ac_bank.kernel_first - ac_bank.named_first,
-		ac_bank.total - ac_bank.kernel_first, ATOMIC_COUNTER_VERSION);
+	pr_info("%llu counters by number, %llu by name, %llu for the kernel, %llu striped over %u CPUs for each; version %s\n",
+		ac_bank.nr, ac_bank.nr_named, ac_bank.nr_kernel, ac_bank.nr_striped,
+		ac_bank.nr_stripes, ATOMIC_COUNTER_VERSION);
 	return 0;
 
 free_names:

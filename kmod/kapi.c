@@ -11,6 +11,28 @@
 #include "atomic_counter.h"
 #include "atomic_counter_kernel.h"
 
+static struct atomic_counter_handle *ac_register(const char *name, bool striped)
+{
+	struct atomic_counter_handle *h;
+	u64 index;
+	int ret;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return ERR_PTR(-ENOMEM);
+	ret = ac_name_claim_kernel(name, striped, &index);
+	if (ret) {
+		kfree(h);
+		return ERR_PTR(ret);
+	}
+	h->index = index;
+	h->v = &ac_bank.counters[index];
+	h->stride = striped ? ac_bank.nr_striped : 0;
+	h->nr_stripes = striped ? ac_bank.nr_stripes : 1;
+	h->waiters = &ac_bank.counters[ac_wait_waiters_index()];
+	return h;
+}
+
 /**
  * atomic_counter_register() - register a named kernel counter
  * @name: 1 to ATOMIC_COUNTER_NAME_MAX - 1 characters of [A-Za-z0-9_.:-],
@@ -28,24 +50,28 @@
  */
 struct atomic_counter_handle *atomic_counter_register(const char *name)
 {
-	struct atomic_counter_handle *h;
-	u64 index;
-	int ret;
-
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
-	if (!h)
-		return ERR_PTR(-ENOMEM);
-	ret = ac_name_claim_kernel(name, &index);
-	if (ret) {
-		kfree(h);
-		return ERR_PTR(ret);
-	}
-	h->index = index;
-	h->v = &ac_bank.counters[index];
-	h->waiters = &ac_bank.counters[ac_wait_waiters_index()];
-	return h;
+	return ac_register(name, false);
 }
 EXPORT_SYMBOL_GPL(atomic_counter_register);
+
+/**
+ * atomic_counter_register_striped() - register a named striped kernel counter
+ * @name: as for atomic_counter_register()
+ *
+ * For counters that many CPUs update at once: each CPU adds to its own
+ * cache line, and a read sums them (see "Striped counters" in the uapi
+ * header). The updates and reads are the same calls as for a plain
+ * counter; atomic_counter_set() does not apply.
+ *
+ * Context: process context; takes a mutex.
+ * Return: the handle, or an ERR_PTR() as atomic_counter_register(), with
+ * -ENOSPC when the kernel's striped region is full.
+ */
+struct atomic_counter_handle *atomic_counter_register_striped(const char *name)
+{
+	return ac_register(name, true);
+}
+EXPORT_SYMBOL_GPL(atomic_counter_register_striped);
 
 /**
  * __atomic_counter_wake() - wake the waiters of a kernel counter

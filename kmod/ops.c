@@ -12,6 +12,7 @@
 #include <linux/nospec.h>
 
 #include "atomic_counter.h"
+#include "atomic_counter_kernel.h"
 
 #define ORDERS_ALL	(BIT(ATOMIC_COUNTER_FULL) | BIT(ATOMIC_COUNTER_RELAXED) | \
 			 BIT(ATOMIC_COUNTER_ACQUIRE) | BIT(ATOMIC_COUNTER_RELEASE))
@@ -22,22 +23,25 @@
 #define USES_VALUE	BIT(0)
 #define USES_EXPECTED	BIT(1)
 
+/* @striped_orders: orders of the ATOMIC_COUNTER_OP_STRIPED form, if any. */
 struct ac_op_desc {
 	u8 orders;
 	u8 operands;
+	u8 striped_orders;
 };
 
 /* The table in the uapi header's documentation, in data. */
 static const struct ac_op_desc ac_ops[ATOMIC_COUNTER_NR_OPS] = {
 	[ATOMIC_COUNTER_OP_READ] = {
-		BIT(ATOMIC_COUNTER_RELAXED) | BIT(ATOMIC_COUNTER_ACQUIRE), 0 },
+		BIT(ATOMIC_COUNTER_RELAXED) | BIT(ATOMIC_COUNTER_ACQUIRE), 0,
+		BIT(ATOMIC_COUNTER_RELAXED) | BIT(ATOMIC_COUNTER_ACQUIRE) },
 	[ATOMIC_COUNTER_OP_SET] = {
 		BIT(ATOMIC_COUNTER_RELAXED) | BIT(ATOMIC_COUNTER_RELEASE),
 		USES_VALUE },
-	[ATOMIC_COUNTER_OP_ADD]			= { ORDERS_VOID, USES_VALUE },
-	[ATOMIC_COUNTER_OP_SUB]			= { ORDERS_VOID, USES_VALUE },
-	[ATOMIC_COUNTER_OP_INC]			= { ORDERS_VOID, 0 },
-	[ATOMIC_COUNTER_OP_DEC]			= { ORDERS_VOID, 0 },
+	[ATOMIC_COUNTER_OP_ADD]			= { ORDERS_VOID, USES_VALUE, ORDERS_VOID },
+	[ATOMIC_COUNTER_OP_SUB]			= { ORDERS_VOID, USES_VALUE, ORDERS_VOID },
+	[ATOMIC_COUNTER_OP_INC]			= { ORDERS_VOID, 0, ORDERS_VOID },
+	[ATOMIC_COUNTER_OP_DEC]			= { ORDERS_VOID, 0, ORDERS_VOID },
 	[ATOMIC_COUNTER_OP_AND]			= { ORDERS_VOID, USES_VALUE },
 	[ATOMIC_COUNTER_OP_OR]			= { ORDERS_VOID, USES_VALUE },
 	[ATOMIC_COUNTER_OP_XOR]			= { ORDERS_VOID, USES_VALUE },
@@ -84,6 +88,39 @@ u64 ac_supported_ops(void)
 }
 
 /**
+ * ac_is_striped() - whether @index is a striped counter (its CPU 0 slot)
+ * @index: any index
+ *
+ * Return: true for the first row of either striped region.
+ */
+bool ac_is_striped(u64 index)
+{
+	return (index >= ac_bank.striped_first &&
+		index < ac_bank.striped_first + ac_bank.nr_striped) ||
+	       (index >= ac_bank.kernel_striped_first &&
+		index < ac_bank.kernel_striped_first + ac_bank.nr_striped);
+}
+
+/* The sum of a striped counter, read relaxed or with ACQUIRE. */
+static s64 ac_striped_sum(const atomic64_t *first, bool acquire)
+{
+	return __atomic_counter_sum(first, ac_bank.nr_striped, ac_bank.nr_stripes, acquire);
+}
+
+/**
+ * ac_counter_value() - the value of a counter, for the text view
+ * @index: an index below ac_bank.total
+ *
+ * Return: the counter, or the sum of a striped counter's slots.
+ */
+s64 ac_counter_value(u64 index)
+{
+	const atomic64_t *v = &ac_bank.counters[index];
+
+	return ac_is_striped(index) ? ac_striped_sum(v, false) : atomic64_read(v);
+}
+
+/**
  * ac_op_check() - validate one untrusted request
  * @op: the request, already copied from userspace
  * @writable: whether the file was opened for writing
@@ -96,20 +133,25 @@ u64 ac_supported_ops(void)
  */
 int ac_op_check(const struct atomic_counter_op *op, bool writable)
 {
+	bool striped = op->flags & ATOMIC_COUNTER_OP_STRIPED;
 	const struct ac_op_desc *desc;
+	u8 orders;
 
-	if (op->flags || op->reserved)
+	if ((op->flags & ~ATOMIC_COUNTER_OP_STRIPED) || op->reserved)
 		return -EINVAL;
 	if (op->op >= ATOMIC_COUNTER_NR_OPS ||
 	    op->order >= ATOMIC_COUNTER_NR_ORDERS)
 		return -EINVAL;
 	desc = &ac_ops[array_index_nospec(op->op, ATOMIC_COUNTER_NR_OPS)];
-	if (!(desc->orders & BIT(op->order)))
+	orders = striped ? desc->striped_orders : desc->orders;
+	if (!(orders & BIT(op->order)))
 		return -EINVAL;
 	if ((op->value && !(desc->operands & USES_VALUE)) ||
 	    (op->expected && !(desc->operands & USES_EXPECTED)))
 		return -EINVAL;
 	if (op->index >= ac_bank.total)
+		return -EINVAL;
+	if (striped && !ac_is_striped(op->index))
 		return -EINVAL;
 	if (op->op == ATOMIC_COUNTER_OP_READ)
 		return 0;
@@ -416,7 +458,8 @@ static s64 ac_cmpxchg(atomic64_t *v, s64 old, s64 new, u32 order)
  * @op: a request that passed ac_op_check(); its @result is filled in
  *
  * The single place where an (operation, ordering) pair becomes a kernel
- * atomic64 primitive, as tabulated in the uapi header.
+ * atomic64 primitive, as tabulated in the uapi header. A striped request
+ * reads the sum, or updates this CPU's slot like any word.
  */
 void ac_op_apply(struct atomic_counter_op *op)
 {
@@ -426,6 +469,14 @@ void ac_op_apply(struct atomic_counter_op *op)
 	s64 u = op->expected;
 	u32 order = op->order;
 	s64 r;
+
+	if (op->flags & ATOMIC_COUNTER_OP_STRIPED) {
+		if (op->op == ATOMIC_COUNTER_OP_READ) {
+			op->result = ac_striped_sum(v, order == ATOMIC_COUNTER_ACQUIRE);
+			return;
+		}
+		v = __atomic_counter_slot(v, ac_bank.nr_striped);
+	}
 
 	switch (op->op) {
 	case ATOMIC_COUNTER_OP_READ:

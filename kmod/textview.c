@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The text view: /sys/kernel/debug/atomic_counter/counters lists every named
- * counter, one per line, "name index owner value", for people and scripts.
+ * counter, one per line, "name index owner value", for people and scripts;
+ * a striped counter's value is the sum of its slots, and its owner is
+ * followed by ",striped" ("user,striped").
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -12,15 +14,14 @@ static struct dentry *ac_debugfs_dir;
 
 static int ac_counters_show(struct seq_file *m, void *unused)
 {
-	char name[ATOMIC_COUNTER_NAME_MAX];
-	u64 index = 0;
-	u32 owner;
+	struct atomic_counter_name n = {};
 
-	while (ac_name_next(&index, name, &owner)) {
-		seq_printf(m, "%s %llu %s %lld\n", name, index,
-			   owner == ATOMIC_COUNTER_OWNER_KERNEL ? "kernel" : "user",
-			   (long long)atomic64_read(&ac_bank.counters[index]));
-		index++;
+	while (ac_name_next(&n)) {
+		seq_printf(m, "%s %llu %s%s %lld\n", n.name, n.index,
+			   n.owner == ATOMIC_COUNTER_OWNER_KERNEL ? "kernel" : "user",
+			   n.flags & ATOMIC_COUNTER_NAME_STRIPED ? ",striped" : "",
+			   (long long)ac_counter_value(n.index));
+		n.index++;
 	}
 	return 0;
 }

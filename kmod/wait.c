@@ -45,7 +45,7 @@ int ac_wait_init(void)
 
 	for (i = 0; i < ARRAY_SIZE(ac_waitqs); i++)
 		init_waitqueue_head(&ac_waitqs[i]);
-	ret = ac_name_claim_kernel("atomic_counter.waiters", &ac_waiters_index);
+	ret = ac_name_claim_kernel("atomic_counter.waiters", false, &ac_waiters_index);
 	if (ret)
 		return ret;
 	ac_waiters = &ac_bank.counters[ac_waiters_index];

@@ -3,7 +3,9 @@
  * The in-kernel API of atomic_counter: kernel code registers a named
  * counter and updates it with one atomic instruction; every process can
  * read it by name, through the ioctl or on the shared page, and none can
- * write it.
+ * write it. A striped counter (atomic_counter_register_striped()) takes
+ * the same calls: its updates go to the slot of the CPU they run on, and
+ * its reads sum the slots.
  *
  * An out-of-tree module using it adds this directory to its include path
  * and atomic_counter's Module.symvers to KBUILD_EXTRA_SYMBOLS:
@@ -15,23 +17,60 @@
 #define _ATOMIC_COUNTER_KERNEL_H
 
 #include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/smp.h>
 #include <linux/types.h>
 
 /**
  * struct atomic_counter_handle - a registered kernel counter
- * @v: the counter, in the bank userspace maps read-only
+ * @v: the counter, or a striped counter's CPU 0 slot, in the bank
+ *	userspace maps read-only
+ * @stride: 0 for a plain counter; for a striped one, the distance from
+ *	one CPU's slot to the next
+ * @nr_stripes: 1 for a plain counter; the slots of a striped one
  * @index: its index, as userspace sees it
  * @waiters: how many processes wait on some counter (see wait.c)
  */
 struct atomic_counter_handle {
 	atomic64_t *v;
+	u64 stride;
+	unsigned int nr_stripes;
 	u64 index;
 	atomic64_t *waiters;
 };
 
 struct atomic_counter_handle *atomic_counter_register(const char *name);
+struct atomic_counter_handle *atomic_counter_register_striped(const char *name);
 void atomic_counter_unregister(struct atomic_counter_handle *h);
 void __atomic_counter_wake(struct atomic_counter_handle *h);
+
+/*
+ * The word an update of a striped counter goes to: this CPU's slot. Any
+ * slot keeps the sum exact, so preemption between reading the CPU number
+ * and the atomic add costs locality, never a count, and need not be
+ * disabled; the add stays atomic because a process that ran on this CPU
+ * may be adding to the same slot from another one. With @stride 0 (a
+ * plain counter) every CPU gets @first.
+ */
+static inline atomic64_t *__atomic_counter_slot(atomic64_t *first, u64 stride)
+{
+	return first + raw_smp_processor_id() * stride;
+}
+
+/* The value of a striped counter, wrapping like one atomic64_t would. */
+static inline s64 __atomic_counter_sum(const atomic64_t *first, u64 stride,
+				       unsigned int nr_stripes, bool acquire)
+{
+	u64 sum = 0;
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < nr_stripes; cpu++) {
+		const atomic64_t *slot = first + cpu * stride;
+
+		sum += acquire ? atomic64_read_acquire(slot) : atomic64_read(slot);
+	}
+	return sum;
+}
 
 /*
  * After an update: wake processes waiting on the counter, if any process
@@ -61,7 +100,7 @@ static inline void atomic_counter_updated_rmw(struct atomic_counter_handle *h)
  */
 static inline void atomic_counter_add(struct atomic_counter_handle *h, s64 i)
 {
-	atomic64_add(i, h->v);
+	atomic64_add(i, __atomic_counter_slot(h->v, h->stride));
 	atomic_counter_updated_rmw(h);
 }
 
@@ -74,7 +113,7 @@ static inline void atomic_counter_add_full(struct atomic_counter_handle *h, s64 
 {
 	/* Orders earlier accesses before the add: the "full" in the name. */
 	smp_mb__before_atomic();
-	atomic64_add(i, h->v);
+	atomic64_add(i, __atomic_counter_slot(h->v, h->stride));
 	/* And the add before later accesses (and the waiter count). */
 	atomic_counter_updated_rmw(h);
 }
@@ -85,7 +124,7 @@ static inline void atomic_counter_add_full(struct atomic_counter_handle *h, s64 
  */
 static inline void atomic_counter_inc(struct atomic_counter_handle *h)
 {
-	atomic64_inc(h->v);
+	atomic64_inc(__atomic_counter_slot(h->v, h->stride));
 	atomic_counter_updated_rmw(h);
 }
 
@@ -104,7 +143,7 @@ static inline void atomic_counter_inc_full(struct atomic_counter_handle *h)
  */
 static inline void atomic_counter_dec(struct atomic_counter_handle *h)
 {
-	atomic64_dec(h->v);
+	atomic64_dec(__atomic_counter_slot(h->v, h->stride));
 	atomic_counter_updated_rmw(h);
 }
 
@@ -121,31 +160,37 @@ static inline void atomic_counter_dec_full(struct atomic_counter_handle *h)
  * atomic_counter_read() - read a counter, unordered
  * @h: the counter
  *
+ * A striped counter's slots are read one after the other: with updates
+ * going on, the sum is one the counter passed through if they all add (or
+ * all subtract), as with percpu_counter_sum().
+ *
  * Return: its value.
  */
 static inline s64 atomic_counter_read(struct atomic_counter_handle *h)
 {
-	return atomic64_read(h->v);
+	return __atomic_counter_sum(h->v, h->stride, h->nr_stripes, false);
 }
 
 /**
  * atomic_counter_read_acquire() - read a counter with ACQUIRE ordering
- * @h: the counter
+ * @h: the counter (each slot of a striped one is read with ACQUIRE)
  *
  * Return: its value.
  */
 static inline s64 atomic_counter_read_acquire(struct atomic_counter_handle *h)
 {
-	return atomic64_read_acquire(h->v);
+	return __atomic_counter_sum(h->v, h->stride, h->nr_stripes, true);
 }
 
 /**
  * atomic_counter_set() - set a counter, unordered
- * @h: the counter
+ * @h: the counter, not a striped one: it has no single word to set
  * @i: the new value
  */
 static inline void atomic_counter_set(struct atomic_counter_handle *h, s64 i)
 {
+	if (WARN_ON_ONCE(h->stride))
+		return;
 	atomic64_set(h->v, i);
 	/* A plain store: order it before the waiter count with a full barrier. */
 	smp_mb();
@@ -155,11 +200,13 @@ static inline void atomic_counter_set(struct atomic_counter_handle *h, s64 i)
 
 /**
  * atomic_counter_set_release() - set a counter with RELEASE ordering
- * @h: the counter
+ * @h: the counter, not a striped one
  * @i: the new value
  */
 static inline void atomic_counter_set_release(struct atomic_counter_handle *h, s64 i)
 {
+	if (WARN_ON_ONCE(h->stride))
+		return;
 	atomic64_set_release(h->v, i);
 	/* Release orders earlier accesses only: the waiter count needs more. */
 	smp_mb();

@@ -39,32 +39,68 @@
  *
  * %ATOMIC_COUNTER_FEATURE_WAIT: %ATOMIC_COUNTER_IOC_WAIT, _WAKE and _ARM,
  * and poll() on an armed file.
+ *
+ * %ATOMIC_COUNTER_FEATURE_STRIPED: striped counters (see "Striped
+ * counters"), %ATOMIC_COUNTER_OP_STRIPED and %ATOMIC_COUNTER_NAME_STRIPED.
  */
 #define ATOMIC_COUNTER_FEATURE_MMAP	_BITULL(0)
 #define ATOMIC_COUNTER_FEATURE_BATCH	_BITULL(1)
 #define ATOMIC_COUNTER_FEATURE_NAMES	_BITULL(2)
 #define ATOMIC_COUNTER_FEATURE_WAIT	_BITULL(3)
+#define ATOMIC_COUNTER_FEATURE_STRIPED	_BITULL(4)
 #define ATOMIC_COUNTER_FEATURES		(ATOMIC_COUNTER_FEATURE_MMAP | \
 					 ATOMIC_COUNTER_FEATURE_BATCH | \
 					 ATOMIC_COUNTER_FEATURE_NAMES | \
-					 ATOMIC_COUNTER_FEATURE_WAIT)
+					 ATOMIC_COUNTER_FEATURE_WAIT | \
+					 ATOMIC_COUNTER_FEATURE_STRIPED)
 
 /**
  * DOC: Regions
  *
- * One index space, three regions, each starting on a page boundary:
+ * One index space, five regions, each starting on a page boundary:
  *
  * - [0, @nr_counters): counters a program uses by number;
  * - [@named_first, @named_first + @nr_named): counters allocated by name
  *   (%ATOMIC_COUNTER_IOC_NAME_CREATE), zeroed when allocated;
+ * - from @named_first + @nr_named: @nr_striped striped counters allocated
+ *   by name (see "Striped counters");
  * - [@kernel_first, @kernel_first + @nr_kernel): counters registered by
- *   kernel code through the in-kernel API. Userspace reads them, through
- *   the ioctl or the mapping, and can never write them: a write request
- *   gets -EPERM, and a mapping that covers any of their pages must be
- *   read-only (-EACCES otherwise; mprotect() cannot upgrade it).
+ *   kernel code through the in-kernel API;
+ * - from @kernel_first + @nr_kernel: @nr_striped striped counters
+ *   registered by kernel code.
  *
- * (Field names as in &struct atomic_counter_info.) Every index below
- * @kernel_first + @nr_kernel can be read.
+ * Userspace reads the last two, through the ioctl or the mapping, and can
+ * never write them: a write request gets -EPERM, and a mapping that covers
+ * any of their pages must be read-only (-EACCES otherwise; mprotect()
+ * cannot upgrade it). Every index below @map_size / %ATOMIC_COUNTER_SIZE
+ * can be read; every index below @kernel_first can be written.
+ *
+ * (Field names as in &struct atomic_counter_info.)
+ */
+
+/**
+ * DOC: Striped counters
+ *
+ * A counter that many CPUs update at once is limited by its one cache line
+ * moving between them. A striped counter spreads its count over one slot
+ * per possible CPU (@nr_stripes of them, the kernel's nr_cpu_ids), and its
+ * value is the sum of its slots, wrapping modulo 2^64.
+ *
+ * A striped region holds @nr_striped counters and @nr_stripes rows of
+ * @nr_striped slots, one row per CPU: slot c of the region's counter s is
+ * at index first + c * @nr_striped + s, where first is the region's first
+ * index. @nr_striped is a multiple of @cache_line_bytes / 8, so no cache
+ * line holds the slots of two CPUs. A striped counter is known by the
+ * index of its CPU 0 slot (first + s), which is what the NAME ioctls
+ * return, and it is updated by adding to (or subtracting from) the slot of
+ * the CPU the caller runs on; any slot would keep the sum exact, the
+ * caller's own just keeps the line local.
+ *
+ * On the page that is a relaxed atomic add on the slot of the CPU rseq or
+ * sched_getcpu() names: a migration between reading the CPU number and
+ * the add costs locality, never a count. Through the ioctls the same is
+ * %ATOMIC_COUNTER_OP_STRIPED; kernel code uses the in-kernel API. Without
+ * that flag the ioctls, WAIT and ARM operate on one slot, as on any word.
  */
 
 /**
@@ -205,10 +241,13 @@ enum atomic_counter_opcode {
  * @nr_kernel: out: counters in the kernel's region.
  * @waiters_index: out: a kernel counter that holds the number of waiters
  *	and armed files; see "Waiting".
+ * @nr_striped: out: striped counters in each of the two striped regions,
+ *	and the distance in indices between two slots of one of them.
+ * @nr_stripes: out: slots in each striped counter, one per possible CPU.
  * @reserved: must be zero.
  *
  * @nr_counters counts the counters used by number; @map_size covers all
- * three regions (see "Regions").
+ * five regions (see "Regions").
  */
 struct atomic_counter_info {
 	__u64 api;
@@ -223,7 +262,9 @@ struct atomic_counter_info {
 	__u64 kernel_first;
 	__u64 nr_kernel;
 	__u64 waiters_index;
-	__u64 reserved[4];
+	__u64 nr_striped;
+	__u64 nr_stripes;
+	__u64 reserved[2];
 };
 
 /**
@@ -234,7 +275,7 @@ struct atomic_counter_info {
  * @order: in: an &enum atomic_counter_order the operation accepts.
  * @value: in: the operand (``i``, ``new`` or ``a`` in the kernel's names).
  * @expected: in: cmpxchg's ``old``, add_unless's ``u``; otherwise zero.
- * @flags: in: must be zero (no flags are defined yet).
+ * @flags: in: zero, or %ATOMIC_COUNTER_OP_STRIPED.
  * @reserved: must be zero.
  * @result: out: what the kernel primitive returned (see the opcode table).
  *
@@ -250,6 +291,17 @@ struct atomic_counter_op {
 	__u32 reserved;
 	__s64 result;
 };
+
+/**
+ * ATOMIC_COUNTER_OP_STRIPED - operate on a striped counter as a whole
+ *
+ * @index must be a striped counter (its CPU 0 slot; -EINVAL otherwise).
+ * READ (relaxed, or acquire on every slot) returns the sum of the slots;
+ * ADD, SUB, INC and DEC (relaxed or fully ordered) update the slot of the
+ * CPU the call runs on. Other operations are refused with -EINVAL: a
+ * striped counter has no single word to exchange or compare.
+ */
+#define ATOMIC_COUNTER_OP_STRIPED	_BITULL(0)
 
 /**
  * ATOMIC_COUNTER_BATCH_MAX - most operations in one batch
@@ -287,9 +339,11 @@ struct atomic_counter_batch {
  * deleted or until the module unloads. Errors:
  *
  * - -EINVAL: a malformed name, an unknown flag, nonzero reserved fields;
- * - -EEXIST: CREATE with %ATOMIC_COUNTER_NAME_EXCL of an existing name;
+ * - -EEXIST: CREATE with %ATOMIC_COUNTER_NAME_EXCL of an existing name, or
+ *   CREATE of an existing name of the other kind (striped or not);
  * - -ENOENT: LOOKUP or DELETE of an unknown name, NEXT past the last one;
- * - -ENOSPC: CREATE when every named counter is taken;
+ * - -ENOSPC: CREATE when every named counter of the kind asked for is
+ *   taken;
  * - -EPERM: DELETE of a kernel counter;
  * - -EBADF: CREATE or DELETE through a file opened read-only.
  */
@@ -301,12 +355,16 @@ struct atomic_counter_batch {
 
 /* CREATE fails with -EEXIST instead of opening an existing name. */
 #define ATOMIC_COUNTER_NAME_EXCL	_BITULL(0)
+/* In for CREATE: make a striped counter; out: the counter is striped. */
+#define ATOMIC_COUNTER_NAME_STRIPED	_BITULL(1)
 
 /**
  * struct atomic_counter_name - a name and its counter
  * @name: in (CREATE, LOOKUP, DELETE) or out (NEXT): the name.
  * @index: out: the counter's index; in for NEXT: the first index to look at.
- * @flags: in: %ATOMIC_COUNTER_NAME_EXCL for CREATE; otherwise zero.
+ * @flags: in: CREATE: %ATOMIC_COUNTER_NAME_EXCL, %ATOMIC_COUNTER_NAME_STRIPED;
+ *	otherwise zero. out: %ATOMIC_COUNTER_NAME_STRIPED for a striped
+ *	counter, and nothing else.
  * @owner: out: %ATOMIC_COUNTER_OWNER_USER or %ATOMIC_COUNTER_OWNER_KERNEL.
  * @created: out (CREATE): 1 when this call created the counter, 0 when it
  *	opened an existing one.
