@@ -28,6 +28,13 @@
 #include <stdint.h>
 #include <linux/atomic_counter.h>
 
+#if defined(__has_include)
+#if __has_include(<sys/rseq.h>)
+#include <sys/rseq.h>	/* glibc 2.35: the thread's rseq area, for ac_cpu() */
+#define AC_HAVE_RSEQ 1
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -94,13 +101,53 @@ int ac_op(const struct ac_dev *dev, uint64_t index, uint32_t op, uint32_t order,
  */
 int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t count);
 
-/** ac_read_index() - read a counter through the ioctl (relaxed). */
+/**
+ * ac_op_striped() - ADD, SUB, INC, DEC or READ of a striped counter
+ *	through the ioctl (ATOMIC_COUNTER_OP_STRIPED): updates go to the slot
+ *	of the CPU the call runs on, READ returns the sum
+ * Return: 0 or -errno (-EINVAL when @index is not a striped counter).
+ */
+int ac_op_striped(const struct ac_dev *dev, uint64_t index, uint32_t op, uint32_t order,
+		  int64_t value, int64_t *result);
+
+/**
+ * ac_read_index() - read a counter through the ioctl (relaxed); the sum
+ * of a striped counter's slots
+ */
 int ac_read_index(const struct ac_dev *dev, uint64_t index, int64_t *value);
 
-/** ac_nr_total() - every counter's index is below this (all three regions). */
+/** ac_nr_total() - every counter's index is below this (all the regions). */
 static inline uint64_t ac_nr_total(const struct ac_dev *dev)
 {
-	return dev->info.kernel_first + dev->info.nr_kernel;
+	return dev->info.map_size / ATOMIC_COUNTER_SIZE;
+}
+
+/**
+ * ac_is_striped() - whether @index is a striped counter (its CPU 0 slot)
+ *
+ * See "Striped counters" in <linux/atomic_counter.h>.
+ */
+static inline bool ac_is_striped(const struct ac_dev *dev, uint64_t index)
+{
+	uint64_t user = dev->info.named_first + dev->info.nr_named;
+	uint64_t kernel = dev->info.kernel_first + dev->info.nr_kernel;
+
+	return (index >= user && index < user + dev->info.nr_striped) ||
+	       (index >= kernel && index < kernel + dev->info.nr_striped);
+}
+
+/**
+ * ac_is_slot() - whether @index is a slot of a striped counter other than
+ * its CPU 0 slot: a part of a counter, not a counter of its own
+ */
+static inline bool ac_is_slot(const struct ac_dev *dev, uint64_t index)
+{
+	uint64_t user = dev->info.named_first + dev->info.nr_named;
+	uint64_t kernel = dev->info.kernel_first + dev->info.nr_kernel;
+	uint64_t rows = dev->info.nr_striped * dev->info.nr_stripes;
+
+	return (index >= user + dev->info.nr_striped && index < user + rows) ||
+	       (index >= kernel + dev->info.nr_striped && index < kernel + rows);
 }
 
 /**
@@ -124,7 +171,8 @@ static inline ac_counter_t *ac_counter(const struct ac_dev *dev, uint64_t index)
 
 /**
  * ac_name_create() - create a named counter, or open it if it exists
- * @flags: 0, or ATOMIC_COUNTER_NAME_EXCL to fail with -EEXIST instead
+ * @flags: ATOMIC_COUNTER_NAME_EXCL to fail with -EEXIST instead;
+ *	ATOMIC_COUNTER_NAME_STRIPED for a striped counter
  * @index: set to the counter's index
  * Return: 1 when created, 0 when opened, or -errno.
  */
@@ -342,6 +390,82 @@ static inline int64_t ac_fetch_max(int64_t i, ac_counter_t *v) { return ac_fetch
 static inline int64_t ac_fetch_max_relaxed(int64_t i, ac_counter_t *v) { return ac_fetch_max_explicit(i, v, AC_RELAXED); }
 static inline int64_t ac_fetch_min(int64_t i, ac_counter_t *v) { return ac_fetch_min_explicit(i, v, AC_FULL); }
 static inline int64_t ac_fetch_min_relaxed(int64_t i, ac_counter_t *v) { return ac_fetch_min_explicit(i, v, AC_RELAXED); }
+
+/*
+ * Striped counters on the page (see "Striped counters" in
+ * <linux/atomic_counter.h>): an update is a relaxed add on the slot of the
+ * CPU the thread runs on, a read sums the slots.
+ */
+
+/**
+ * ac_striped_t - a striped counter in the mapped bank
+ * @slots: its CPU 0 slot; CPU c's is slots[c * @stride]
+ * @stride: info.nr_striped
+ * @nr_stripes: info.nr_stripes
+ */
+typedef struct {
+	ac_counter_t *slots;
+	uint64_t stride;
+	uint32_t nr_stripes;
+} ac_striped_t;
+
+/**
+ * ac_striped() - the striped counter at @index, for the inline functions
+ * Return: 0, -EINVAL when @index is not a striped counter, -ENXIO when
+ * the bank is not mapped.
+ */
+int ac_striped(const struct ac_dev *dev, uint64_t index, ac_striped_t *s);
+
+/** ac_cpu_slow() - sched_getcpu(), or 0 where it fails; ac_cpu()'s fallback. */
+unsigned int ac_cpu_slow(void);
+
+/*
+ * The CPU this thread runs on, or ran on a moment ago: read from the rseq
+ * area glibc registers for every thread (one load), else sched_getcpu().
+ * A stale answer only costs a remote cache line.
+ */
+static inline unsigned int ac_cpu(void)
+{
+#ifdef AC_HAVE_RSEQ
+	if (__rseq_size) {
+		const struct rseq *rs = (const struct rseq *)
+			((char *)__builtin_thread_pointer() + __rseq_offset);
+
+		return *(volatile const uint32_t *)&rs->cpu_id_start;
+	}
+#endif
+	return ac_cpu_slow();
+}
+
+/* This CPU's slot. A CPU the module did not count (none should be) still adds somewhere. */
+static inline ac_counter_t *ac_striped_slot(const ac_striped_t *s)
+{
+	unsigned int cpu = ac_cpu();
+
+	if (cpu >= s->nr_stripes)
+		cpu %= s->nr_stripes;
+	return &s->slots[(uint64_t)cpu * s->stride];
+}
+
+static inline void ac_striped_add(int64_t i, const ac_striped_t *s) { ac_add(i, ac_striped_slot(s)); }
+static inline void ac_striped_sub(int64_t i, const ac_striped_t *s) { ac_sub(i, ac_striped_slot(s)); }
+static inline void ac_striped_inc(const ac_striped_t *s) { ac_inc(ac_striped_slot(s)); }
+static inline void ac_striped_dec(const ac_striped_t *s) { ac_dec(ac_striped_slot(s)); }
+
+/*
+ * The sum, wrapping like one counter. Slots are read one after another:
+ * while others only add (or only subtract), it is a value the counter
+ * passed through.
+ */
+static inline int64_t ac_striped_read(const ac_striped_t *s)
+{
+	uint64_t sum = 0;
+	uint32_t cpu;
+
+	for (cpu = 0; cpu < s->nr_stripes; cpu++)
+		sum += (uint64_t)ac_read(&s->slots[(uint64_t)cpu * s->stride]);
+	return (int64_t)sum;
+}
 
 /*
  * The two counters of Rust's atomic_counter crate, on the shared page.

@@ -4,6 +4,7 @@
  * inline in <atomic_counter.h>.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,9 +185,46 @@ int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t c
 	return ioctl(dev->fd, ATOMIC_COUNTER_IOC_BATCH, &b) < 0 ? -errno : 0;
 }
 
+int ac_op_striped(const struct ac_dev *dev, uint64_t index, uint32_t op, uint32_t order,
+		  int64_t value, int64_t *result)
+{
+	struct atomic_counter_op o = {
+		.index = index, .op = op, .order = order, .value = value,
+		.flags = ATOMIC_COUNTER_OP_STRIPED,
+	};
+
+	if (ioctl(dev->fd, ATOMIC_COUNTER_IOC_OP, &o) < 0)
+		return -errno;
+	if (result)
+		*result = o.result;
+	return 0;
+}
+
 int ac_read_index(const struct ac_dev *dev, uint64_t index, int64_t *value)
 {
+	if (ac_is_striped(dev, index))
+		return ac_op_striped(dev, index, ATOMIC_COUNTER_OP_READ, ATOMIC_COUNTER_RELAXED,
+				     0, value);
 	return ac_op(dev, index, ATOMIC_COUNTER_OP_READ, ATOMIC_COUNTER_RELAXED, 0, 0, value);
+}
+
+int ac_striped(const struct ac_dev *dev, uint64_t index, ac_striped_t *s)
+{
+	if (!ac_is_striped(dev, index))
+		return -EINVAL;
+	if (!dev->bank)
+		return -ENXIO;
+	s->slots = &dev->bank[index];
+	s->stride = dev->info.nr_striped;
+	s->nr_stripes = (uint32_t)dev->info.nr_stripes;
+	return 0;
+}
+
+unsigned int ac_cpu_slow(void)
+{
+	int cpu = sched_getcpu();
+
+	return cpu < 0 ? 0 : (unsigned int)cpu;
 }
 
 static int name_ioctl(const struct ac_dev *dev, unsigned long cmd, const char *name,

@@ -35,6 +35,7 @@ static const char usage[] =
 "  reset INDEX            set to zero, printing the old value\n"
 "  watch [INDEX...]       refresh values and rates (default: nonzero counters)\n"
 "  create NAME            create a named counter (or open it); prints its index\n"
+"                         (--striped: a striped counter, see below)\n"
 "  lookup NAME            print a named counter's index\n"
 "  delete NAME            delete a named counter\n"
 "  export                 every named counter, in Prometheus text format\n"
@@ -49,11 +50,15 @@ static const char usage[] =
 "  -a, --all              list: every counter, zero or not\n"
 "  -i, --interval SECS    watch: refresh period (default 1)\n"
 "  -n, --count N          watch: stop after N refreshes\n"
+"  -s, --striped          create: a striped counter\n"
 "  -h, --help             this text\n"
 "  -V, --version          version\n"
 "\n"
 "An INDEX may also be a counter's name. Numbers may be decimal, 0x hex or\n"
-"0 octal. Exit status: 0 success, 1 the operation failed, 2 bad usage,\n"
+"0 octal. A striped counter (one slot per CPU, for counters many CPUs\n"
+"update) takes get, add, inc and dec: get prints the sum of its slots, and\n"
+"add, inc and dec print the sum read right after the update.\n"
+"Exit status: 0 success, 1 the operation failed, 2 bad usage,\n"
 "3 cmpxchg did not swap.\n";
 
 struct opts {
@@ -63,6 +68,7 @@ struct opts {
 	int all;
 	double interval;
 	long count;
+	int striped;
 };
 
 static int parse_s64(const char *what, const char *s, int64_t *out)
@@ -147,13 +153,14 @@ static int cmd_info(const struct opts *o, const struct ac_dev *dev)
 		printf("{\"api\": %llu, \"version\": \"%s\", \"nr_counters\": %llu, \"map_size\": %llu, "
 		       "\"batch_max\": %llu, \"cache_line_bytes\": %llu, \"features\": %llu, \"ops\": %llu, "
 		       "\"named_first\": %llu, \"nr_named\": %llu, \"kernel_first\": %llu, \"nr_kernel\": %llu, "
-		       "\"waiters_index\": %llu}\n",
+		       "\"waiters_index\": %llu, \"nr_striped\": %llu, \"nr_stripes\": %llu}\n",
 		       (unsigned long long)i->api, ac_version(), (unsigned long long)i->nr_counters,
 		       (unsigned long long)i->map_size, (unsigned long long)i->batch_max,
 		       (unsigned long long)i->cache_line_bytes, (unsigned long long)i->features,
 		       (unsigned long long)i->ops, (unsigned long long)i->named_first,
 		       (unsigned long long)i->nr_named, (unsigned long long)i->kernel_first,
-		       (unsigned long long)i->nr_kernel, (unsigned long long)i->waiters_index);
+		       (unsigned long long)i->nr_kernel, (unsigned long long)i->waiters_index,
+		       (unsigned long long)i->nr_striped, (unsigned long long)i->nr_stripes);
 		return 0;
 	}
 	printf("api:              %llu\n", (unsigned long long)i->api);
@@ -163,24 +170,36 @@ static int cmd_info(const struct opts *o, const struct ac_dev *dev)
 	       (unsigned long long)i->named_first);
 	printf("kernel counters:  %llu (from index %llu, read-only)\n", (unsigned long long)i->nr_kernel,
 	       (unsigned long long)i->kernel_first);
+	printf("striped counters: %llu named, %llu for the kernel, %llu slots each\n",
+	       (unsigned long long)i->nr_striped, (unsigned long long)i->nr_striped,
+	       (unsigned long long)i->nr_stripes);
 	printf("mapping size:     %llu bytes\n", (unsigned long long)i->map_size);
 	printf("batch max:        %llu operations\n", (unsigned long long)i->batch_max);
 	printf("cache line:       %llu bytes (%llu counters)\n",
 	       (unsigned long long)i->cache_line_bytes,
 	       (unsigned long long)i->cache_line_bytes / ATOMIC_COUNTER_SIZE);
-	printf("features:        %s%s%s%s\n",
+	printf("features:        %s%s%s%s%s\n",
 	       i->features & ATOMIC_COUNTER_FEATURE_MMAP ? " mmap" : "",
 	       i->features & ATOMIC_COUNTER_FEATURE_BATCH ? " batch" : "",
 	       i->features & ATOMIC_COUNTER_FEATURE_NAMES ? " names" : "",
-	       i->features & ATOMIC_COUNTER_FEATURE_WAIT ? " wait" : "");
+	       i->features & ATOMIC_COUNTER_FEATURE_WAIT ? " wait" : "",
+	       i->features & ATOMIC_COUNTER_FEATURE_STRIPED ? " striped" : "");
 	return 0;
 }
 
-/* list and watch read the mapped bank; without it, one ioctl a counter. */
+/*
+ * list and watch read the mapped bank; without it, one ioctl a counter. A
+ * striped counter's value is the sum of its slots.
+ */
 static int read_counter(const struct ac_dev *dev, uint64_t index, int64_t *v)
 {
 	ac_counter_t *c = ac_counter(dev, index);
+	ac_striped_t s;
 
+	if (!ac_striped(dev, index, &s)) {
+		*v = ac_striped_read(&s);
+		return 0;
+	}
 	if (c) {
 		*v = ac_read_acquire(c);
 		return 0;
@@ -240,6 +259,8 @@ static int cmd_list(const struct opts *o, const struct ac_dev *dev)
 	if (o->json)
 		printf("[");
 	for (i = 0; i < ac_nr_total(dev); i++) {
+		if (ac_is_slot(dev, i))
+			continue;
 		ret = read_counter(dev, i, &v);
 		if (ret) {
 			free_names(dev, names);
@@ -303,7 +324,7 @@ static int cmd_name(const struct opts *o, const struct ac_dev *dev, const char *
 	int ret;
 
 	if (!strcmp(cmd, "create"))
-		ret = ac_name_create(dev, name, 0, &index);
+		ret = ac_name_create(dev, name, o->striped ? ATOMIC_COUNTER_NAME_STRIPED : 0, &index);
 	else if (!strcmp(cmd, "lookup"))
 		ret = ac_name_lookup(dev, name, &index, &owner);
 	else
@@ -318,7 +339,13 @@ static int cmd_name(const struct opts *o, const struct ac_dev *dev, const char *
 		return EXIT_OPFAIL;
 	}
 	if (ret == -ENOSPC) {
-		fprintf(stderr, "atomic-counter: create: every named counter is taken (module parameter nr_named)\n");
+		fprintf(stderr, "atomic-counter: create: every named %scounter is taken (module parameter %s)\n",
+			o->striped ? "striped " : "", o->striped ? "nr_striped" : "nr_named");
+		return EXIT_OPFAIL;
+	}
+	if (ret == -EEXIST) {
+		fprintf(stderr, "atomic-counter: create: '%s' exists and is %sa striped counter\n",
+			name, o->striped ? "not " : "");
 		return EXIT_OPFAIL;
 	}
 	if (ret < 0)
@@ -373,6 +400,8 @@ static int cmd_watch(const struct opts *o, const struct ac_dev *dev, int argc, c
 		if (!argc) {	/* follow whatever is nonzero now */
 			n = 0;
 			for (i = 0; i < nr; i++) {
+				if (ac_is_slot(dev, i))
+					continue;
 				read_counter(dev, i, &v);
 				if (v)
 					idx[n++] = i;
@@ -424,6 +453,45 @@ static int need_args(const char *cmd, int argc, int want)
 	return -1;
 }
 
+/*
+ * A striped counter through the ioctl: the update goes to this CPU's slot
+ * and returns nothing, so the value printed is the sum read after it.
+ */
+static int run_striped(const struct opts *o, const struct ac_dev *dev, const char *cmd,
+		       uint64_t index, int argc, char **argv)
+{
+	uint32_t order = o->relaxed ? ATOMIC_COUNTER_RELAXED : ATOMIC_COUNTER_FULL;
+	uint32_t op;
+	int64_t a = 0, v;
+	int ret;
+
+	if (!strcmp(cmd, "add")) {
+		if (need_args(cmd, argc, 2) || parse_s64("VALUE", argv[1], &a))
+			return EXIT_USAGE;
+		op = ATOMIC_COUNTER_OP_ADD;
+	} else if (!strcmp(cmd, "inc") || !strcmp(cmd, "dec") || !strcmp(cmd, "get")) {
+		if (need_args(cmd, argc, 1))
+			return EXIT_USAGE;
+		op = !strcmp(cmd, "inc") ? ATOMIC_COUNTER_OP_INC :
+		     !strcmp(cmd, "dec") ? ATOMIC_COUNTER_OP_DEC : ATOMIC_COUNTER_OP_READ;
+	} else {
+		fprintf(stderr, "atomic-counter: %s: %s is a striped counter: it takes get, add, inc and dec\n",
+			cmd, argv[0]);
+		return EXIT_USAGE;
+	}
+	if (op != ATOMIC_COUNTER_OP_READ) {
+		ret = ac_op_striped(dev, index, op, order, a, NULL);
+		if (ret)
+			return op_failed(cmd, ret);
+	}
+	ret = ac_op_striped(dev, index, ATOMIC_COUNTER_OP_READ,
+			    o->relaxed ? ATOMIC_COUNTER_RELAXED : ATOMIC_COUNTER_ACQUIRE, 0, &v);
+	if (ret)
+		return op_failed(cmd, ret);
+	print_value(o, "value", index, v);
+	return 0;
+}
+
 static int run_command(const struct opts *o, const struct ac_dev *dev, const char *cmd,
 		       int argc, char **argv)
 {
@@ -450,6 +518,8 @@ static int run_command(const struct opts *o, const struct ac_dev *dev, const cha
 	ret = parse_index(dev, argv[0], &index);
 	if (ret)
 		return ret;
+	if (ac_is_striped(dev, index))
+		return run_striped(o, dev, cmd, index, argc, argv);
 	if (!strcmp(cmd, "get"))
 		return need_args(cmd, argc, 1) ? EXIT_USAGE :
 		       run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_READ,
@@ -529,6 +599,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "all", no_argument, NULL, 'a' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "striped", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -537,7 +608,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 	int c;
 
 	opterr = 0;	/* our own messages, named after the tool, not argv[0] */
-	while ((c = getopt_long(argc, argv, "+:d:rojai:n:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:d:rojai:n:shV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->device = optarg;
@@ -567,6 +638,9 @@ static int parse_options(int argc, char **argv, struct opts *o)
 				fprintf(stderr, "atomic-counter: bad --count '%s': want a positive number\n", optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 's':
+			o->striped = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
