@@ -32,6 +32,8 @@
 
 static uint64_t rng;
 static long page;
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 static struct atomic_counter_info info;
 static uint64_t nr;		/* counters in the bank, all regions */
 static uint64_t map_size;
@@ -103,9 +105,22 @@ static int64_t edge_value(void)
 	return chance(80) ? values[below(sizeof(values) / sizeof(values[0]))] : (int64_t)next();
 }
 
+/* A striped counter of either striped region, or one of its other slots. */
+static uint64_t striped_index(void)
+{
+	uint64_t first = chance(50) ? info.named_first + info.nr_named :
+				      info.kernel_first + info.nr_kernel;
+	uint64_t s = below(info.nr_striped);
+
+	return chance(80) ? first + s : first + below(info.nr_stripes) * info.nr_striped + s;
+}
+
 static uint64_t edge_index(void)
 {
-	switch (below(10)) {
+	switch (below(12)) {
+	case 10:
+	case 11:
+		return striped_index();
 	case 0:
 		return nr;
 	case 1:
@@ -134,8 +149,10 @@ static void random_op(struct atomic_counter_op *op)
 		if ((spec[op->op].operands & USES_EXPECTED) || chance(5))
 			op->expected = edge_value();
 	}
-	if (chance(3))
-		op->flags = (uint32_t)next() | 1;
+	if (chance(10))
+		op->flags = ATOMIC_COUNTER_OP_STRIPED;
+	else if (chance(3))
+		op->flags = (uint32_t)next() | 2;
 	if (chance(3))
 		op->reserved = (uint32_t)next() | 1;
 }
@@ -257,8 +274,8 @@ static void fuzz_info(struct proc *p)
 	else if (chance(50))
 		in.features = ATOMIC_COUNTER_FEATURES & next();
 	if (chance(5))
-		in.reserved[below(4)] = next() | 1;
-	for (i = 0; i < 4; i++)
+		in.reserved[below(ARRAY_LEN(in.reserved))] = next() | 1;
+	for (i = 0; i < (int)ARRAY_LEN(in.reserved); i++)
 		reserved |= in.reserved[i];
 	if (in.api != ATOMIC_COUNTER_API || (in.features & ~ATOMIC_COUNTER_FEATURES) || reserved)
 		want = EINVAL;
@@ -343,6 +360,8 @@ static void fuzz_name(struct proc *p)
 		cmd = ATOMIC_COUNTER_IOC_NAME_CREATE;
 		if (chance(30))
 			n.flags = ATOMIC_COUNTER_NAME_EXCL;
+		if (chance(30))
+			n.flags |= ATOMIC_COUNTER_NAME_STRIPED;
 		break;
 	case 1:
 		cmd = ATOMIC_COUNTER_IOC_NAME_LOOKUP;
@@ -374,7 +393,8 @@ static void fuzz_name(struct proc *p)
 	} else if (cmd == ATOMIC_COUNTER_IOC_NAME_CREATE) {
 		int allowed[] = { 0, EEXIST, ENOSPC };
 
-		check_set(p, "NAME_CREATE", got, allowed, n.flags ? 3 : 1);
+		/* EEXIST: taken with EXCL, or taken by the other kind (striped or not). */
+		check_set(p, "NAME_CREATE", got, allowed, 3);
 	} else {
 		int allowed[] = { 0, ENOENT };
 
@@ -611,7 +631,7 @@ int main(int argc, char **argv)
 		return errno == ENOENT ? 4 : 1;
 	}
 	close(fd);
-	nr = info.kernel_first + info.nr_kernel;
+	nr = info.map_size / ATOMIC_COUNTER_SIZE;
 	map_size = info.map_size;
 	kernel_off = info.kernel_first * ATOMIC_COUNTER_SIZE;
 	unmapped = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -2,9 +2,10 @@
 /*
  * The specification the module is held to, restated from
  * Documentation/atomic_t.txt and the uapi header's table rather than taken
- * from the module: the orderings each operation has, and the operands it
- * reads (any other operand must be zero). ops_test checks results against
- * it, the fuzzer predicts every errno with it.
+ * from the module: the orderings each operation has, plain and in its
+ * ATOMIC_COUNTER_OP_STRIPED form, and the operands it reads (any other
+ * operand must be zero). ops_test checks results against it, the fuzzer
+ * predicts every errno with it.
  */
 #ifndef AC_SPEC_H
 #define AC_SPEC_H
@@ -25,13 +26,14 @@ static const struct {
 	const char *name;
 	unsigned int orders;
 	unsigned int operands;
+	unsigned int striped_orders;
 } spec[ATOMIC_COUNTER_NR_OPS] = {
-	[ATOMIC_COUNTER_OP_READ] = { "read", X | A, 0 },
+	[ATOMIC_COUNTER_OP_READ] = { "read", X | A, 0, X | A },
 	[ATOMIC_COUNTER_OP_SET] = { "set", X | L, USES_VALUE },
-	[ATOMIC_COUNTER_OP_ADD] = { "add", X | F, USES_VALUE },
-	[ATOMIC_COUNTER_OP_SUB] = { "sub", X | F, USES_VALUE },
-	[ATOMIC_COUNTER_OP_INC] = { "inc", X | F, 0 },
-	[ATOMIC_COUNTER_OP_DEC] = { "dec", X | F, 0 },
+	[ATOMIC_COUNTER_OP_ADD] = { "add", X | F, USES_VALUE, X | F },
+	[ATOMIC_COUNTER_OP_SUB] = { "sub", X | F, USES_VALUE, X | F },
+	[ATOMIC_COUNTER_OP_INC] = { "inc", X | F, 0, X | F },
+	[ATOMIC_COUNTER_OP_DEC] = { "dec", X | F, 0, X | F },
 	[ATOMIC_COUNTER_OP_AND] = { "and", X | F, USES_VALUE },
 	[ATOMIC_COUNTER_OP_OR] = { "or", X | F, USES_VALUE },
 	[ATOMIC_COUNTER_OP_XOR] = { "xor", X | F, USES_VALUE },
@@ -64,6 +66,22 @@ static const struct {
 	[ATOMIC_COUNTER_OP_ADD_NEGATIVE] = { "add_negative", F, USES_VALUE },
 };
 
+/* Every index of the bank is below this. */
+static inline uint64_t spec_total(const struct atomic_counter_info *info)
+{
+	return info->map_size / ATOMIC_COUNTER_SIZE;
+}
+
+/* A striped counter: the first row of userspace's or the kernel's striped region. */
+static inline bool spec_is_striped(const struct atomic_counter_info *info, uint64_t index)
+{
+	uint64_t user = info->named_first + info->nr_named;
+	uint64_t kernel = info->kernel_first + info->nr_kernel;
+
+	return (index >= user && index < user + info->nr_striped) ||
+	       (index >= kernel && index < kernel + info->nr_striped);
+}
+
 /*
  * The errno (positive) a request must get, or 0 when it must succeed, on a
  * bank described by @info, through a file opened for writing or not.
@@ -71,16 +89,22 @@ static const struct {
 static inline int spec_op_errno(const struct atomic_counter_op *op,
 				const struct atomic_counter_info *info, bool writable)
 {
-	if (op->flags || op->reserved)
+	bool striped = op->flags & ATOMIC_COUNTER_OP_STRIPED;
+	unsigned int orders;
+
+	if ((op->flags & ~ATOMIC_COUNTER_OP_STRIPED) || op->reserved)
 		return EINVAL;
 	if (op->op >= ATOMIC_COUNTER_NR_OPS || op->order >= ATOMIC_COUNTER_NR_ORDERS)
 		return EINVAL;
-	if (!(spec[op->op].orders & (1u << op->order)))
+	orders = striped ? spec[op->op].striped_orders : spec[op->op].orders;
+	if (!(orders & (1u << op->order)))
 		return EINVAL;
 	if ((op->value && !(spec[op->op].operands & USES_VALUE)) ||
 	    (op->expected && !(spec[op->op].operands & USES_EXPECTED)))
 		return EINVAL;
-	if (op->index >= info->kernel_first + info->nr_kernel)
+	if (op->index >= spec_total(info))
+		return EINVAL;
+	if (striped && !spec_is_striped(info, op->index))
 		return EINVAL;
 	if (op->op == ATOMIC_COUNTER_OP_READ)
 		return 0;

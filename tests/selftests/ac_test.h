@@ -50,6 +50,22 @@ static inline int raw_op(int fd, uint64_t index, uint32_t op, uint32_t order,
 	return 0;
 }
 
+/* One ATOMIC_COUNTER_OP_STRIPED operation; 0 or -errno. */
+static inline int raw_striped_op(int fd, uint64_t index, uint32_t op, uint32_t order,
+				 int64_t value, int64_t *result)
+{
+	struct atomic_counter_op o = {
+		.index = index, .op = op, .order = order, .value = value,
+		.flags = ATOMIC_COUNTER_OP_STRIPED,
+	};
+
+	if (ioctl(fd, ATOMIC_COUNTER_IOC_OP, &o) < 0)
+		return -errno;
+	if (result)
+		*result = o.result;
+	return 0;
+}
+
 static inline int64_t raw_read(int fd, uint64_t index)
 {
 	int64_t v = INT64_MIN + 12345;

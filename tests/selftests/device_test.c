@@ -41,10 +41,16 @@ TEST_F(dev, info_describes_the_bank)
 	EXPECT_EQ(ATOMIC_COUNTER_API, self->info.api);
 	EXPECT_EQ(ATOMIC_COUNTER_FEATURES, self->info.features);
 	EXPECT_LE(512, self->info.nr_counters);
-	/* Three regions, back to back, each a whole number of pages. */
+	/*
+	 * Five regions, back to back, each a whole number of pages: by number,
+	 * by name, striped by name, the kernel's, the kernel's striped.
+	 */
+	uint64_t striped = (self->info.nr_striped * self->info.nr_stripes + per_page - 1) /
+			   per_page * per_page;
+
 	EXPECT_EQ(self->info.nr_counters, self->info.named_first);
-	EXPECT_EQ(self->info.named_first + self->info.nr_named, self->info.kernel_first);
-	EXPECT_EQ((self->info.kernel_first + self->info.nr_kernel) * ATOMIC_COUNTER_SIZE,
+	EXPECT_EQ(self->info.named_first + self->info.nr_named + striped, self->info.kernel_first);
+	EXPECT_EQ((self->info.kernel_first + self->info.nr_kernel + striped) * ATOMIC_COUNTER_SIZE,
 		  self->info.map_size);
 	EXPECT_EQ(0, self->info.nr_counters % per_page);
 	EXPECT_EQ(0, self->info.nr_named % per_page);
@@ -93,7 +99,7 @@ TEST_F(dev, info_rejects_reserved_einval)
 {
 	struct atomic_counter_info info = { .api = ATOMIC_COUNTER_API };
 
-	info.reserved[3] = 1;
+	info.reserved[1] = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_INFO, &info));
 	EXPECT_EQ(EINVAL, errno);
 }
@@ -167,9 +173,15 @@ TEST_F(dev, op_unknown_order_einval)
 TEST_F(dev, op_flags_einval)
 {
 	struct atomic_counter_op op = {
-		.index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN, .flags = 1,
+		.index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN, .flags = 2,
 	};
 
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_OP, &op));
+	EXPECT_EQ(EINVAL, errno);
+	/* The one flag, on a counter that is not striped. */
+	op.op = ATOMIC_COUNTER_OP_INC;
+	op.order = ATOMIC_COUNTER_RELAXED;
+	op.flags = ATOMIC_COUNTER_OP_STRIPED;
 	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_OP, &op));
 	EXPECT_EQ(EINVAL, errno);
 	op.flags = 1u << 31;
@@ -201,7 +213,7 @@ TEST_F(dev, op_unused_operand_einval)
 
 TEST_F(dev, op_index_out_of_range_einval)
 {
-	uint64_t nr = self->info.kernel_first + self->info.nr_kernel;
+	uint64_t nr = self->info.map_size / ATOMIC_COUNTER_SIZE;
 
 	EXPECT_EQ(-EINVAL, raw_op(self->fd, nr, ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
 	EXPECT_EQ(-EINVAL, raw_op(self->fd, UINT64_MAX, ATOMIC_COUNTER_OP_INC_RETURN, 0, 0, 0, NULL));
@@ -321,7 +333,7 @@ TEST_F(dev, batch_with_one_invalid_op_applies_none_einval)
 	struct atomic_counter_op ops[3] = {
 		{ .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN },
 		{ .index = IDX + 1, .op = ATOMIC_COUNTER_OP_INC_RETURN },
-		{ .index = self->info.kernel_first + self->info.nr_kernel,
+		{ .index = self->info.map_size / ATOMIC_COUNTER_SIZE,
 		  .op = ATOMIC_COUNTER_OP_INC_RETURN },
 	};
 

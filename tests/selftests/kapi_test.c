@@ -4,7 +4,8 @@
  * (samples/atomic_counter_forks.c), which counts forks into the kernel
  * counter "kernel.forks": forking K times raises it by at least K as read
  * through the ioctl, the page, the text view and the tool, and no path lets
- * userspace write it.
+ * userspace write it. The same count goes to the striped kernel counter
+ * "kernel.forks_striped", which the plain one, read after it, never trails.
  *
  * When AC_TEST_SAMPLE names the sample's .ko (the VM harness sets it), the
  * fixture loads it and the last test unloads it; otherwise the tests run
@@ -29,11 +30,18 @@ FIXTURE(kapi) {
 	struct atomic_counter_name n;
 };
 
-static int lookup(int fd, struct atomic_counter_name *n)
+#define STRIPED	"kernel.forks_striped"
+
+static int lookup_name(int fd, const char *name, struct atomic_counter_name *n)
 {
 	memset(n, 0, sizeof(*n));
-	strcpy(n->name, NAME);
+	strcpy(n->name, name);
 	return ioctl(fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, n) ? -errno : 0;
+}
+
+static int lookup(int fd, struct atomic_counter_name *n)
+{
+	return lookup_name(fd, NAME, n);
 }
 
 static int load_sample(void)
@@ -66,8 +74,8 @@ FIXTURE_TEARDOWN(kapi)
 		close(self->fd);
 }
 
-/* The value the text view shows for the sample's counter, or -1. */
-static int64_t view_value(uint64_t index)
+/* The value the text view shows for a counter, or -1. */
+static int64_t view_value_of(const char *name, const char *owner, uint64_t index)
 {
 	char line[256], want[128];
 	long long v = -1;
@@ -75,12 +83,40 @@ static int64_t view_value(uint64_t index)
 
 	if (!f)
 		return -1;
-	snprintf(want, sizeof(want), NAME " %llu kernel %%lld", (unsigned long long)index);
+	snprintf(want, sizeof(want), "%s %llu %s %%lld", name, (unsigned long long)index, owner);
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, want, &v) == 1)
 			break;
 	fclose(f);
 	return v;
+}
+
+static int64_t view_value(uint64_t index)
+{
+	return view_value_of(NAME, "kernel", index);
+}
+
+/* The striped counter's sum, through the ioctl. */
+static int64_t striped_sum(int fd, uint64_t index)
+{
+	int64_t v = INT64_MIN;
+
+	raw_striped_op(fd, index, ATOMIC_COUNTER_OP_READ, ATOMIC_COUNTER_RELAXED, 0, &v);
+	return v;
+}
+
+static void fork_k_times(struct __test_metadata *_metadata)
+{
+	int i, status;
+
+	for (i = 0; i < K; i++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (pid == 0)
+			_exit(0);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	}
 }
 
 /* What "atomic-counter ARGS" prints and its exit status, or -1 without the tool. */
@@ -216,15 +252,76 @@ TEST_F(kapi, a_waiter_on_it_is_woken_by_the_kernel_api)
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-TEST_F(kapi, sample_unloads_cleanly_and_takes_its_name)
+TEST_F(kapi, the_striped_sample_counter_is_a_striped_kernel_counter)
+{
+	uint64_t first = self->info.kernel_first + self->info.nr_kernel;
+	struct atomic_counter_name n;
+
+	ASSERT_EQ(0, lookup_name(self->fd, STRIPED, &n));
+	EXPECT_EQ(ATOMIC_COUNTER_OWNER_KERNEL, n.owner);
+	EXPECT_EQ(ATOMIC_COUNTER_NAME_STRIPED, n.flags);
+	EXPECT_LE(first, n.index);
+	EXPECT_GT(first + self->info.nr_striped, n.index);
+}
+
+TEST_F(kapi, k_forks_raise_the_striped_one_by_k_and_the_plain_one_never_trails)
+{
+	size_t size = self->info.map_size;
+	_Atomic int64_t *bank = mmap(NULL, size, PROT_READ, MAP_SHARED, self->fd, 0);
+	struct atomic_counter_name n;
+	int64_t s0, view0, s, page = 0;
+	char out[128];
+	uint32_t cpu;
+
+	ASSERT_NE(MAP_FAILED, bank);
+	ASSERT_EQ(0, lookup_name(self->fd, STRIPED, &n));
+	s0 = striped_sum(self->fd, n.index);
+	view0 = view_value_of(STRIPED, "kernel,striped", n.index);
+	fork_k_times(_metadata);
+	s = striped_sum(self->fd, n.index);
+	EXPECT_LE(s0 + K, s);
+	/* The handler adds to the plain counter first. */
+	EXPECT_LE(s, raw_read(self->fd, self->n.index));
+	for (cpu = 0; cpu < self->info.nr_stripes; cpu++)
+		page += atomic_load(&bank[n.index + cpu * self->info.nr_striped]);
+	EXPECT_LE(s, page);
+	if (view0 >= 0)
+		EXPECT_LE(s0 + K, view_value_of(STRIPED, "kernel,striped", n.index));
+	if (tool("get " STRIPED, out, sizeof(out)) == 0)
+		EXPECT_LE(s0 + K, atoll(out));
+	munmap((void *)bank, size);
+}
+
+TEST_F(kapi, userspace_cannot_write_the_striped_one)
 {
 	struct atomic_counter_name n;
+	int64_t s;
+
+	ASSERT_EQ(0, lookup_name(self->fd, STRIPED, &n));
+	s = striped_sum(self->fd, n.index);
+	EXPECT_EQ(-EPERM, raw_striped_op(self->fd, n.index, ATOMIC_COUNTER_OP_ADD,
+					 ATOMIC_COUNTER_RELAXED, -1000000, NULL));
+	EXPECT_EQ(-EPERM, raw_set(self->fd, n.index + (self->info.nr_stripes - 1) * self->info.nr_striped,
+				 -1000000));
+	EXPECT_EQ(-EPERM, raw_set(self->fd, n.index, -1000000));
+	/* Only forks could have moved it, and only up. */
+	EXPECT_LE(s, striped_sum(self->fd, n.index));
+}
+
+TEST_F(kapi, sample_unloads_cleanly_and_takes_its_name)
+{
+	struct atomic_counter_name n, striped;
+	uint32_t cpu;
 
 	if (!getenv("AC_TEST_SAMPLE"))
 		SKIP(return, "the sample was loaded by someone else: not unloading it");
+	ASSERT_EQ(0, lookup_name(self->fd, STRIPED, &striped));
 	ASSERT_EQ(0, syscall(__NR_delete_module, "atomic_counter_forks", O_NONBLOCK));
 	EXPECT_EQ(-ENOENT, lookup(self->fd, &n));
+	EXPECT_EQ(-ENOENT, lookup_name(self->fd, STRIPED, &n));
 	EXPECT_EQ(0, raw_read(self->fd, self->n.index));
+	for (cpu = 0; cpu < self->info.nr_stripes; cpu++)
+		EXPECT_EQ(0, raw_read(self->fd, striped.index + cpu * self->info.nr_striped));
 }
 
 TEST_HARNESS_MAIN

@@ -195,7 +195,7 @@ TEST_F(names, unknown_flags_and_reserved_einval)
 {
 	struct atomic_counter_name n;
 
-	EXPECT_EQ(-EINVAL, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, "test.flags", 2, &n));
+	EXPECT_EQ(-EINVAL, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, "test.flags", 4, &n));
 	EXPECT_EQ(-EINVAL, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, "test.flags",
 				   ATOMIC_COUNTER_NAME_EXCL, &n));
 	memset(&n, 0, sizeof(n));
