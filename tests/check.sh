@@ -63,6 +63,16 @@ litmus_witness() {
 	printf '%s\n' "$out" | grep -Eq '^ok [0-9]+ litmus\.anon_relaxed\.store_buffering$'
 }
 
+# Every kernel-doc comment well formed and complete: the uapi header, the
+# in-kernel API and the module.
+kernel_doc() {
+	local ksrc
+	ksrc=$(scripts/kernel-files.sh) || return 1
+	no_diagnostics "$ksrc/scripts/kernel-doc" -none uapi/linux/atomic_counter.h \
+		kmod/include/atomic_counter_kernel.h \
+		$(ls kmod/*.[ch] samples/*.c | grep -v '\.mod\.c$')
+}
+
 man_pages() {
 	local m
 	for m in man/*.[0-9]; do
@@ -100,6 +110,7 @@ lane() {
 	step build-userspace no_diagnostics $make -s userspace
 	step build-selftests no_diagnostics $make -s selftests
 	step checkpatch checkpatch_all
+	step kernel-doc kernel_doc
 	step man-pages man_pages
 	step litmus-sb-reordering-is-observable litmus_witness
 	for l in ${LANES:-cloud rt kasan kcsan}; do

@@ -150,7 +150,7 @@ TEST_F(kapi, k_forks_raise_it_by_at_least_k_on_every_read_path)
 	_Atomic int64_t *bank = mmap(NULL, size, PROT_READ, MAP_SHARED, self->fd, 0);
 	int64_t ioctl0, page0, view0, tool0, v;
 	char out[128];
-	int i, status, have_tool;
+	int have_tool;
 
 	ASSERT_NE(MAP_FAILED, bank);
 	ioctl0 = raw_read(self->fd, self->n.index);
@@ -158,14 +158,7 @@ TEST_F(kapi, k_forks_raise_it_by_at_least_k_on_every_read_path)
 	view0 = view_value(self->n.index);
 	have_tool = tool("get " NAME, out, sizeof(out)) == 0;
 	tool0 = atoll(out);
-	for (i = 0; i < K; i++) {
-		pid_t pid = fork();
-
-		ASSERT_LE(0, pid);
-		if (pid == 0)
-			_exit(0);
-		ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	}
+	fork_k_times(_metadata);
 	v = raw_read(self->fd, self->n.index);
 	EXPECT_LE(ioctl0 + K, v) TH_LOG("ioctl: %lld -> %lld", (long long)ioctl0, (long long)v);
 	v = atomic_load(&bank[self->n.index]);

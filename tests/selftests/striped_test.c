@@ -219,10 +219,30 @@ TEST_F(striped, sum_wraps_like_one_counter)
 	EXPECT_EQ(INT64_MIN, ac_striped_read(&self->s));
 }
 
+/*
+ * After each of @cpus added 100 + its number - 3 + 1 to its slot: those
+ * slots hold exactly that, every other slot zero.
+ */
+static void expect_each_cpu_added_100_plus_its_number(struct __test_metadata *_metadata,
+						      FIXTURE_DATA(striped) *self,
+						      const int *cpus, int n)
+{
+	uint32_t c;
+	int k;
+
+	for (c = 0; c < self->s.nr_stripes; c++) {
+		int64_t want = 0;
+
+		for (k = 0; k < n; k++)
+			if ((uint32_t)cpus[k] == c)
+				want = 100 + c - 3 + 1;
+		EXPECT_EQ(want, slot(self, c)) TH_LOG("slot %u", c);
+	}
+}
+
 TEST_F(striped, ioctl_updates_go_to_the_slot_of_the_cpu_they_run_on)
 {
 	int cpus[64], n = allowed_cpus(cpus, 64), k;
-	uint32_t c;
 
 	ASSERT_LT(0, n);
 	for (k = 0; k < n; k++) {
@@ -238,20 +258,12 @@ TEST_F(striped, ioctl_updates_go_to_the_slot_of_the_cpu_they_run_on)
 		ASSERT_EQ(0, raw_striped_op(self->dev.fd, self->index, ATOMIC_COUNTER_OP_DEC,
 					    ATOMIC_COUNTER_RELAXED, 0, NULL));
 	}
-	for (c = 0; c < self->s.nr_stripes; c++) {
-		int64_t want = 0;
-
-		for (k = 0; k < n; k++)
-			if ((uint32_t)cpus[k] == c)
-				want = 100 + c - 3 + 1;
-		EXPECT_EQ(want, slot(self, c)) TH_LOG("slot %u", c);
-	}
+	expect_each_cpu_added_100_plus_its_number(_metadata, self, cpus, n);
 }
 
 TEST_F(striped, page_updates_go_to_the_slot_of_the_cpu_they_run_on)
 {
 	int cpus[64], n = allowed_cpus(cpus, 64), k;
-	uint32_t c;
 
 	ASSERT_LT(0, n);
 	for (k = 0; k < n; k++) {
@@ -264,14 +276,7 @@ TEST_F(striped, page_updates_go_to_the_slot_of_the_cpu_they_run_on)
 		ac_striped_inc(&self->s);
 		ac_striped_dec(&self->s);
 	}
-	for (c = 0; c < self->s.nr_stripes; c++) {
-		int64_t want = 0;
-
-		for (k = 0; k < n; k++)
-			if ((uint32_t)cpus[k] == c)
-				want = 100 + c - 3 + 1;
-		EXPECT_EQ(want, slot(self, c)) TH_LOG("slot %u", c);
-	}
+	expect_each_cpu_added_100_plus_its_number(_metadata, self, cpus, n);
 }
 
 TEST_F(striped, other_operations_and_orderings_einval)

@@ -140,6 +140,43 @@ enum atomic_counter_order {
 
 /**
  * enum atomic_counter_opcode - the atomic64_t operations
+ * @ATOMIC_COUNTER_OP_READ: atomic64_read()
+ * @ATOMIC_COUNTER_OP_SET: atomic64_set()
+ * @ATOMIC_COUNTER_OP_ADD: atomic64_add()
+ * @ATOMIC_COUNTER_OP_SUB: atomic64_sub()
+ * @ATOMIC_COUNTER_OP_INC: atomic64_inc()
+ * @ATOMIC_COUNTER_OP_DEC: atomic64_dec()
+ * @ATOMIC_COUNTER_OP_AND: atomic64_and()
+ * @ATOMIC_COUNTER_OP_OR: atomic64_or()
+ * @ATOMIC_COUNTER_OP_XOR: atomic64_xor()
+ * @ATOMIC_COUNTER_OP_ANDNOT: atomic64_andnot()
+ * @ATOMIC_COUNTER_OP_ADD_RETURN: atomic64_add_return()
+ * @ATOMIC_COUNTER_OP_SUB_RETURN: atomic64_sub_return()
+ * @ATOMIC_COUNTER_OP_INC_RETURN: atomic64_inc_return()
+ * @ATOMIC_COUNTER_OP_DEC_RETURN: atomic64_dec_return()
+ * @ATOMIC_COUNTER_OP_FETCH_ADD: atomic64_fetch_add()
+ * @ATOMIC_COUNTER_OP_FETCH_SUB: atomic64_fetch_sub()
+ * @ATOMIC_COUNTER_OP_FETCH_INC: atomic64_fetch_inc()
+ * @ATOMIC_COUNTER_OP_FETCH_DEC: atomic64_fetch_dec()
+ * @ATOMIC_COUNTER_OP_FETCH_AND: atomic64_fetch_and()
+ * @ATOMIC_COUNTER_OP_FETCH_OR: atomic64_fetch_or()
+ * @ATOMIC_COUNTER_OP_FETCH_XOR: atomic64_fetch_xor()
+ * @ATOMIC_COUNTER_OP_FETCH_ANDNOT: atomic64_fetch_andnot()
+ * @ATOMIC_COUNTER_OP_XCHG: atomic64_xchg()
+ * @ATOMIC_COUNTER_OP_CMPXCHG: atomic64_cmpxchg()
+ * @ATOMIC_COUNTER_OP_FETCH_MAX: store max(old, value); no atomic64_ form exists
+ * @ATOMIC_COUNTER_OP_FETCH_MIN: store min(old, value); no atomic64_ form exists
+ * @ATOMIC_COUNTER_OP_ADD_UNLESS: atomic64_add_unless()
+ * @ATOMIC_COUNTER_OP_FETCH_ADD_UNLESS: atomic64_fetch_add_unless()
+ * @ATOMIC_COUNTER_OP_INC_NOT_ZERO: atomic64_inc_not_zero()
+ * @ATOMIC_COUNTER_OP_INC_UNLESS_NEGATIVE: atomic64_inc_unless_negative()
+ * @ATOMIC_COUNTER_OP_DEC_UNLESS_POSITIVE: atomic64_dec_unless_positive()
+ * @ATOMIC_COUNTER_OP_DEC_IF_POSITIVE: atomic64_dec_if_positive()
+ * @ATOMIC_COUNTER_OP_SUB_AND_TEST: atomic64_sub_and_test()
+ * @ATOMIC_COUNTER_OP_DEC_AND_TEST: atomic64_dec_and_test()
+ * @ATOMIC_COUNTER_OP_INC_AND_TEST: atomic64_inc_and_test()
+ * @ATOMIC_COUNTER_OP_ADD_NEGATIVE: atomic64_add_negative()
+ * @ATOMIC_COUNTER_NR_OPS: number of operations
  *
  * Each name is the kernel's atomic64_<name>(); @value is the kernel's ``i``
  * (or ``new`` or ``a``), @expected its ``old`` (or ``u``), and @result what
