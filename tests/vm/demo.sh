@@ -26,6 +26,9 @@ before=$(atomic-counter get kernel.forks)
 for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done
 echo "kernel.forks: $before before ten commands, $(atomic-counter get kernel.forks) after"
 atomic-counter set kernel.forks 0 || echo "(kernel counters are read-only to userspace)"
+echo "kernel.forks_striped (the same count, a slot per CPU): $(atomic-counter get kernel.forks_striped)"
+atomic-counter create --striped http.requests
+atomic-counter add http.requests 5
 echo
 echo "== atomic-counter export (Prometheus text format)"
 atomic-counter export

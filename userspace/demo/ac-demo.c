@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The demo: ten processes each add 100000 to one counter, through the
- * ioctl and on the mapped page, relaxed and fully ordered, and the final
- * total is printed beside the expected one.
+ * ioctl and on the mapped page, relaxed and fully ordered, and to a
+ * striped counter (a slot per CPU), and the final total is printed beside
+ * the expected one.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,7 +20,7 @@
 #define PER_PROC	100000
 #define IDX		8	/* alone on its cache line: 8 counters per 64 bytes */
 
-enum path { IOCTL_RELAXED, IOCTL_FULL, PAGE_RELAXED, PAGE_FULL, HALF_AND_HALF };
+enum path { IOCTL_RELAXED, IOCTL_FULL, PAGE_RELAXED, PAGE_FULL, HALF_AND_HALF, STRIPED };
 
 static const char *const path_names[] = {
 	[IOCTL_RELAXED] = "ioctl  add            (relaxed)",
@@ -27,7 +28,11 @@ static const char *const path_names[] = {
 	[PAGE_RELAXED] = "page   atomic add     (relaxed)",
 	[PAGE_FULL] = "page   atomic add     (seq_cst)",
 	[HALF_AND_HALF] = "mixed  5 ioctl+5 page (fully ordered)",
+	[STRIPED] = "page   striped inc    (slot per CPU)",
 };
+
+static ac_striped_t striped;
+static uint64_t striped_index;
 
 static int add_one(struct ac_dev *dev, enum path path, int proc)
 {
@@ -43,6 +48,9 @@ static int add_one(struct ac_dev *dev, enum path path, int proc)
 	case PAGE_RELAXED:
 		ac_add(1, v);
 		return 0;
+	case STRIPED:
+		ac_striped_inc(&striped);
+		return 0;
 	default:
 		ac_add_full(1, v);
 		return 0;
@@ -57,6 +65,13 @@ static int run(struct ac_dev *dev, enum path path)
 	double secs;
 
 	ac_set(ac_counter(dev, IDX), 0);
+	if (path == STRIPED) {
+		/* A fresh one: a deleted name's slots are zeroed. */
+		ac_name_delete(dev, "demo.striped");
+		if (ac_name_create(dev, "demo.striped", ATOMIC_COUNTER_NAME_STRIPED,
+				   &striped_index) < 0 || ac_striped(dev, striped_index, &striped))
+			return -EIO;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < NPROC; i++) {
 		pid_t pid = fork();
@@ -76,7 +91,7 @@ static int run(struct ac_dev *dev, enum path path)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (ac_read_index(dev, IDX, &total))
+	if (ac_read_index(dev, path == STRIPED ? striped_index : IDX, &total))
 		return -EIO;
 	printf("%-38s total %8" PRId64 "  expected %8" PRId64 "  %s  (%.2f s)\n",
 	       path_names[path], total, expected,
@@ -97,7 +112,7 @@ int main(void)
 	}
 	printf("%d processes x %d increments of counter %d, %" PRIu64 " counters in the bank\n",
 	       NPROC, PER_PROC, IDX, (uint64_t)dev.info.nr_counters);
-	for (p = IOCTL_RELAXED; p <= HALF_AND_HALF; p++)
+	for (p = IOCTL_RELAXED; p <= STRIPED; p++)
 		bad |= run(&dev, p) != 0;
 	ac_close(&dev);
 	return bad;
