@@ -108,7 +108,7 @@ static s64 ac_striped_sum(const atomic64_t *first, bool acquire)
 }
 
 /**
- * ac_counter_value() - the value of a counter, for the text view
+ * ac_counter_value() - the value of a counter, for the text view and waiters
  * @index: an index below ac_bank.total
  *
  * Return: the counter, or the sum of a striped counter's slots.

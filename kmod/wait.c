@@ -94,7 +94,9 @@ void ac_wake(u64 index)
 
 static bool ac_cond_met(const struct atomic_counter_wait *w, s64 *seen)
 {
-	s64 v = atomic64_read(&ac_bank.counters[array_index_nospec(w->index, ac_bank.total)]);
+	u64 index = array_index_nospec(w->index, ac_bank.total);
+	s64 v = w->flags & ATOMIC_COUNTER_WAIT_STRIPED ? ac_counter_value(index) :
+							 atomic64_read(&ac_bank.counters[index]);
 
 	*seen = v;
 	switch (w->cond) {
@@ -113,8 +115,10 @@ static int ac_wait_copy_in(struct atomic_counter_wait *w, const void __user *uar
 {
 	if (copy_from_user(w, uarg, sizeof(*w)))
 		return -EFAULT;
-	if (w->flags || w->reserved || w->cond >= ATOMIC_COUNTER_NR_CONDS ||
-	    w->index >= ac_bank.total)
+	if ((w->flags & ~ATOMIC_COUNTER_WAIT_STRIPED) || w->reserved ||
+	    w->cond >= ATOMIC_COUNTER_NR_CONDS || w->index >= ac_bank.total)
+		return -EINVAL;
+	if ((w->flags & ATOMIC_COUNTER_WAIT_STRIPED) && !ac_is_striped(w->index))
 		return -EINVAL;
 	return 0;
 }

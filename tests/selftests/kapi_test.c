@@ -301,6 +301,30 @@ TEST_F(kapi, userspace_cannot_write_the_striped_one)
 	EXPECT_LE(s, striped_sum(self->fd, n.index));
 }
 
+TEST_F(kapi, a_waiter_on_the_striped_one_is_woken_by_the_kernel_api)
+{
+	struct atomic_counter_name n;
+	struct atomic_counter_wait w = {
+		.cond = ATOMIC_COUNTER_COND_GE, .flags = ATOMIC_COUNTER_WAIT_STRIPED,
+		.timeout_ns = 10000000000LL,
+	};
+	int status;
+	pid_t waiter;
+
+	ASSERT_EQ(0, lookup_name(self->fd, STRIPED, &n));
+	w.index = n.index;
+	w.value = striped_sum(self->fd, n.index) + K;
+	waiter = fork();
+	ASSERT_LE(0, waiter);
+	if (waiter == 0)
+		_exit(ioctl(self->fd, ATOMIC_COUNTER_IOC_WAIT, &w) || w.result < w.value ? 1 : 0);
+	while (raw_read(self->fd, self->info.waiters_index) < 1)
+		usleep(1000);
+	fork_k_times(_metadata);
+	ASSERT_EQ(waiter, waitpid(waiter, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 TEST_F(kapi, sample_unloads_cleanly_and_takes_its_name)
 {
 	struct atomic_counter_name n, striped;

@@ -3,9 +3,10 @@
  * Striped counters: one slot per possible CPU, each CPU's on its own cache
  * line; updates go to the slot of the CPU they run on, through the page
  * (libatomic_counter's ac_striped_*) or the ioctl (ATOMIC_COUNTER_OP_STRIPED),
- * and a read sums the slots. Many processes, moving between CPUs, never
- * lose an update: the totals are exact.
+ * and a read sums the slots; waiters wait on the sum. Many processes,
+ * moving between CPUs, never lose an update: the totals are exact.
  */
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,6 +420,98 @@ TEST_F(striped, text_view_shows_the_sum)
 			break;
 	fclose(f);
 	EXPECT_EQ(10 * self->s.nr_stripes + self->s.nr_stripes * (self->s.nr_stripes - 1) / 2, v);
+}
+
+/* Block until at least @n processes wait (the count on the page says so). */
+static void until_waiters(struct ac_dev *dev, int64_t n)
+{
+	while (ac_read(ac_counter(dev, dev->info.waiters_index)) < n)
+		usleep(1000);
+}
+
+/* A child waiting for the sum to reach @value; it exits 0 when it saw exactly that. */
+static pid_t waiter(struct ac_dev *dev, uint64_t index, int64_t value)
+{
+	pid_t pid = fork();
+	int64_t seen = -1;
+
+	if (pid == 0)
+		_exit(ac_wait(dev, index, ATOMIC_COUNTER_COND_GE, value, 10000000000LL, &seen) ||
+		      seen != value);
+	return pid;
+}
+
+TEST_F(striped, a_wait_on_the_sum_is_woken_by_ioctl_updates_on_any_cpu)
+{
+	int cpus[64], n = allowed_cpus(cpus, 64), k, status;
+	pid_t pid = waiter(&self->dev, self->index, 10 * n);
+
+	ASSERT_LE(0, pid);
+	until_waiters(&self->dev, 1);
+	for (k = 0; k < n; k++) {
+		ASSERT_EQ(0, pin(cpus[k]));
+		ASSERT_EQ(0, raw_striped_op(self->dev.fd, self->index, ATOMIC_COUNTER_OP_ADD,
+					    ATOMIC_COUNTER_RELAXED, 10, NULL));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST_F(striped, a_wait_on_the_sum_is_woken_by_page_updates_and_wake)
+{
+	int cpus[64], n = allowed_cpus(cpus, 64), k, status;
+	pid_t pid = waiter(&self->dev, self->index, 10 * n);
+
+	ASSERT_LE(0, pid);
+	until_waiters(&self->dev, 1);
+	for (k = 0; k < n; k++) {
+		ASSERT_EQ(0, pin(cpus[k]));
+		ac_striped_add(10, &self->s);
+		ASSERT_EQ(0, ac_wake(&self->dev, self->index));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST_F(striped, poll_on_a_file_armed_with_the_sum)
+{
+	struct pollfd p = { .fd = self->dev.fd, .events = POLLIN };
+
+	if (self->s.nr_stripes < 2)
+		SKIP(return, "one possible CPU: the sum is slot 0");
+	ASSERT_EQ(0, ac_arm(&self->dev, self->index, ATOMIC_COUNTER_COND_EQ, 5));
+	EXPECT_EQ(0, poll(&p, 1, 0));
+	/* Not on slot 0 alone: 2 there and 3 on the last CPU's slot. */
+	set_slot(self, 0, 2);
+	EXPECT_EQ(0, poll(&p, 1, 0));
+	set_slot(self, self->s.nr_stripes - 1, 3);
+	ASSERT_EQ(0, ac_wake(&self->dev, self->index));
+	EXPECT_EQ(1, poll(&p, 1, 1000));
+	EXPECT_EQ(POLLIN, p.revents & (POLLIN | POLLERR));
+}
+
+TEST_F(striped, the_wait_flag_on_anything_but_a_striped_counter_einval)
+{
+	struct atomic_counter_wait w = {
+		.index = 0, .cond = ATOMIC_COUNTER_COND_EQ, .flags = ATOMIC_COUNTER_WAIT_STRIPED,
+	};
+
+	EXPECT_EQ(-1, ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_ARM, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.index = self->index + self->dev.info.nr_striped;	/* CPU 1's slot */
+	EXPECT_EQ(-1, ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.index = self->index;
+	w.flags = 2;
+	EXPECT_EQ(-1, ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	/* And with it, on the counter: the sum, 0, at once. */
+	w.flags = ATOMIC_COUNTER_WAIT_STRIPED;
+	w.result = -1;
+	EXPECT_EQ(0, ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_WAIT, &w));
+	EXPECT_EQ(0, w.result);
 }
 
 /*

@@ -99,8 +99,9 @@
  * On the page that is a relaxed atomic add on the slot of the CPU rseq or
  * sched_getcpu() names: a migration between reading the CPU number and
  * the add costs locality, never a count. Through the ioctls the same is
- * %ATOMIC_COUNTER_OP_STRIPED; kernel code uses the in-kernel API. Without
- * that flag the ioctls, WAIT and ARM operate on one slot, as on any word.
+ * %ATOMIC_COUNTER_OP_STRIPED; kernel code uses the in-kernel API, and WAIT
+ * and ARM take %ATOMIC_COUNTER_WAIT_STRIPED to wait on the sum. Without
+ * those flags the ioctls operate on one slot, as on any word.
  */
 
 /**
@@ -440,6 +441,11 @@ struct atomic_counter_name {
  * @timeout_ns must be 0); poll() and epoll then report EPOLLIN while the
  * condition holds. Arming again replaces the condition; poll() on a file
  * never armed reports EPOLLERR.
+ *
+ * With %ATOMIC_COUNTER_WAIT_STRIPED the condition is on the sum of a
+ * striped counter's slots (@index its CPU 0 slot, -EINVAL otherwise). Its
+ * updates through %ATOMIC_COUNTER_OP_STRIPED and the in-kernel API wake
+ * such waiters; an update on the page is followed by WAKE of @index.
  */
 enum atomic_counter_cond {
 	ATOMIC_COUNTER_COND_EQ	= 0,	/* counter == value */
@@ -449,11 +455,14 @@ enum atomic_counter_cond {
 	ATOMIC_COUNTER_NR_CONDS
 };
 
+/* The condition is on a striped counter's sum (&atomic_counter_wait.flags). */
+#define ATOMIC_COUNTER_WAIT_STRIPED	_BITULL(0)
+
 /**
  * struct atomic_counter_wait - a condition on a counter
  * @index: in: the counter, in any region.
  * @cond: in: an &enum atomic_counter_cond.
- * @flags: in: must be zero.
+ * @flags: in: zero, or %ATOMIC_COUNTER_WAIT_STRIPED.
  * @value: in: what the counter is compared with.
  * @timeout_ns: in: WAIT: nanoseconds to wait at most, 0 to check once,
  *	negative for ever; ARM: must be 0.

@@ -192,6 +192,7 @@ int ac_name_next(const struct ac_dev *dev, uint64_t from, struct atomic_counter_
 
 /**
  * ac_wait() - block until counter @index satisfies @cond against @value
+ * (the sum of its slots, for a striped counter)
  * @timeout_ns: nanoseconds at most; 0 checks once; negative waits for ever
  * @seen: if not NULL, the value that satisfied the condition
  * Return: 0, -ETIMEDOUT, -EINTR, or -errno.
@@ -206,7 +207,10 @@ int ac_wait(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t val
  * Return: 0 or -errno.
  */
 int ac_wake(const struct ac_dev *dev, uint64_t index);
-/** ac_arm() - make poll() on dev->fd report POLLIN while the condition holds. */
+/**
+ * ac_arm() - make poll() on dev->fd report POLLIN while the condition holds
+ * (on the sum, for a striped counter)
+ */
 int ac_arm(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t value);
 
 /**

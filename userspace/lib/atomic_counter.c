@@ -302,6 +302,8 @@ static int wait_ioctl(const struct ac_dev *dev, unsigned long cmd, uint64_t inde
 {
 	struct atomic_counter_wait w = {
 		.index = index, .cond = cond, .value = value, .timeout_ns = timeout_ns,
+		/* Like plain counters: a striped one is waited on by its value. */
+		.flags = ac_is_striped(dev, index) ? ATOMIC_COUNTER_WAIT_STRIPED : 0,
 	};
 
 	if (ioctl(dev->fd, cmd, &w) < 0)
