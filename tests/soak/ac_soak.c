@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * ac-soak: P processes hammer nine shared counters (eight neighbours in one
- * cache line and one alone) for T seconds, each update going by a path
- * chosen at random: page relaxed, page seq_cst, ioctl relaxed, ioctl fully
- * ordered, or a batch of 32. Each process tallies what it added in private
- * memory; at the end the tallies are summed and compared with the
- * counters. Lost updates must be zero.
+ * cache line and one alone) and a striped counter for T seconds, each
+ * update going by a path chosen at random: page relaxed, page seq_cst,
+ * ioctl relaxed, ioctl fully ordered, a batch of 32, or, on the striped
+ * counter, a relaxed add on the page to the slot of the CPU sched_getcpu()
+ * names or the striped ioctl. Each process tallies what it added in
+ * private memory; at the end the tallies are summed and compared with the
+ * counters (the striped one's slots summed). Lost updates must be zero.
  *
  *   ac-soak [-p PROCS] [-t SECONDS] [-s SEED]
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,12 +28,16 @@
 
 #define NCOUNTERS	9
 #define BASE		192	/* 192..199 share a line; 200 is alone on the next */
+#define STRIPED		NCOUNTERS	/* the striped counter's tally */
 #define MAXPROCS	256
 
 struct tally {
-	int64_t added[NCOUNTERS];
+	int64_t added[NCOUNTERS + 1];
 	int64_t ops;
 };
+
+/* The striped counter "soak.striped": its CPU 0 slot, and the layout. */
+static uint64_t striped, nr_striped, nr_stripes;
 
 static uint64_t rng;
 
@@ -50,10 +57,10 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int op(int fd, uint64_t idx, uint32_t order)
+static int op(int fd, uint64_t idx, uint32_t order, uint32_t flags)
 {
 	struct atomic_counter_op o = {
-		.index = idx, .op = ATOMIC_COUNTER_OP_INC, .order = order,
+		.index = idx, .op = ATOMIC_COUNTER_OP_INC, .order = order, .flags = flags,
 	};
 
 	return ioctl(fd, ATOMIC_COUNTER_IOC_OP, &o);
@@ -68,7 +75,7 @@ static int work(int fd, _Atomic int64_t *bank, struct tally *t, double until)
 	while (now() < until) {
 		for (k = 0; k < 256; k++) {
 			c = next() % NCOUNTERS;
-			switch (next() % 5) {
+			switch (next() % 7) {
 			case 0:
 				atomic_fetch_add_explicit(&bank[BASE + c], 1, memory_order_relaxed);
 				t->added[c]++;
@@ -78,14 +85,28 @@ static int work(int fd, _Atomic int64_t *bank, struct tally *t, double until)
 				t->added[c]++;
 				break;
 			case 2:
-				if (op(fd, BASE + c, ATOMIC_COUNTER_RELAXED))
+				if (op(fd, BASE + c, ATOMIC_COUNTER_RELAXED, 0))
 					return 1;
 				t->added[c]++;
 				break;
 			case 3:
-				if (op(fd, BASE + c, ATOMIC_COUNTER_FULL))
+				if (op(fd, BASE + c, ATOMIC_COUNTER_FULL, 0))
 					return 1;
 				t->added[c]++;
+				break;
+			case 5: {
+				/* The process may move between the two: that costs locality only. */
+				int cpu = sched_getcpu();
+				uint64_t slot = striped + (uint64_t)(cpu < 0 ? 0 : cpu) % nr_stripes * nr_striped;
+
+				atomic_fetch_add_explicit(&bank[slot], 1, memory_order_relaxed);
+				t->added[STRIPED]++;
+				break;
+			}
+			case 6:
+				if (op(fd, striped, ATOMIC_COUNTER_RELAXED, ATOMIC_COUNTER_OP_STRIPED))
+					return 1;
+				t->added[STRIPED]++;
 				break;
 			default:
 				for (i = 0; i < 32; i++) {
@@ -104,6 +125,23 @@ static int work(int fd, _Atomic int64_t *bank, struct tally *t, double until)
 			t->ops++;
 		}
 	}
+	return 0;
+}
+
+/* A fresh "soak.striped": deleting a name zeroes every slot. */
+static int open_striped(int fd, const struct atomic_counter_info *info)
+{
+	struct atomic_counter_name n = { .name = "soak.striped" };
+
+	ioctl(fd, ATOMIC_COUNTER_IOC_NAME_DELETE, &n);
+	n.flags = ATOMIC_COUNTER_NAME_STRIPED;
+	if (ioctl(fd, ATOMIC_COUNTER_IOC_NAME_CREATE, &n)) {
+		fprintf(stderr, "ac-soak: soak.striped: %s\n", strerror(errno));
+		return 1;
+	}
+	striped = n.index;
+	nr_striped = info->nr_striped;
+	nr_stripes = info->nr_stripes;
 	return 0;
 }
 
@@ -149,6 +187,8 @@ int main(int argc, char **argv)
 		return 1;
 	for (c = 0; c < NCOUNTERS; c++)
 		atomic_store(&bank[BASE + c], 0);
+	if (open_striped(fd, &info))
+		return 1;
 
 	printf("# ac-soak: seed %#" PRIx64 ", %d processes, %g s\n", seed, procs, seconds);
 	fflush(stdout);
@@ -169,16 +209,24 @@ int main(int argc, char **argv)
 	took = now() - start;
 	for (i = 0; i < procs; i++) {
 		sum.ops += tallies[i].ops;
-		for (c = 0; c < NCOUNTERS; c++)
+		for (c = 0; c <= STRIPED; c++)
 			sum.added[c] += tallies[i].added[c];
 	}
-	for (c = 0; c < NCOUNTERS; c++) {
-		int64_t got = atomic_load(&bank[BASE + c]);
+	for (c = 0; c <= STRIPED; c++) {
+		uint64_t index = c == STRIPED ? striped : BASE + c;
+		int64_t got = 0;
+		uint64_t cpu;
 
+		if (c == STRIPED) {
+			for (cpu = 0; cpu < nr_stripes; cpu++)
+				got += atomic_load(&bank[striped + cpu * nr_striped]);
+		} else {
+			got = atomic_load(&bank[index]);
+		}
 		lost += llabs(sum.added[c] - got);
 		if (got != sum.added[c])
-			printf("# counter %d: %" PRId64 " added, %" PRId64 " found\n",
-			       BASE + c, sum.added[c], got);
+			printf("# counter %" PRIu64 "%s: %" PRId64 " added, %" PRId64 " found\n",
+			       index, c == STRIPED ? " (striped)" : "", sum.added[c], got);
 	}
 	printf("# ac-soak: %" PRId64 " operations in %.1f s (%.0f/s) from %d processes, %" PRId64
 	       " lost updates\n", sum.ops, took, sum.ops / took, procs, lost);
