@@ -170,6 +170,36 @@ TEST_F(dev, op_unknown_order_einval)
 	ASSERT_UNCHANGED();
 }
 
+/* The striped forms through the plain ABI: the same in 32- and 64-bit processes. */
+TEST_F(dev, striped_ops_add_to_one_slot_and_read_the_sum)
+{
+	struct atomic_counter_name n = { .name = "dev.striped" };
+	int64_t v = -1, sum = 0;
+	uint64_t cpu;
+
+	ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_DELETE, &n);
+	n.flags = ATOMIC_COUNTER_NAME_STRIPED;
+	ASSERT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, &n));
+	EXPECT_EQ(ATOMIC_COUNTER_NAME_STRIPED, n.flags);
+	EXPECT_EQ(0, raw_striped_op(self->fd, n.index, ATOMIC_COUNTER_OP_ADD,
+				    ATOMIC_COUNTER_RELAXED, 40, NULL));
+	EXPECT_EQ(0, raw_striped_op(self->fd, n.index, ATOMIC_COUNTER_OP_INC,
+				    ATOMIC_COUNTER_FULL, 0, NULL));
+	EXPECT_EQ(0, raw_striped_op(self->fd, n.index, ATOMIC_COUNTER_OP_SUB,
+				    ATOMIC_COUNTER_FULL, -1, NULL));
+	EXPECT_EQ(0, raw_striped_op(self->fd, n.index, ATOMIC_COUNTER_OP_READ,
+				    ATOMIC_COUNTER_ACQUIRE, 0, &v));
+	EXPECT_EQ(42, v);
+	for (cpu = 0; cpu < self->info.nr_stripes; cpu++)
+		sum += raw_read(self->fd, n.index + cpu * self->info.nr_striped);
+	EXPECT_EQ(42, sum);
+	EXPECT_EQ(-EINVAL, raw_striped_op(self->fd, n.index, ATOMIC_COUNTER_OP_XCHG,
+					  ATOMIC_COUNTER_FULL, 0, NULL));
+	/* The flags CREATE gave back are output: DELETE takes none. */
+	n.flags = 0;
+	EXPECT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_DELETE, &n));
+}
+
 TEST_F(dev, op_flags_einval)
 {
 	struct atomic_counter_op op = {
