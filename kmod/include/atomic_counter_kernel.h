@@ -85,6 +85,15 @@ static inline void atomic_counter_updated_rmw(struct atomic_counter_handle *h)
 		__atomic_counter_wake(h);
 }
 
+/* The same after a plain or release store. */
+static inline void atomic_counter_updated_store(struct atomic_counter_handle *h)
+{
+	/* smp_mb__after_atomic() orders RMWs only: a store needs the full barrier. */
+	smp_mb();
+	if (unlikely(atomic64_read(h->waiters)))
+		__atomic_counter_wake(h);
+}
+
 /*
  * The hot path, inline: the plain forms are relaxed, as the kernel's own
  * void atomics; the _full forms are fully ordered, for counters whose
@@ -192,10 +201,7 @@ static inline void atomic_counter_set(struct atomic_counter_handle *h, s64 i)
 	if (WARN_ON_ONCE(h->stride))
 		return;
 	atomic64_set(h->v, i);
-	/* A plain store: order it before the waiter count with a full barrier. */
-	smp_mb();
-	if (unlikely(atomic64_read(h->waiters)))
-		__atomic_counter_wake(h);
+	atomic_counter_updated_store(h);
 }
 
 /**
@@ -208,10 +214,7 @@ static inline void atomic_counter_set_release(struct atomic_counter_handle *h, s
 	if (WARN_ON_ONCE(h->stride))
 		return;
 	atomic64_set_release(h->v, i);
-	/* Release orders earlier accesses only: the waiter count needs more. */
-	smp_mb();
-	if (unlikely(atomic64_read(h->waiters)))
-		__atomic_counter_wake(h);
+	atomic_counter_updated_store(h);
 }
 
 #endif /* _ATOMIC_COUNTER_KERNEL_H */

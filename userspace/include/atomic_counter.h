@@ -122,18 +122,28 @@ static inline uint64_t ac_nr_total(const struct ac_dev *dev)
 	return dev->info.map_size / ATOMIC_COUNTER_SIZE;
 }
 
-/**
- * ac_is_striped() - whether @index is a striped counter (its CPU 0 slot)
- *
- * See "Striped counters" in <linux/atomic_counter.h>.
+/*
+ * The CPU row of @index in a striped region (0: a striped counter itself,
+ * its CPU 0 slot), or -1 outside both; see "Striped counters" in
+ * <linux/atomic_counter.h>.
  */
+static inline int64_t ac_striped_row(const struct ac_dev *dev, uint64_t index)
+{
+	const struct atomic_counter_info *i = &dev->info;
+	uint64_t firsts[2] = { i->named_first + i->nr_named, i->kernel_first + i->nr_kernel };
+	uint64_t size = i->nr_striped * i->nr_stripes;
+	int r;
+
+	for (r = 0; r < 2; r++)
+		if (index >= firsts[r] && index < firsts[r] + size)
+			return (int64_t)((index - firsts[r]) / i->nr_striped);
+	return -1;
+}
+
+/** ac_is_striped() - whether @index is a striped counter (its CPU 0 slot) */
 static inline bool ac_is_striped(const struct ac_dev *dev, uint64_t index)
 {
-	uint64_t user = dev->info.named_first + dev->info.nr_named;
-	uint64_t kernel = dev->info.kernel_first + dev->info.nr_kernel;
-
-	return (index >= user && index < user + dev->info.nr_striped) ||
-	       (index >= kernel && index < kernel + dev->info.nr_striped);
+	return ac_striped_row(dev, index) == 0;
 }
 
 /**
@@ -142,12 +152,7 @@ static inline bool ac_is_striped(const struct ac_dev *dev, uint64_t index)
  */
 static inline bool ac_is_slot(const struct ac_dev *dev, uint64_t index)
 {
-	uint64_t user = dev->info.named_first + dev->info.nr_named;
-	uint64_t kernel = dev->info.kernel_first + dev->info.nr_kernel;
-	uint64_t rows = dev->info.nr_striped * dev->info.nr_stripes;
-
-	return (index >= user + dev->info.nr_striped && index < user + rows) ||
-	       (index >= kernel + dev->info.nr_striped && index < kernel + rows);
+	return ac_striped_row(dev, index) > 0;
 }
 
 /**
