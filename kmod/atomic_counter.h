@@ -9,13 +9,23 @@
 #include <linux/fs.h>
 #include <linux/mm_types.h>
 #include <linux/poll.h>
+#include <linux/refcount.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/atomic_counter.h>
 
+/* 1M counters (8 MiB) a region is far more than any user has asked for. */
+#define AC_MAX_COUNTERS		SZ_1M
+
+struct ac_names;
+struct ac_user;
+
 /**
- * struct ac_bank - the one bank of counters behind /dev/atomic_counter
- * @counters: vmalloc_user() memory: page-aligned, zeroed, and mappable
- *	into userspace with remap_vmalloc_range().
+ * struct ac_bank - a bank of counters: its memory, layout, names and waiters
+ * @counters: page-aligned, zeroed, and mappable into userspace with
+ *	remap_vmalloc_range(): vmalloc_user() memory for the global bank,
+ *	@pages mapped with vmap(VM_USERMAP) for a private one.
  * @nr: counters used by number, [0, @nr).
  * @named_first: first counter allocated by name from userspace.
  * @nr_named: plain counters allocated by name, from @named_first.
@@ -29,6 +39,17 @@
  * @nr_stripes: slots of a striped counter, one per possible CPU.
  * @total: every counter and slot: the bank is [0, @total).
  * @size: bytes of @counters, a multiple of PAGE_SIZE.
+ * @names: the bank's name table (names.c).
+ * @waiters: the bank's "atomic_counter.waiters" kernel counter: how many
+ *	wait on the bank's counters (wait.c).
+ * @waiters_index: its index.
+ * @waiters_work: tells the waiters of @waiters of its changes (wait.c).
+ * @is_private: a private bank (bank.c), reached only through its files.
+ * @ref: a private bank's files; it is freed with the last.
+ * @pages: a private bank's pages, charged to the creator's memory cgroup.
+ * @nr_pages: how many.
+ * @user: the user a private bank's bytes are charged to.
+ * @charged: those bytes.
  *
  * Each region is a whole number of pages, so that a page is either
  * writable by userspace or not; see "Regions" in the uapi header.
@@ -46,39 +67,61 @@ struct ac_bank {
 	u32 nr_stripes;
 	u64 total;
 	size_t size;
+	struct ac_names *names;
+	atomic64_t *waiters;
+	u64 waiters_index;
+	struct work_struct waiters_work;
+	bool is_private;
+	refcount_t ref;
+	struct page **pages;
+	unsigned int nr_pages;
+	struct ac_user *user;
+	size_t charged;
 };
 
-extern struct ac_bank ac_bank;
+/* The bank behind /dev/atomic_counter and the in-kernel API. */
+extern struct ac_bank ac_global;
+
+/* bank.c */
+void ac_bank_layout(struct ac_bank *bank, u64 nr_counters, u64 nr_named, u64 nr_kernel,
+		    u64 nr_striped);
+struct ac_bank *ac_bank_create(const struct atomic_counter_bank *req);
+void ac_bank_get(struct ac_bank *bank);
+void ac_bank_put(struct ac_bank *bank);
 
 /* ops.c */
-bool ac_is_striped(u64 index);
-s64 ac_counter_value(u64 index);
-int ac_op_check(const struct atomic_counter_op *op, bool writable);
-void ac_op_apply(struct atomic_counter_op *op);
+bool ac_is_striped(const struct ac_bank *bank, u64 index);
+s64 ac_counter_value(const struct ac_bank *bank, u64 index);
+int ac_op_check(const struct ac_bank *bank, const struct atomic_counter_op *op, bool writable);
+void ac_op_apply(struct ac_bank *bank, struct atomic_counter_op *op);
 u64 ac_supported_ops(void);
 
 /* mmap.c */
 int ac_mmap(struct file *file, struct vm_area_struct *vma);
 
 /* names.c */
-int ac_names_init(void);
-void ac_names_exit(void);
+size_t ac_names_size(const struct ac_bank *bank);
+int ac_names_init(struct ac_bank *bank);
+void ac_names_exit(struct ac_bank *bank);
 long ac_ioctl_name(struct file *file, unsigned int cmd, void __user *uarg);
-int ac_name_claim_kernel(const char *name, bool striped, u64 *index);
-void ac_name_release(u64 index);
-bool ac_name_next(struct atomic_counter_name *n);
+int ac_name_claim_kernel(struct ac_bank *bank, const char *name, bool striped, u64 *index);
+void ac_name_release(struct ac_bank *bank, u64 index);
+bool ac_name_next(struct ac_bank *bank, struct atomic_counter_name *n);
 
 /* wait.c */
-int ac_wait_init(void);
-u64 ac_wait_waiters_index(void);
-bool ac_waiters_present(void);
-void ac_wake_waiters_of(u64 index);
-void ac_wake(u64 index);
-long ac_ioctl_wait(void __user *uarg);
-long ac_ioctl_wake(void __user *uarg);
+void ac_wait_init(void);
+int ac_wait_bank_init(struct ac_bank *bank);
+void ac_wait_bank_exit(struct ac_bank *bank);
+atomic_t *ac_wait_waiters_of(struct ac_bank *bank, u64 index);
+bool ac_waiters_present(struct ac_bank *bank);
+void ac_wake_waiters_of(struct ac_bank *bank, u64 index);
+void ac_wake(struct ac_bank *bank, u64 index);
+long ac_ioctl_wait(struct file *file, void __user *uarg);
+long ac_ioctl_wake(struct file *file, void __user *uarg);
 long ac_ioctl_arm(struct file *file, void __user *uarg);
-int ac_wait_open(struct file *file);
+int ac_wait_open(struct file *file, struct ac_bank *bank);
 void ac_wait_release(struct file *file);
+struct ac_bank *ac_file_bank(const struct file *file);
 __poll_t ac_poll(struct file *file, struct poll_table_struct *pt);
 
 /* textview.c */

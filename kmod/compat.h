@@ -8,7 +8,10 @@
 #define _ATOMIC_COUNTER_COMPAT_H
 
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
 #include <linux/mm.h>
+#include <linux/preempt.h>
 #include <linux/version.h>
 
 /* 6.3 made vm_flags read-only and added vm_flags_{set,clear}(). */
@@ -34,6 +37,63 @@ static inline long compat_ptr_ioctl(struct file *file, unsigned int cmd, unsigne
 		return -ENOIOCTLCMD;
 	return file->f_op->unlocked_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
 }
+#endif
+
+/*
+ * 6.13 added hrtimer_setup(), which sets the callback with the timer, and
+ * later kernels removed hrtimer_init() (7.3 has only the former).
+ */
+static inline void ac_hrtimer_setup(struct hrtimer *timer,
+				    enum hrtimer_restart (*function)(struct hrtimer *),
+				    clockid_t clock, enum hrtimer_mode mode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(timer, function, clock, mode);
+#else
+	hrtimer_init(timer, clock, mode);
+	timer->function = function;
+#endif
+}
+
+/* 5.11 named in_irq() in_hardirq(); 5.10 has only the old name. */
+static inline bool ac_in_hardirq(void)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+	return in_hardirq();
+#else
+	return in_irq();
+#endif
+}
+
+/*
+ * 5.11 added IRQ_WORK_INIT_HARD(), for PREEMPT_RT. Before it, mainline had
+ * no PREEMPT_RT, and an irq_work that is not lazy, as init_irq_work()
+ * makes it, runs in hard irq. 5.10 already defines IRQ_WORK_HARD_IRQ,
+ * which mainline ignores and the 5.10-rt patches honour: set it, so that
+ * an -rt tree runs the work in hard irq too, not in its irq_work thread.
+ */
+static inline void ac_init_irq_work_hard(struct irq_work *work,
+					 void (*func)(struct irq_work *))
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+	*work = IRQ_WORK_INIT_HARD(func);
+#else
+	init_irq_work(work, func);
+	atomic_set(&work->flags, IRQ_WORK_HARD_IRQ);
+#endif
+}
+
+/*
+ * A private bank's pages, charged to the memory cgroup. Before 5.11 a
+ * charged page carried the PageKmemcg page type, and vm_insert_page(),
+ * under remap_vmalloc_range(), refuses typed pages: a bank would not map
+ * for any task in a memory cgroup. There the pages go uncharged (as BPF's
+ * ring buffer did on 5.10); the per-user budget still holds.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+#define AC_GFP_BANK_PAGE	GFP_KERNEL_ACCOUNT
+#else
+#define AC_GFP_BANK_PAGE	GFP_KERNEL
 #endif
 
 #endif /* _ATOMIC_COUNTER_COMPAT_H */

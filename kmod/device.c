@@ -6,9 +6,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/cache.h>
+#include <linux/err.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -22,8 +26,6 @@
 #include "atomic_counter.h"
 #include "compat.h"
 
-/* 1M counters (8 MiB) a region is far more than any user has asked for. */
-#define AC_MAX_COUNTERS		SZ_1M
 #define AC_DEFAULT_COUNTERS	512
 
 static unsigned int nr_counters = AC_DEFAULT_COUNTERS;
@@ -51,44 +53,34 @@ module_param(mode, ushort, 0444);
 MODULE_PARM_DESC(mode,
 		 "Mode of /dev/atomic_counter (default 0600; a udev rule can give a group access)");
 
-struct ac_bank ac_bank;
+struct ac_bank ac_global;
 
-/* Counters in whole pages: each region must start on a page of its own. */
-static u64 ac_round_to_pages(u64 counters)
+static long ac_ioctl_info(struct file *file, void __user *uarg)
 {
-	return PAGE_ALIGN((size_t)counters * ATOMIC_COUNTER_SIZE) / ATOMIC_COUNTER_SIZE;
-}
-
-/* Counters in a striped region: a row of slots for each possible CPU. */
-static u64 ac_striped_region(void)
-{
-	return ac_round_to_pages(ac_bank.nr_striped * ac_bank.nr_stripes);
-}
-
-static long ac_ioctl_info(void __user *uarg)
-{
+	struct ac_bank *bank = ac_file_bank(file);
 	struct atomic_counter_info info;
 
 	if (copy_from_user(&info, uarg, sizeof(info)))
 		return -EFAULT;
 	if (info.api != ATOMIC_COUNTER_API ||
-	    (info.features & ~ATOMIC_COUNTER_FEATURES) ||
+	    (info.features & ~ATOMIC_COUNTER_FEATURES) || info.flags ||
 	    memchr_inv(info.reserved, 0, sizeof(info.reserved)))
 		return -EINVAL;
 
 	info.features = ATOMIC_COUNTER_FEATURES;
-	info.nr_counters = ac_bank.nr;
-	info.map_size = ac_bank.size;
+	info.nr_counters = bank->nr;
+	info.map_size = bank->size;
 	info.ops = ac_supported_ops();
 	info.batch_max = ATOMIC_COUNTER_BATCH_MAX;
 	info.cache_line_bytes = L1_CACHE_BYTES;
-	info.named_first = ac_bank.named_first;
-	info.nr_named = ac_bank.nr_named;
-	info.kernel_first = ac_bank.kernel_first;
-	info.nr_kernel = ac_bank.nr_kernel;
-	info.waiters_index = ac_wait_waiters_index();
-	info.nr_striped = ac_bank.nr_striped;
-	info.nr_stripes = ac_bank.nr_stripes;
+	info.named_first = bank->named_first;
+	info.nr_named = bank->nr_named;
+	info.kernel_first = bank->kernel_first;
+	info.nr_kernel = bank->nr_kernel;
+	info.waiters_index = bank->waiters_index;
+	info.nr_striped = bank->nr_striped;
+	info.nr_stripes = bank->nr_stripes;
+	info.flags = bank->is_private ? ATOMIC_COUNTER_INFO_PRIVATE : 0;
 
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
@@ -97,50 +89,34 @@ static long ac_ioctl_info(void __user *uarg)
 
 static long ac_ioctl_op(struct file *file, void __user *uarg)
 {
+	struct ac_bank *bank = ac_file_bank(file);
 	struct atomic_counter_op __user *uop = uarg;
 	struct atomic_counter_op op;
 	int ret;
 
 	if (copy_from_user(&op, uop, sizeof(op)))
 		return -EFAULT;
-	ret = ac_op_check(&op, file->f_mode & FMODE_WRITE);
+	ret = ac_op_check(bank, &op, file->f_mode & FMODE_WRITE);
 	if (ret)
 		return ret;
-	ac_op_apply(&op);
+	ac_op_apply(bank, &op);
 	if (op.op != ATOMIC_COUNTER_OP_READ)
-		ac_wake(op.index);
+		ac_wake(bank, op.index);
 	if (put_user(op.result, &uop->result))
 		return -EFAULT;
 	return 0;
 }
 
 /*
- * Copy a batch in field by field inside one user-access window: word loads
- * instead of a byte string copy of up to 12 KiB, which the CPU model QEMU
- * emulates (rep movsb) runs a byte at a time; make bench measured a batch
- * of 64 twice as slow per op with memdup_user() there.
+ * Say which entry a failed batch failed on (see "failed" in the uapi
+ * header). Only a failed call writes the header, so that a successful one
+ * costs no extra store and works with a header in read-only memory.
  */
-static int ac_copy_ops_from_user(struct atomic_counter_op *ops,
-				 const struct atomic_counter_op __user *uops, u32 count)
+static long ac_batch_failed(struct atomic_counter_batch __user *ubatch, u32 entry, long ret)
 {
-	u32 i;
-
-	if (!user_read_access_begin(uops, array_size(count, sizeof(*uops))))
+	if (put_user(entry, &ubatch->failed))
 		return -EFAULT;
-	for (i = 0; i < count; i++) {
-		unsafe_get_user(ops[i].index, &uops[i].index, fault);
-		unsafe_get_user(ops[i].op, &uops[i].op, fault);
-		unsafe_get_user(ops[i].order, &uops[i].order, fault);
-		unsafe_get_user(ops[i].value, &uops[i].value, fault);
-		unsafe_get_user(ops[i].expected, &uops[i].expected, fault);
-		unsafe_get_user(ops[i].flags, &uops[i].flags, fault);
-		unsafe_get_user(ops[i].reserved, &uops[i].reserved, fault);
-	}
-	user_read_access_end();
-	return 0;
-fault:
-	user_read_access_end();
-	return -EFAULT;
+	return ret;
 }
 
 /*
@@ -151,6 +127,8 @@ fault:
  */
 static long ac_ioctl_batch(struct file *file, void __user *uarg)
 {
+	struct ac_bank *bank = ac_file_bank(file);
+	struct atomic_counter_batch __user *ubatch = uarg;
 	struct atomic_counter_batch batch;
 	struct atomic_counter_op __user *uops;
 	struct atomic_counter_op *ops;
@@ -158,49 +136,132 @@ static long ac_ioctl_batch(struct file *file, void __user *uarg)
 	long ret = 0;
 	u32 i;
 
-	if (copy_from_user(&batch, uarg, sizeof(batch)))
+	if (copy_from_user(&batch, ubatch, sizeof(batch)))
 		return -EFAULT;
+	/* @failed is out only: a caller may retry with the same header. */
 	if (batch.flags || batch.reserved || !batch.count ||
 	    batch.count > ATOMIC_COUNTER_BATCH_MAX)
-		return -EINVAL;
+		return ac_batch_failed(ubatch, ATOMIC_COUNTER_BATCH_NO_ENTRY, -EINVAL);
 
 	uops = u64_to_user_ptr(batch.ops);
 	size = array_size(batch.count, sizeof(*ops));
-	ops = kmalloc(size, GFP_KERNEL);
-	if (!ops)
-		return -ENOMEM;
-	ret = ac_copy_ops_from_user(ops, uops, batch.count);
-	if (ret)
-		goto out;
+	ops = memdup_user(uops, size);
+	if (IS_ERR(ops))
+		return ac_batch_failed(ubatch, ATOMIC_COUNTER_BATCH_NO_ENTRY, PTR_ERR(ops));
 
 	for (i = 0; i < batch.count; i++) {
-		ret = ac_op_check(&ops[i], file->f_mode & FMODE_WRITE);
-		if (ret)
+		ret = ac_op_check(bank, &ops[i], file->f_mode & FMODE_WRITE);
+		if (ret) {
+			ret = ac_batch_failed(ubatch, i, ret);
 			goto out;
+		}
 	}
 	for (i = 0; i < batch.count; i++)
-		ac_op_apply(&ops[i]);
+		ac_op_apply(bank, &ops[i]);
 	/* One barrier and one look at the waiter count for the whole batch. */
-	if (ac_waiters_present()) {
+	if (ac_waiters_present(bank)) {
 		for (i = 0; i < batch.count; i++)
 			if (ops[i].op != ATOMIC_COUNTER_OP_READ)
-				ac_wake_waiters_of(ops[i].index);
+				ac_wake_waiters_of(bank, ops[i].index);
 	}
 	/* One user-access window for all the results, not one per result. */
-	if (!user_write_access_begin(uops, size)) {
-		ret = -EFAULT;
-		goto out;
-	}
+	if (!user_write_access_begin(uops, size))
+		goto fault;
 	for (i = 0; i < batch.count; i++)
-		unsafe_put_user(ops[i].result, &uops[i].result, fault);
+		unsafe_put_user(ops[i].result, &uops[i].result, fault_end);
 	user_write_access_end();
 out:
 	kfree(ops);
 	return ret;
-fault:
+fault_end:
 	user_write_access_end();
+fault:
 	kfree(ops);
-	return -EFAULT;
+	return ac_batch_failed(ubatch, ATOMIC_COUNTER_BATCH_NO_ENTRY, -EFAULT);
+}
+
+static const struct file_operations ac_fops;
+
+/*
+ * A new file of @bank, whose reference it takes over (and drops on
+ * failure). An anonymous inode's file, like an eventfd's: nothing names it
+ * in any filesystem, so only its descriptor reaches it.
+ */
+static int ac_bank_file(struct ac_bank *bank, bool rdonly)
+{
+	struct file *file;
+	int fd, ret;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto put_bank;
+	}
+	file = anon_inode_getfile("[atomic_counter]", &ac_fops, NULL,
+				  rdonly ? O_RDONLY : O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto put_fd;
+	}
+	ret = ac_wait_open(file, bank);
+	if (ret) {
+		/* Its release sees no private data, and leaves @bank to us. */
+		fput(file);
+		goto put_fd;
+	}
+	fd_install(fd, file);
+	return fd;
+
+put_fd:
+	put_unused_fd(fd);
+put_bank:
+	ac_bank_put(bank);
+	return ret;
+}
+
+/*
+ * ATOMIC_COUNTER_IOC_BANK. A new bank comes only from the device: a
+ * private bank's file is a capability for that bank, not for new ones.
+ * Return: the new descriptor, or an errno listed under "Private banks".
+ */
+static long ac_ioctl_bank(struct file *file, void __user *uarg)
+{
+	const u64 known = ATOMIC_COUNTER_BANK_REOPEN | ATOMIC_COUNTER_BANK_RDONLY;
+	struct ac_bank *bank = ac_file_bank(file);
+	struct atomic_counter_bank req;
+	bool rdonly;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	if ((req.flags & ~known) || memchr_inv(req.reserved, 0, sizeof(req.reserved)))
+		return -EINVAL;
+	rdonly = req.flags & ATOMIC_COUNTER_BANK_RDONLY;
+
+	if (req.flags & ATOMIC_COUNTER_BANK_REOPEN) {
+		/*
+		 * Never more access than the caller's own file has: every
+		 * new file can read (and map), so the caller's must too.
+		 */
+		if (!(file->f_mode & FMODE_READ) ||
+		    (!rdonly && !(file->f_mode & FMODE_WRITE)))
+			return -EBADF;
+		if (req.nr_counters || req.nr_named || req.nr_striped)
+			return -EINVAL;
+		ac_bank_get(bank);
+	} else {
+		/* Creating takes memory: a read-only file only reads. */
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		/* A new bank no file could ever write would be of no use. */
+		if (rdonly)
+			return -EINVAL;
+		if (bank->is_private)
+			return -EPERM;
+		bank = ac_bank_create(&req);
+		if (IS_ERR(bank))
+			return PTR_ERR(bank);
+	}
+	return ac_bank_file(bank, rdonly);
 }
 
 static long ac_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -213,18 +274,20 @@ static long ac_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ATOMIC_COUNTER_IOC_BATCH:
 		return ac_ioctl_batch(file, uarg);
 	case ATOMIC_COUNTER_IOC_INFO:
-		return ac_ioctl_info(uarg);
+		return ac_ioctl_info(file, uarg);
 	case ATOMIC_COUNTER_IOC_NAME_CREATE:
 	case ATOMIC_COUNTER_IOC_NAME_LOOKUP:
 	case ATOMIC_COUNTER_IOC_NAME_DELETE:
 	case ATOMIC_COUNTER_IOC_NAME_NEXT:
 		return ac_ioctl_name(file, cmd, uarg);
 	case ATOMIC_COUNTER_IOC_WAIT:
-		return ac_ioctl_wait(uarg);
+		return ac_ioctl_wait(file, uarg);
 	case ATOMIC_COUNTER_IOC_WAKE:
-		return ac_ioctl_wake(uarg);
+		return ac_ioctl_wake(file, uarg);
 	case ATOMIC_COUNTER_IOC_ARM:
 		return ac_ioctl_arm(file, uarg);
+	case ATOMIC_COUNTER_IOC_BANK:
+		return ac_ioctl_bank(file, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -232,12 +295,23 @@ static long ac_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static int ac_open(struct inode *inode, struct file *file)
 {
-	return ac_wait_open(file);
+	return ac_wait_open(file, &ac_global);
 }
 
+/*
+ * The last reference to the file: no ioctl runs on it any more and no
+ * mapping holds it, so a private bank can go with its last file.
+ */
 static int ac_release(struct inode *inode, struct file *file)
 {
+	struct ac_bank *bank;
+
+	/* A bank's file that ac_bank_file() could not finish. */
+	if (!file->private_data)
+		return 0;
+	bank = ac_file_bank(file);
 	ac_wait_release(file);
+	ac_bank_put(bank);
 	return 0;
 }
 
@@ -268,6 +342,7 @@ static int __init ac_init(void)
 	BUILD_BUG_ON(sizeof(struct atomic_counter_info) != 128);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_name) != 80);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_wait) != 48);
+	BUILD_BUG_ON(sizeof(struct atomic_counter_bank) != 64);
 	BUILD_BUG_ON(sizeof(atomic64_t) != ATOMIC_COUNTER_SIZE);
 
 	if (!nr_counters || nr_counters > AC_MAX_COUNTERS ||
@@ -288,25 +363,15 @@ static int __init ac_init(void)
 		return -EINVAL;
 	}
 
-	/* A CPU's row of slots fills whole cache lines, shared with no other CPU. */
-	ac_bank.nr_striped = roundup(nr_striped, L1_CACHE_BYTES / ATOMIC_COUNTER_SIZE);
-	ac_bank.nr_stripes = nr_cpu_ids;
-	ac_bank.nr = ac_round_to_pages(nr_counters);
-	ac_bank.named_first = ac_bank.nr;
-	ac_bank.nr_named = ac_round_to_pages(nr_named);
-	ac_bank.striped_first = ac_bank.named_first + ac_bank.nr_named;
-	ac_bank.kernel_first = ac_bank.striped_first + ac_striped_region();
-	ac_bank.nr_kernel = ac_round_to_pages(nr_kernel);
-	ac_bank.kernel_striped_first = ac_bank.kernel_first + ac_bank.nr_kernel;
-	ac_bank.total = ac_bank.kernel_striped_first + ac_striped_region();
-	ac_bank.size = ac_bank.total * ATOMIC_COUNTER_SIZE;
-	ac_bank.counters = vmalloc_user(ac_bank.size);
-	if (!ac_bank.counters)
+	ac_bank_layout(&ac_global, nr_counters, nr_named, nr_kernel, nr_striped);
+	ac_global.counters = vmalloc_user(ac_global.size);
+	if (!ac_global.counters)
 		return -ENOMEM;
-	ret = ac_names_init();
+	ret = ac_names_init(&ac_global);
 	if (ret)
 		goto free_bank;
-	ret = ac_wait_init();
+	ac_wait_init();
+	ret = ac_wait_bank_init(&ac_global);
 	if (ret)
 		goto free_names_only;
 
@@ -317,16 +382,16 @@ static int __init ac_init(void)
 	if (ret)
 		goto free_names;
 	pr_info("%llu counters by number, %llu by name, %llu for the kernel, %llu striped over %u CPUs for each; version %s\n",
-		ac_bank.nr, ac_bank.nr_named, ac_bank.nr_kernel, ac_bank.nr_striped,
-		ac_bank.nr_stripes, ATOMIC_COUNTER_VERSION);
+		ac_global.nr, ac_global.nr_named, ac_global.nr_kernel, ac_global.nr_striped,
+		ac_global.nr_stripes, ATOMIC_COUNTER_VERSION);
 	return 0;
 
 free_names:
 	ac_textview_exit();
 free_names_only:
-	ac_names_exit();
+	ac_names_exit(&ac_global);
 free_bank:
-	vfree(ac_bank.counters);
+	vfree(ac_global.counters);
 	return ret;
 }
 
@@ -334,8 +399,9 @@ static void __exit ac_exit(void)
 {
 	misc_deregister(&ac_miscdev);
 	ac_textview_exit();
-	ac_names_exit();
-	vfree(ac_bank.counters);
+	ac_wait_bank_exit(&ac_global);
+	ac_names_exit(&ac_global);
+	vfree(ac_global.counters);
 }
 
 module_init(ac_init);

@@ -1,15 +1,53 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The exported in-kernel API: registration and unregistration of named
- * kernel counters. The updates themselves are inline in
- * include/atomic_counter_kernel.h and never call into this module.
+ * kernel counters, and the deferred wake-up. The updates themselves are
+ * inline in include/atomic_counter_kernel.h and call into this module
+ * only when someone waits on the counter's wait queue.
  */
 #include <linux/err.h>
 #include <linux/export.h>
+#include <linux/irq_work.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "atomic_counter.h"
+#include "compat.h"
 #include "atomic_counter_kernel.h"
+
+/*
+ * The deferred wake-up, in two steps. The irq_work, the one thing an
+ * update in any context (NMI included) may do, is a hard one: it runs in
+ * hard irq on every kernel, and only queues the work item. A lazy
+ * irq_work would run, on PREEMPT_RT, in a per-CPU kthread that real-time
+ * tasks on that CPU starve, and that a CPU going offline parks with the
+ * work still pending, so that atomic_counter_unregister()'s
+ * irq_work_sync() would wait for the CPU to come back. The work item runs
+ * on the unbound workqueue, on whichever CPU is free, in process context,
+ * where the wait queue's spinlock_t may be taken and where a walk of many
+ * satisfied waiters holds off no interrupt.
+ *
+ * Pending work items, like pending irq_works, are not queued twice: a
+ * pending one has not read the counter yet, and clears its pending bit
+ * before it does, with a full barrier, so one run sees every update made
+ * while it was pending. Keyed by the CPU 0 slot, so that a striped
+ * counter's waiters look at every slot.
+ */
+static void ac_kapi_wake(struct work_struct *work)
+{
+	struct atomic_counter_handle *h = container_of(work, struct atomic_counter_handle,
+						       wake_work);
+
+	ac_wake_waiters_of(&ac_global, h->index);
+}
+
+static void ac_kapi_wake_irq(struct irq_work *work)
+{
+	struct atomic_counter_handle *h = container_of(work, struct atomic_counter_handle,
+						       wake_irq_work);
+
+	queue_work(system_unbound_wq, &h->wake_work);
+}
 
 static struct atomic_counter_handle *ac_register(const char *name, bool striped)
 {
@@ -20,23 +58,28 @@ static struct atomic_counter_handle *ac_register(const char *name, bool striped)
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
-	ret = ac_name_claim_kernel(name, striped, &index);
+	ret = ac_name_claim_kernel(&ac_global, name, striped, &index);
 	if (ret) {
 		kfree(h);
 		return ERR_PTR(ret);
 	}
 	h->index = index;
-	h->v = &ac_bank.counters[index];
-	h->stride = striped ? ac_bank.nr_striped : 0;
-	h->nr_stripes = striped ? ac_bank.nr_stripes : 1;
-	h->waiters = &ac_bank.counters[ac_wait_waiters_index()];
+	h->v = &ac_global.counters[index];
+	h->stride = striped ? ac_global.nr_striped : 0;
+	h->nr_stripes = striped ? ac_global.nr_stripes : 1;
+	h->waiters = ac_wait_waiters_of(&ac_global, index);
+	ac_init_irq_work_hard(&h->wake_irq_work, ac_kapi_wake_irq);
+	INIT_WORK(&h->wake_work, ac_kapi_wake);
 	return h;
 }
 
 /**
  * atomic_counter_register() - register a named kernel counter
  * @name: 1 to ATOMIC_COUNTER_NAME_MAX - 1 characters of [A-Za-z0-9_.:-],
- *	starting with a letter or '_' (for example "net.rx_drops")
+ *	beginning with "kernel." (for example "kernel.net.rx_drops"; this
+ *	module's own begin with "atomic_counter."): names with those
+ *	prefixes are kept for kernel code, so no process can take one
+ *	before the module that registers it loads
  *
  * The counter starts at zero, lives in the region userspace maps read-only,
  * and keeps its name until atomic_counter_unregister(). The module that
@@ -44,9 +87,9 @@ static struct atomic_counter_handle *ac_register(const char *name, bool striped)
  * bank outlives the handle.
  *
  * Context: process context; takes a mutex.
- * Return: the handle, or an ERR_PTR(): -EINVAL for an invalid name,
- * -EEXIST for a name in use, -ENOSPC when the kernel region is full,
- * -ENOMEM.
+ * Return: the handle, or an ERR_PTR(): -EINVAL for an invalid name or one
+ * without either prefix, -EEXIST for a name in use, -ENOSPC when
+ * the kernel region is full, -ENOMEM.
  */
 struct atomic_counter_handle *atomic_counter_register(const char *name)
 {
@@ -74,16 +117,20 @@ struct atomic_counter_handle *atomic_counter_register_striped(const char *name)
 EXPORT_SYMBOL_GPL(atomic_counter_register_striped);
 
 /**
- * __atomic_counter_wake() - wake the waiters of a kernel counter
- * @h: the counter, just updated
+ * __atomic_counter_wake() - have the waiters of a kernel counter woken
+ * @h: the counter, just updated, after a full barrier
  *
- * Called by the inline updates when some process waits; not for direct use.
+ * Called by the inline updates when some process waits on the counter's
+ * wait queue; not for direct use. Queues @h's irq_work on this CPU
+ * (nothing to do if it is pending already: it has not read the counter
+ * yet, and irq_work_queue() orders the update before that read), which
+ * queues the wake-up's work item.
  *
- * Context: any; takes a wait queue's spinlock.
+ * Context: any, NMI included; takes no lock.
  */
 void __atomic_counter_wake(struct atomic_counter_handle *h)
 {
-	ac_wake(h->index);
+	irq_work_queue(&h->wake_irq_work);
 }
 EXPORT_SYMBOL_GPL(__atomic_counter_wake);
 
@@ -91,15 +138,22 @@ EXPORT_SYMBOL_GPL(__atomic_counter_wake);
  * atomic_counter_unregister() - give a kernel counter back
  * @h: a handle from atomic_counter_register(), or NULL
  *
- * The name disappears and the counter is zeroed; @h is freed.
+ * The name disappears and the counter is zeroed, which wakes the waiters
+ * that zero satisfies; @h is freed. The caller makes sure that no update
+ * of @h runs any more (for a kprobe or a tracepoint handler: unregistered,
+ * and synchronised, first); a wake-up still pending from an earlier update
+ * runs before @h is freed.
  *
- * Context: process context; takes a mutex.
+ * Context: process context; sleeps.
  */
 void atomic_counter_unregister(struct atomic_counter_handle *h)
 {
 	if (!h)
 		return;
-	ac_name_release(h->index);
+	/* Either may be queued still, or running: they read @h. The first queues the second. */
+	irq_work_sync(&h->wake_irq_work);
+	flush_work(&h->wake_work);
+	ac_name_release(&ac_global, h->index);
 	kfree(h);
 }
 EXPORT_SYMBOL_GPL(atomic_counter_unregister);

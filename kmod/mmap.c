@@ -32,8 +32,9 @@
  */
 int ac_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct ac_bank *bank = ac_file_bank(file);
 	unsigned long pages = vma_pages(vma);
-	unsigned long kernel_page = ac_bank.kernel_first * ATOMIC_COUNTER_SIZE >> PAGE_SHIFT;
+	unsigned long kernel_page = bank->kernel_first * ATOMIC_COUNTER_SIZE >> PAGE_SHIFT;
 
 	/* VM_MAYSHARE, not VM_SHARED: the core clears the latter read-only. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
@@ -44,5 +45,5 @@ int ac_mmap(struct file *file, struct vm_area_struct *vma)
 		ac_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 	/* Checks the window against the bank, and sets VM_DONTEXPAND | VM_DONTDUMP. */
-	return remap_vmalloc_range(vma, ac_bank.counters, vma->vm_pgoff);
+	return remap_vmalloc_range(vma, bank->counters, vma->vm_pgoff);
 }

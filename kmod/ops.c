@@ -89,39 +89,42 @@ u64 ac_supported_ops(void)
 
 /**
  * ac_is_striped() - whether @index is a striped counter (its CPU 0 slot)
+ * @bank: the bank
  * @index: any index
  *
  * Return: true for the first row of either striped region.
  */
-bool ac_is_striped(u64 index)
+bool ac_is_striped(const struct ac_bank *bank, u64 index)
 {
-	return (index >= ac_bank.striped_first &&
-		index < ac_bank.striped_first + ac_bank.nr_striped) ||
-	       (index >= ac_bank.kernel_striped_first &&
-		index < ac_bank.kernel_striped_first + ac_bank.nr_striped);
+	return (index >= bank->striped_first &&
+		index < bank->striped_first + bank->nr_striped) ||
+	       (index >= bank->kernel_striped_first &&
+		index < bank->kernel_striped_first + bank->nr_striped);
 }
 
 /* The sum of a striped counter, read relaxed or with ACQUIRE. */
-static s64 ac_striped_sum(const atomic64_t *first, bool acquire)
+static s64 ac_striped_sum(const struct ac_bank *bank, const atomic64_t *first, bool acquire)
 {
-	return __atomic_counter_sum(first, ac_bank.nr_striped, ac_bank.nr_stripes, acquire);
+	return __atomic_counter_sum(first, bank->nr_striped, bank->nr_stripes, acquire);
 }
 
 /**
  * ac_counter_value() - the value of a counter, for the text view and waiters
- * @index: an index below ac_bank.total
+ * @bank: the bank
+ * @index: an index below @bank->total
  *
  * Return: the counter, or the sum of a striped counter's slots.
  */
-s64 ac_counter_value(u64 index)
+s64 ac_counter_value(const struct ac_bank *bank, u64 index)
 {
-	const atomic64_t *v = &ac_bank.counters[index];
+	const atomic64_t *v = &bank->counters[index];
 
-	return ac_is_striped(index) ? ac_striped_sum(v, false) : atomic64_read(v);
+	return ac_is_striped(bank, index) ? ac_striped_sum(bank, v, false) : atomic64_read(v);
 }
 
 /**
  * ac_op_check() - validate one untrusted request
+ * @bank: the bank it is for
  * @op: the request, already copied from userspace
  * @writable: whether the file was opened for writing
  *
@@ -131,7 +134,7 @@ s64 ac_counter_value(u64 index)
  * Return: 0, -EINVAL for a malformed request, -EBADF for a write through
  * a file opened read-only, or -EPERM for a write to a kernel counter.
  */
-int ac_op_check(const struct atomic_counter_op *op, bool writable)
+int ac_op_check(const struct ac_bank *bank, const struct atomic_counter_op *op, bool writable)
 {
 	bool striped = op->flags & ATOMIC_COUNTER_OP_STRIPED;
 	const struct ac_op_desc *desc;
@@ -149,16 +152,16 @@ int ac_op_check(const struct atomic_counter_op *op, bool writable)
 	if ((op->value && !(desc->operands & USES_VALUE)) ||
 	    (op->expected && !(desc->operands & USES_EXPECTED)))
 		return -EINVAL;
-	if (op->index >= ac_bank.total)
+	if (op->index >= bank->total)
 		return -EINVAL;
-	if (striped && !ac_is_striped(op->index))
+	if (striped && !ac_is_striped(bank, op->index))
 		return -EINVAL;
 	if (op->op == ATOMIC_COUNTER_OP_READ)
 		return 0;
 	if (!writable)
 		return -EBADF;
 	/* Userspace reads kernel counters and never forges them. */
-	if (op->index >= ac_bank.kernel_first)
+	if (op->index >= bank->kernel_first)
 		return -EPERM;
 	return 0;
 }
@@ -455,16 +458,16 @@ static s64 ac_cmpxchg(atomic64_t *v, s64 old, s64 new, u32 order)
 
 /**
  * ac_op_apply() - run one checked request on the bank
+ * @bank: the bank it was checked against
  * @op: a request that passed ac_op_check(); its @result is filled in
  *
  * The single place where an (operation, ordering) pair becomes a kernel
  * atomic64 primitive, as tabulated in the uapi header. A striped request
  * reads the sum, or updates this CPU's slot like any word.
  */
-void ac_op_apply(struct atomic_counter_op *op)
+void ac_op_apply(struct ac_bank *bank, struct atomic_counter_op *op)
 {
-	atomic64_t *v = &ac_bank.counters[array_index_nospec(op->index,
-							     ac_bank.total)];
+	atomic64_t *v = &bank->counters[array_index_nospec(op->index, bank->total)];
 	s64 i = op->value;
 	s64 u = op->expected;
 	u32 order = op->order;
@@ -472,10 +475,10 @@ void ac_op_apply(struct atomic_counter_op *op)
 
 	if (op->flags & ATOMIC_COUNTER_OP_STRIPED) {
 		if (op->op == ATOMIC_COUNTER_OP_READ) {
-			op->result = ac_striped_sum(v, order == ATOMIC_COUNTER_ACQUIRE);
+			op->result = ac_striped_sum(bank, v, order == ATOMIC_COUNTER_ACQUIRE);
 			return;
 		}
-		v = __atomic_counter_slot(v, ac_bank.nr_striped);
+		v = __atomic_counter_slot(v, bank->nr_striped);
 	}
 
 	switch (op->op) {

@@ -18,8 +18,10 @@
 
 #include <linux/atomic.h>
 #include <linux/bug.h>
+#include <linux/irq_work.h>
 #include <linux/smp.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 /**
  * struct atomic_counter_handle - a registered kernel counter
@@ -29,14 +31,20 @@
  *	one CPU's slot to the next
  * @nr_stripes: 1 for a plain counter; the slots of a striped one
  * @index: its index, as userspace sees it
- * @waiters: how many processes wait on some counter (see wait.c)
+ * @waiters: how many processes wait on the wait queue of this counter
+ *	(and of the others that share it; see wait.c)
+ * @wake_irq_work: the deferred wake-up of those processes, first step:
+ *	queues @wake_work
+ * @wake_work: the deferred wake-up, second step: wakes them
  */
 struct atomic_counter_handle {
 	atomic64_t *v;
 	u64 stride;
 	unsigned int nr_stripes;
 	u64 index;
-	atomic64_t *waiters;
+	atomic_t *waiters;
+	struct irq_work wake_irq_work;
+	struct work_struct wake_work;
 };
 
 struct atomic_counter_handle *atomic_counter_register(const char *name);
@@ -73,15 +81,19 @@ static inline s64 __atomic_counter_sum(const atomic64_t *first, u64 stride,
 }
 
 /*
- * After an update: wake processes waiting on the counter, if any process
- * waits at all; a read of one shared word when none does. The RMW forms
- * are fully ordered on their own once smp_mb__after_atomic() is added.
+ * After an update: if any process waits on the counter's wait queue, have
+ * the irq_work and a work item wake those whose condition now holds; a
+ * read of one word when none does. The wake-up is deferred because an
+ * update may run where no lock may be taken (NMI) or where a spinlock_t,
+ * which sleeps on PREEMPT_RT, may not (hard irq, kprobe handlers,
+ * preemption off). The RMW
+ * forms are fully ordered once smp_mb__after_atomic() is added.
  */
 static inline void atomic_counter_updated_rmw(struct atomic_counter_handle *h)
 {
 	/* Orders the update before the read of the waiter count. */
 	smp_mb__after_atomic();
-	if (unlikely(atomic64_read(h->waiters)))
+	if (unlikely(atomic_read(h->waiters)))
 		__atomic_counter_wake(h);
 }
 
@@ -90,7 +102,7 @@ static inline void atomic_counter_updated_store(struct atomic_counter_handle *h)
 {
 	/* smp_mb__after_atomic() orders RMWs only: a store needs the full barrier. */
 	smp_mb();
-	if (unlikely(atomic64_read(h->waiters)))
+	if (unlikely(atomic_read(h->waiters)))
 		__atomic_counter_wake(h);
 }
 
@@ -98,14 +110,34 @@ static inline void atomic_counter_updated_store(struct atomic_counter_handle *h)
  * The hot path, inline: the plain forms are relaxed, as the kernel's own
  * void atomics; the _full forms are fully ordered, for counters whose
  * updates must be ordered against other memory accesses. Every update
- * wakes processes waiting on the counter (ATOMIC_COUNTER_IOC_WAIT, poll);
- * with nobody waiting that costs one read of a shared word.
+ * wakes the processes waiting on the counter (ATOMIC_COUNTER_IOC_WAIT,
+ * poll) whose condition it satisfies; with nobody waiting on its wait
+ * queue that costs one read of a word.
+ *
+ * Every update may be called in any context: process, softirq, hard irq,
+ * kprobe and tracepoint handlers, with preemption or interrupts off, and
+ * NMI, on every kernel including PREEMPT_RT. It never sleeps and takes no
+ * lock: with waiters it queues the handle's irq_work (irq_work_queue(),
+ * NMI-safe), a hard one on every kernel, PREEMPT_RT included, which queues
+ * the handle's work item on the unbound workqueue; that wakes them, in
+ * process context, where the wait queue's spinlock_t may be taken.
+ * Waiters therefore wake shortly after the update, not inside it; several
+ * updates before the work item runs make one wake-up, which reads the
+ * counter's latest value.
+ *
+ * NMI, exactly: safe where atomic64_t is made of instructions (every
+ * 64-bit architecture; not those with CONFIG_GENERIC_ATOMIC64, whose
+ * atomic64_t takes a raw spinlock an NMI may interrupt). Where the
+ * architecture has no irq_work interrupt (arch_irq_work_has_interrupt()
+ * false) the wake-up waits for the next timer tick.
  */
 
 /**
  * atomic_counter_add() - add to a counter, unordered
  * @h: the counter
  * @i: the amount
+ *
+ * Context: any, NMI included; never sleeps (see the updates above).
  */
 static inline void atomic_counter_add(struct atomic_counter_handle *h, s64 i)
 {
@@ -117,6 +149,8 @@ static inline void atomic_counter_add(struct atomic_counter_handle *h, s64 i)
  * atomic_counter_add_full() - add to a counter, fully ordered
  * @h: the counter
  * @i: the amount
+ *
+ * Context: any, NMI included; never sleeps (see the updates above).
  */
 static inline void atomic_counter_add_full(struct atomic_counter_handle *h, s64 i)
 {
@@ -130,6 +164,8 @@ static inline void atomic_counter_add_full(struct atomic_counter_handle *h, s64 
 /**
  * atomic_counter_inc() - add one, unordered
  * @h: the counter
+ *
+ * Context: any, NMI included; never sleeps (see the updates above).
  */
 static inline void atomic_counter_inc(struct atomic_counter_handle *h)
 {
@@ -140,6 +176,8 @@ static inline void atomic_counter_inc(struct atomic_counter_handle *h)
 /**
  * atomic_counter_inc_full() - add one, fully ordered
  * @h: the counter
+ *
+ * Context: any, NMI included; never sleeps (see the updates above).
  */
 static inline void atomic_counter_inc_full(struct atomic_counter_handle *h)
 {
@@ -149,6 +187,8 @@ static inline void atomic_counter_inc_full(struct atomic_counter_handle *h)
 /**
  * atomic_counter_dec() - subtract one, unordered
  * @h: the counter
+ *
+ * Context: any, NMI included; never sleeps (see the updates above).
  */
 static inline void atomic_counter_dec(struct atomic_counter_handle *h)
 {
@@ -159,6 +199,8 @@ static inline void atomic_counter_dec(struct atomic_counter_handle *h)
 /**
  * atomic_counter_dec_full() - subtract one, fully ordered
  * @h: the counter
+ *
+ * Context: any, NMI included; never sleeps (see the updates above).
  */
 static inline void atomic_counter_dec_full(struct atomic_counter_handle *h)
 {
@@ -173,6 +215,7 @@ static inline void atomic_counter_dec_full(struct atomic_counter_handle *h)
  * going on, the sum is one the counter passed through if they all add (or
  * all subtract), as with percpu_counter_sum().
  *
+ * Context: any, NMI included.
  * Return: its value.
  */
 static inline s64 atomic_counter_read(struct atomic_counter_handle *h)
@@ -184,6 +227,7 @@ static inline s64 atomic_counter_read(struct atomic_counter_handle *h)
  * atomic_counter_read_acquire() - read a counter with ACQUIRE ordering
  * @h: the counter (each slot of a striped one is read with ACQUIRE)
  *
+ * Context: any, NMI included.
  * Return: its value.
  */
 static inline s64 atomic_counter_read_acquire(struct atomic_counter_handle *h)
@@ -195,6 +239,8 @@ static inline s64 atomic_counter_read_acquire(struct atomic_counter_handle *h)
  * atomic_counter_set() - set a counter, unordered
  * @h: the counter, not a striped one: it has no single word to set
  * @i: the new value
+ *
+ * Context: any, NMI included; never sleeps (see the updates above).
  */
 static inline void atomic_counter_set(struct atomic_counter_handle *h, s64 i)
 {
@@ -208,6 +254,8 @@ static inline void atomic_counter_set(struct atomic_counter_handle *h, s64 i)
  * atomic_counter_set_release() - set a counter with RELEASE ordering
  * @h: the counter, not a striped one
  * @i: the new value
+ *
+ * Context: any, NMI included; never sleeps (see the updates above).
  */
 static inline void atomic_counter_set_release(struct atomic_counter_handle *h, s64 i)
 {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * atomic_counter: a bank of kernel atomic64_t counters shared by processes
- * through ioctls on /dev/atomic_counter and through a shared mapping of the
- * bank itself.
+ * atomic_counter: banks of kernel atomic64_t counters shared by processes
+ * through ioctls and through a shared mapping of the bank itself: the
+ * global bank of /dev/atomic_counter, and private banks that only the
+ * holders of their file descriptors reach.
  *
  * This header is the whole ABI: the module and every userspace program
  * build against it, and nothing else restates it.
@@ -42,17 +43,22 @@
  *
  * %ATOMIC_COUNTER_FEATURE_STRIPED: striped counters (see "Striped
  * counters"), %ATOMIC_COUNTER_OP_STRIPED and %ATOMIC_COUNTER_NAME_STRIPED.
+ *
+ * %ATOMIC_COUNTER_FEATURE_BANKS: private banks (see "Private banks"),
+ * %ATOMIC_COUNTER_IOC_BANK, and &atomic_counter_info.flags.
  */
 #define ATOMIC_COUNTER_FEATURE_MMAP	_BITULL(0)
 #define ATOMIC_COUNTER_FEATURE_BATCH	_BITULL(1)
 #define ATOMIC_COUNTER_FEATURE_NAMES	_BITULL(2)
 #define ATOMIC_COUNTER_FEATURE_WAIT	_BITULL(3)
 #define ATOMIC_COUNTER_FEATURE_STRIPED	_BITULL(4)
+#define ATOMIC_COUNTER_FEATURE_BANKS	_BITULL(5)
 #define ATOMIC_COUNTER_FEATURES		(ATOMIC_COUNTER_FEATURE_MMAP | \
 					 ATOMIC_COUNTER_FEATURE_BATCH | \
 					 ATOMIC_COUNTER_FEATURE_NAMES | \
 					 ATOMIC_COUNTER_FEATURE_WAIT | \
-					 ATOMIC_COUNTER_FEATURE_STRIPED)
+					 ATOMIC_COUNTER_FEATURE_STRIPED | \
+					 ATOMIC_COUNTER_FEATURE_BANKS)
 
 /**
  * DOC: Regions
@@ -282,6 +288,8 @@ enum atomic_counter_opcode {
  * @nr_striped: out: striped counters in each of the two striped regions,
  *	and the distance in indices between two slots of one of them.
  * @nr_stripes: out: slots in each striped counter, one per possible CPU.
+ * @flags: in: must be zero; out: %ATOMIC_COUNTER_INFO_PRIVATE for a file
+ *	of a private bank (a module older than this field leaves it 0).
  * @reserved: must be zero.
  *
  * @nr_counters counts the counters used by number; @map_size covers all
@@ -302,8 +310,12 @@ struct atomic_counter_info {
 	__u64 waiters_index;
 	__u64 nr_striped;
 	__u64 nr_stripes;
-	__u64 reserved[2];
+	__u64 flags;
+	__u64 reserved[1];
 };
+
+/* &atomic_counter_info.flags: the file's bank is a private one. */
+#define ATOMIC_COUNTER_INFO_PRIVATE	_BITULL(0)
 
 /**
  * struct atomic_counter_op - one operation on one counter
@@ -347,34 +359,87 @@ struct atomic_counter_op {
 #define ATOMIC_COUNTER_BATCH_MAX	256
 
 /**
+ * ATOMIC_COUNTER_BATCH_NO_ENTRY - &atomic_counter_batch.failed when no entry is at fault
+ */
+#define ATOMIC_COUNTER_BATCH_NO_ENTRY	0xffffffffU
+
+/**
  * struct atomic_counter_batch - several operations in one call
  * @ops: in: user address of an array of &struct atomic_counter_op.
  * @count: in: number of operations, 1 .. %ATOMIC_COUNTER_BATCH_MAX.
  * @flags: in: must be zero.
+ * @failed: out, written only when the call fails (after the header was
+ *	read): the position in @ops
+ *	(0 .. @count - 1) of the entry that failed validation, or
+ *	%ATOMIC_COUNTER_BATCH_NO_ENTRY when the call failed for any other
+ *	reason (the header itself, @ops unreadable, results unwritable, no
+ *	memory). Ignored on input, so a caller can fix the entry and retry
+ *	with the same header. A module older than this field leaves it as
+ *	the caller set it.
  * @reserved: must be zero.
  *
- * The module copies the whole array in and validates every entry before it
- * applies any: if one entry is invalid, the call fails with that entry's
- * error and no counter changes. Otherwise the entries are applied in array
- * order, each atomically on its own (the batch as a whole is not one atomic
- * step), and every @result is written back. If writing the results back
- * faults the call returns -EFAULT, and the operations stay applied.
+ * The module copies the whole array in and validates every entry, in
+ * array order, before it applies any: if one entry is invalid, the call
+ * fails with the first invalid entry's error, names it in @failed, and no
+ * counter changes. Otherwise the entries are applied in array order, each
+ * atomically on its own (the batch as a whole is not one atomic step), and
+ * every @result is written back. If writing the results back faults the
+ * call returns -EFAULT, and the operations stay applied. If @failed itself
+ * cannot be written (the header is in read-only memory) the call returns
+ * -EFAULT instead of the entry's error; a successful call never writes
+ * the header.
+ *
+ * The layout is the same for 32- and 64-bit processes.
  */
 struct atomic_counter_batch {
 	__u64 ops;
 	__u32 count;
 	__u32 flags;
-	__u64 reserved;
+	__u32 failed;
+	__u32 reserved;
 };
 
 /**
  * DOC: Names
  *
- * A name is 1 to %ATOMIC_COUNTER_NAME_MAX - 1 characters from
+ * A name is 1 to %ATOMIC_COUNTER_NAME_MAX - 1 ASCII characters from
  * ``[A-Za-z0-9_.:-]``, starting with a letter or ``_``, NUL-terminated
  * within &atomic_counter_name.name (the bytes after the NUL must be zero).
- * Names are shared by every process and by kernel code, and live until
- * deleted or until the module unloads. Errors:
+ * No other byte is accepted, whatever the locale: 0x80-0xFF never are.
+ * Each bank has names of its own: the global bank's are shared by every
+ * process that opens the device and by kernel code, and live until deleted
+ * or until the module unloads; a private bank's are seen only through its
+ * files, and go with it.
+ *
+ * Names that begin with ``kernel.`` or ``atomic_counter.`` belong to
+ * kernel code: only kernel code can give one a counter (the in-kernel API
+ * refuses any other name), so a process cannot take such a name before
+ * the kernel code that registers it loads. CREATE of such a name opens it
+ * when kernel code has registered it (as for any existing name) and fails
+ * with -EPERM when not. The module itself registers
+ * ``atomic_counter.waiters``; other kernel code registers ``kernel.``
+ * names, such as the sample's ``kernel.forks``.
+ *
+ * Reuse: DELETE frees a counter at once, and a later CREATE (of any name)
+ * may give it out again, zeroed. The module does not know who still holds
+ * the old index (a process that looked it up, a mapping of the page), and
+ * such a holder can go on writing the counter after the new CREATE zeroed
+ * it: "zeroed when allocated" holds only when no holder of the old name
+ * still writes. The module cannot revoke an index; processes that share a
+ * name agree on when it is deleted. To let a program notice reuse, each
+ * counter keeps a generation, raised each time the counter is given a
+ * name: the pair (@index, @generation) that CREATE, LOOKUP and NEXT return
+ * identifies one life of a name, and a program that finds a different pair
+ * for the same name (or a different name at the index) knows the name was
+ * deleted in between.
+ *
+ * NEXT walks the table in index order from &atomic_counter_name.index, so
+ * a whole walk costs time in proportion to the table, not its square, and
+ * no call holds the table's lock for more than a bounded stretch of it. A
+ * walk is not a snapshot: a name created or deleted during a walk may or
+ * may not be seen.
+ *
+ * Errors:
  *
  * - -EINVAL: a malformed name, an unknown flag, nonzero reserved fields;
  * - -EEXIST: CREATE with %ATOMIC_COUNTER_NAME_EXCL of an existing name, or
@@ -382,8 +447,12 @@ struct atomic_counter_batch {
  * - -ENOENT: LOOKUP or DELETE of an unknown name, NEXT past the last one;
  * - -ENOSPC: CREATE when every named counter of the kind asked for is
  *   taken;
- * - -EPERM: DELETE of a kernel counter;
+ * - -EPERM: DELETE of a kernel counter; CREATE of a name beginning with
+ *   ``kernel.`` or ``atomic_counter.`` that kernel code has not registered;
  * - -EBADF: CREATE or DELETE through a file opened read-only.
+ *
+ * Errors are checked in this order: reserved fields and flags, the file's
+ * mode, the name's form, then the table.
  */
 #define ATOMIC_COUNTER_NAME_MAX		48
 
@@ -398,7 +467,9 @@ struct atomic_counter_batch {
 
 /**
  * struct atomic_counter_name - a name and its counter
- * @name: in (CREATE, LOOKUP, DELETE) or out (NEXT): the name.
+ * @name: in (CREATE, LOOKUP, DELETE) or out (NEXT): the name. Out, every
+ *	byte after the NUL is zero, so the buffer NEXT returns can be passed
+ *	to LOOKUP as it is.
  * @index: out: the counter's index; in for NEXT: the first index to look at.
  * @flags: in: CREATE: %ATOMIC_COUNTER_NAME_EXCL, %ATOMIC_COUNTER_NAME_STRIPED;
  *	otherwise zero. out: %ATOMIC_COUNTER_NAME_STRIPED for a striped
@@ -406,6 +477,11 @@ struct atomic_counter_batch {
  * @owner: out: %ATOMIC_COUNTER_OWNER_USER or %ATOMIC_COUNTER_OWNER_KERNEL.
  * @created: out (CREATE): 1 when this call created the counter, 0 when it
  *	opened an existing one.
+ * @generation: out (CREATE, LOOKUP, NEXT): how many times the counter at
+ *	@index has been given a name, modulo 2^32 and never 0 (see "Names":
+ *	reuse). Ignored on input. A module older than this field leaves the
+ *	caller's value, so a caller that passes 0 and gets 0 back runs on a
+ *	module that does not report generations.
  * @reserved: must be zero.
  *
  * %ATOMIC_COUNTER_IOC_NAME_NEXT returns the named counter with the lowest
@@ -418,7 +494,8 @@ struct atomic_counter_name {
 	__u64 flags;
 	__u32 owner;
 	__u32 created;
-	__u64 reserved;
+	__u32 generation;
+	__u32 reserved;
 };
 
 /**
@@ -431,21 +508,65 @@ struct atomic_counter_name {
  * usual SA_RESTART rules (-ERESTARTSYS), with one it returns -EINTR, as
  * the time already waited would be lost on a restart.
  *
- * Updates through the ioctls and the in-kernel API wake waiters. An update
- * made on the mapped page does not: its author calls
- * %ATOMIC_COUNTER_IOC_WAKE with the counter's index afterwards, and may
+ * Updates through the ioctls and the in-kernel API wake waiters, and only
+ * those of the updated counter whose condition holds for the value the
+ * waker reads just after its update; the others are not woken at all.
+ * In-kernel updates may run where no lock can be taken (hard irq, NMI):
+ * they wake waiters shortly after, from a work item. Zeroing a counter
+ * (a name created or deleted, a kernel counter registered or unregistered)
+ * is an update too: it wakes the waiters that zero satisfies. So is a
+ * change of the waiter count at &atomic_counter_info.waiters_index: a
+ * waiter may wait on it (and counts itself in it); like the in-kernel
+ * API's, those wake-ups come shortly after, from a work item, so that no
+ * WAIT pays for the waiters of the count.
+ *
+ * An update made on the mapped page wakes nobody: its author calls
+ * %ATOMIC_COUNTER_IOC_WAKE with the counter's index afterwards, through a
+ * file open for writing (a read-only one gets -EBADF: it cannot have
+ * written the page, and has nothing to announce). It may
  * skip that system call while the waiter count (the kernel counter at
- * &atomic_counter_info.waiters_index, on the page) reads zero.
+ * &atomic_counter_info.waiters_index, on the page) reads zero, but only
+ * with a full barrier between its update and that read, on every
+ * architecture, x86 included (C11 atomic_thread_fence(memory_order_seq_cst),
+ * as the library's ac_wake() does). This is a Dekker pattern: a waiter
+ * raises the count, then reads the counter; the updater writes the
+ * counter, then reads the count. Without the barrier the updater's read
+ * may be satisfied before its write is visible (a store buffer does that
+ * on x86), both sides see the old values, and the waiter sleeps through
+ * the update.
  *
  * %ATOMIC_COUNTER_IOC_ARM attaches a condition to the open file (its
- * @timeout_ns must be 0); poll() and epoll then report EPOLLIN while the
- * condition holds. Arming again replaces the condition; poll() on a file
- * never armed reports EPOLLERR.
+ * @timeout_ns must be 0); poll(), select() and epoll then report EPOLLIN
+ * while the condition holds. Arming again replaces the condition, on any
+ * counter; poll() on a file never armed reports EPOLLERR. epoll works in
+ * every order: the file may be added to an epoll set before or after ARM,
+ * and after a new ARM.
+ *
+ * A file opened read-only may WAIT and ARM: waiting reveals nothing a read
+ * does not. What a waiter costs others: waiters sleep on one of a fixed
+ * set of wait queues chosen by bank and counter (every bank, private ones
+ * included, shares the set), each with its own waiter count, so an update
+ * of a counter on another queue pays nothing for them. On a queue, the
+ * waiters of each counter are kept together with bounds on
+ * their conditions (lowest GE value, highest LE value, range of EQ and of
+ * NE values); an update on the same queue pays, under the queue's lock, a
+ * comparison per counter waited on through the queue, and a comparison per
+ * waiter of its own counter only when the bounds say that some condition
+ * may hold for the new value (for EQ: a value between the lowest and the
+ * highest EQ value). For a counter with waiters on its striped sum, the
+ * comparison needs the sum: a read of every slot, one per possible CPU.
+ * It never wakes a waiter whose condition still fails.
+ * Those costs grow with the counters and the waiters (threads, armed
+ * files) on the queue, which only the waiters' own limits (threads, open
+ * files) bound. Any waiter also makes page updaters that follow the rule
+ * below call WAKE.
  *
  * With %ATOMIC_COUNTER_WAIT_STRIPED the condition is on the sum of a
- * striped counter's slots (@index its CPU 0 slot, -EINVAL otherwise). Its
- * updates through %ATOMIC_COUNTER_OP_STRIPED and the in-kernel API wake
- * such waiters; an update on the page is followed by WAKE of @index.
+ * striped counter's slots (@index its CPU 0 slot, -EINVAL otherwise). An
+ * update of any of its slots, through the ioctls (with or without
+ * %ATOMIC_COUNTER_OP_STRIPED) or the in-kernel API, or a WAKE of any of
+ * its slots after a page update, reads the sum once and wakes the waiters
+ * on the sum whose condition it meets, and no waiter of another counter.
  */
 enum atomic_counter_cond {
 	ATOMIC_COUNTER_COND_EQ	= 0,	/* counter == value */
@@ -479,6 +600,92 @@ struct atomic_counter_wait {
 	__u64 reserved;
 };
 
+/**
+ * DOC: Private banks
+ *
+ * /dev/atomic_counter reaches the global bank: one per machine, shared by
+ * every process that may open the node (its mode and group say who) and by
+ * kernel code. A private bank is another bank, with the same regions,
+ * operations, mapping, names, waiting and striped counters, that only the
+ * holders of its files reach: %ATOMIC_COUNTER_IOC_BANK creates one and
+ * returns a new file descriptor of it, and nothing else names it. It is
+ * shared the way any descriptor is: across fork(), by SCM_RIGHTS, and with
+ * pidfd_getfd() under ptrace's rules. It cannot be opened by path (an open
+ * of /proc/PID/fd/N fails: -EACCES, as the anonymous inode is root's and
+ * mode 0600, or -ENXIO for a process that may override file permissions,
+ * as for an eventfd), its names are
+ * its own (the global bank's names and those of other private banks are
+ * not seen through it), and it is freed, counters, names and all, when its
+ * last file is closed and its last mapping unmapped.
+ *
+ * Its kernel regions hold only its own ``atomic_counter.waiters`` (the
+ * count of its waiters, see "Waiting"): kernel code registers counters in
+ * the global bank alone, so a ``kernel.`` name never exists in a private
+ * bank, and CREATE of one fails with -EPERM there too.
+ *
+ * The descriptor is O_CLOEXEC, as a new descriptor should be (a program
+ * that runs another with it clears FD_CLOEXEC on purpose, with fcntl(2)),
+ * and read-write (%ATOMIC_COUNTER_BANK_RDONLY without REOPEN is -EINVAL);
+ * %ATOMIC_COUNTER_BANK_REOPEN gives another file of the same bank, through
+ * a file open for reading (-EBADF otherwise, and for a read-write one
+ * through a read-only file), read-only if asked
+ * (%ATOMIC_COUNTER_BANK_RDONLY): something to
+ * hand to a process that should only read, and a file of its own for each
+ * ARM (an armed condition belongs to the file, and dup() shares the file).
+ *
+ * Memory: the bank's pages (from 5.11 on) and tables are charged to the
+ * memory cgroup of the task that creates it, and to its effective user ID
+ * (a kuid: each ID of a user namespace's range is another user), within the
+ * module parameter ``bank_bytes_per_user`` (bytes of every private bank a
+ * user has created that is still alive), as keyrings charge a user's keys
+ * to its quota. A creation over that budget fails with -EDQUOT.
+ *
+ * Errors of %ATOMIC_COUNTER_IOC_BANK, checked in this order:
+ *
+ * - -EINVAL: an unknown flag, a nonzero reserved field;
+ * - -EBADF: a new bank, or a writable REOPEN, through a file opened
+ *   read-only;
+ * - -EPERM: a new bank through a file of a private bank (a bank's file
+ *   reaches that bank and nothing more; new banks come from the device);
+ * - -EINVAL: a size out of range, or any size with REOPEN;
+ * - -EDQUOT: the creator's user is over ``bank_bytes_per_user``;
+ * - -ENOMEM, -EMFILE, -ENFILE: no memory, no free descriptor.
+ */
+
+/* IOC_BANK: a new file of the caller's bank instead of a new bank. */
+#define ATOMIC_COUNTER_BANK_REOPEN	_BITULL(0)
+/* IOC_BANK: the new file is read-only (O_RDONLY). */
+#define ATOMIC_COUNTER_BANK_RDONLY	_BITULL(1)
+
+/**
+ * ATOMIC_COUNTER_BANK_MAX - most counters a region of a private bank has
+ */
+#define ATOMIC_COUNTER_BANK_MAX		1048576
+
+/**
+ * struct atomic_counter_bank - a new private bank, or a new file of a bank
+ * @flags: in: %ATOMIC_COUNTER_BANK_REOPEN, %ATOMIC_COUNTER_BANK_RDONLY.
+ * @nr_counters: in: counters used by number, 1 .. %ATOMIC_COUNTER_BANK_MAX,
+ *	rounded up to a whole page (0 with REOPEN).
+ * @nr_named: in: counters allocated by name, 1 ..
+ *	%ATOMIC_COUNTER_BANK_MAX, rounded up to a whole page (0 with REOPEN).
+ * @nr_striped: in: striped counters allocated by name, at least 1, and
+ *	with a slot for each possible CPU at most %ATOMIC_COUNTER_BANK_MAX
+ *	slots; rounded up to a cache line (0 with REOPEN).
+ * @reserved: must be zero.
+ *
+ * %ATOMIC_COUNTER_IOC_BANK returns the new file descriptor. The layout of
+ * the new bank is read with %ATOMIC_COUNTER_IOC_INFO on it, as for the
+ * global one; its counters start at zero.
+ */
+struct atomic_counter_bank {
+	__u64 flags;
+	__u64 nr_counters;
+	__u64 nr_named;
+	__u64 nr_striped;
+	__u64 reserved[4];
+};
+
 #define ATOMIC_COUNTER_IOC_MAGIC	0xAC
 
 /* 0xAC 0x00-0x1F belonged to linux/raw.h, so this header starts at 0x80. */
@@ -486,6 +693,10 @@ struct atomic_counter_wait {
 					      struct atomic_counter_info)
 #define ATOMIC_COUNTER_IOC_OP		_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x81, \
 					      struct atomic_counter_op)
+/*
+ * BATCH stays _IOW, as first published, although a failed call writes
+ * &atomic_counter_batch.failed back into the header.
+ */
 #define ATOMIC_COUNTER_IOC_BATCH	_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x82, \
 					     struct atomic_counter_batch)
 #define ATOMIC_COUNTER_IOC_NAME_CREATE	_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x83, \
@@ -502,5 +713,8 @@ struct atomic_counter_wait {
 #define ATOMIC_COUNTER_IOC_WAKE		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x88, __u64)
 #define ATOMIC_COUNTER_IOC_ARM		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x89, \
 					     struct atomic_counter_wait)
+/* Returns a new file descriptor: of a new private bank, or (REOPEN) of the same bank. */
+#define ATOMIC_COUNTER_IOC_BANK		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x8a, \
+					     struct atomic_counter_bank)
 
 #endif /* _UAPI_LINUX_ATOMIC_COUNTER_H */

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Banks: the layout every bank shares, and private banks, which only the
+ * holders of their files reach (see "Private banks" in the uapi header).
+ *
+ * A private bank is counted by its files: each holds a reference, and a
+ * mapping holds its file, so the last file's release comes after the last
+ * munmap() and frees the bank. Nothing else refers to one: kernel code
+ * registers counters in the global bank only, and a waiter on a private
+ * bank is a task in an ioctl on one of its files, or an armed file of it,
+ * gone before that release.
+ *
+ * Its memory is charged twice: to the memory cgroup of the task that
+ * creates it (__GFP_ACCOUNT on every page and table, so a container pays
+ * for its own banks), and to the creator's effective user ID, within
+ * bank_bytes_per_user, so that one user cannot take all of a machine's
+ * memory through banks it keeps open.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cache.h>
+#include <linux/cred.h>
+#include <linux/gfp.h>
+#include <linux/hashtable.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uidgid.h>
+#include <linux/vmalloc.h>
+
+#include "atomic_counter.h"
+#include "compat.h"
+
+static unsigned long bank_bytes_per_user = SZ_16M;
+module_param(bank_bytes_per_user, ulong, 0644);
+MODULE_PARM_DESC(bank_bytes_per_user,
+		 "Bytes of private banks each user may have alive at once (default 16 MiB)");
+
+/**
+ * struct ac_user - what one user's private banks take
+ * @node: in ac_users, while @bytes is not zero
+ * @uid: the user (an effective user ID, in the initial namespace)
+ * @bytes: the sum of the charges of the user's live banks
+ */
+struct ac_user {
+	struct hlist_node node;
+	kuid_t uid;
+	size_t bytes;
+};
+
+static DEFINE_HASHTABLE(ac_users, 6);
+/* Guards ac_users and every ac_user's bytes. */
+static DEFINE_MUTEX(ac_users_lock);
+
+/* Counters in whole pages: each region must start on a page of its own. */
+static u64 ac_round_to_pages(u64 counters)
+{
+	return PAGE_ALIGN((size_t)counters * ATOMIC_COUNTER_SIZE) / ATOMIC_COUNTER_SIZE;
+}
+
+/**
+ * ac_bank_layout() - place a bank's five regions
+ * @bank: the bank
+ * @nr_counters: counters used by number, 1 .. AC_MAX_COUNTERS
+ * @nr_named: counters allocated by name, 1 .. AC_MAX_COUNTERS
+ * @nr_kernel: kernel counters, 1 .. AC_MAX_COUNTERS
+ * @nr_striped: striped counters of each striped region, at least 1 and at
+ *	most AC_MAX_COUNTERS / nr_cpu_ids
+ *
+ * Sets every field of the layout, @bank->total and @bank->size, as "Regions"
+ * in the uapi header describes them.
+ */
+void ac_bank_layout(struct ac_bank *bank, u64 nr_counters, u64 nr_named, u64 nr_kernel,
+		    u64 nr_striped)
+{
+	u64 striped_region;
+
+	/* A CPU's row of slots fills whole cache lines, shared with no other CPU. */
+	bank->nr_striped = roundup(nr_striped, L1_CACHE_BYTES / ATOMIC_COUNTER_SIZE);
+	bank->nr_stripes = nr_cpu_ids;
+	striped_region = ac_round_to_pages(bank->nr_striped * bank->nr_stripes);
+	bank->nr = ac_round_to_pages(nr_counters);
+	bank->named_first = bank->nr;
+	bank->nr_named = ac_round_to_pages(nr_named);
+	bank->striped_first = bank->named_first + bank->nr_named;
+	bank->kernel_first = bank->striped_first + striped_region;
+	bank->nr_kernel = ac_round_to_pages(nr_kernel);
+	bank->kernel_striped_first = bank->kernel_first + bank->nr_kernel;
+	bank->total = bank->kernel_striped_first + striped_region;
+	bank->size = bank->total * ATOMIC_COUNTER_SIZE;
+}
+
+/*
+ * Charge @bytes to the current effective user, within bank_bytes_per_user.
+ * Return: 0, -EDQUOT over the budget, -ENOMEM.
+ */
+static int ac_user_charge(struct ac_bank *bank, size_t bytes)
+{
+	unsigned long limit = READ_ONCE(bank_bytes_per_user);
+	kuid_t uid = current_euid();
+	struct ac_user *new, *u;
+	int ret = 0;
+
+	/* Allocated before the lock, and freed after it when not needed. */
+	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	mutex_lock(&ac_users_lock);
+	hash_for_each_possible(ac_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			goto found;
+	if (!new) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	u = new;
+	new = NULL;
+	u->uid = uid;
+	hash_add(ac_users, &u->node, __kuid_val(uid));
+found:
+	if (bytes > limit || u->bytes > limit - bytes) {
+		ret = -EDQUOT;
+		if (!u->bytes) {
+			hash_del(&u->node);
+			kfree(u);
+		}
+		goto out;
+	}
+	u->bytes += bytes;
+	bank->user = u;
+	bank->charged = bytes;
+out:
+	mutex_unlock(&ac_users_lock);
+	kfree(new);
+	return ret;
+}
+
+static void ac_user_uncharge(struct ac_bank *bank)
+{
+	struct ac_user *u = bank->user;
+
+	if (!u)
+		return;
+	mutex_lock(&ac_users_lock);
+	u->bytes -= bank->charged;
+	if (!u->bytes) {
+		hash_del(&u->node);
+		kfree(u);
+	}
+	mutex_unlock(&ac_users_lock);
+}
+
+/* Everything a private bank holds; each part may be missing still. */
+static void ac_bank_free(struct ac_bank *bank)
+{
+	unsigned int i;
+
+	ac_wait_bank_exit(bank);
+	ac_names_exit(bank);
+	if (bank->counters)
+		vunmap(bank->counters);
+	if (bank->pages) {
+		for (i = 0; i < bank->nr_pages && bank->pages[i]; i++)
+			__free_page(bank->pages[i]);
+		kvfree(bank->pages);
+	}
+	ac_user_uncharge(bank);
+	kfree(bank);
+}
+
+/*
+ * The counters: pages of their own, charged to the memory cgroup, mapped
+ * into one range with VM_USERMAP, which remap_vmalloc_range() requires
+ * (vmalloc_user() would give that, but takes no gfp flags and so charges
+ * nobody); as kernel/bpf/ringbuf.c does for its ring.
+ */
+static int ac_bank_alloc_counters(struct ac_bank *bank)
+{
+	unsigned int i;
+
+	bank->pages = kvcalloc(bank->nr_pages, sizeof(*bank->pages), GFP_KERNEL_ACCOUNT);
+	if (!bank->pages)
+		return -ENOMEM;
+	for (i = 0; i < bank->nr_pages; i++) {
+		bank->pages[i] = alloc_page(AC_GFP_BANK_PAGE | __GFP_ZERO | __GFP_NOWARN);
+		if (!bank->pages[i])
+			return -ENOMEM;
+	}
+	bank->counters = vmap(bank->pages, bank->nr_pages, VM_MAP | VM_USERMAP, PAGE_KERNEL);
+	return bank->counters ? 0 : -ENOMEM;
+}
+
+/**
+ * ac_bank_create() - a new private bank
+ * @req: the sizes asked for, not checked yet
+ *
+ * The sizes are those of struct atomic_counter_bank; the kernel regions
+ * are a page, for the bank's waiter count alone.
+ *
+ * Context: process context; sleeps.
+ * Return: the bank with one reference, or an ERR_PTR(): -EINVAL for a size
+ * out of range, -EDQUOT over the user's budget, -ENOMEM.
+ */
+struct ac_bank *ac_bank_create(const struct atomic_counter_bank *req)
+{
+	struct ac_bank *bank;
+	size_t charge;
+	int ret;
+
+	BUILD_BUG_ON(ATOMIC_COUNTER_BANK_MAX != AC_MAX_COUNTERS);
+	if (!req->nr_counters || req->nr_counters > AC_MAX_COUNTERS ||
+	    !req->nr_named || req->nr_named > AC_MAX_COUNTERS ||
+	    !req->nr_striped || req->nr_striped > AC_MAX_COUNTERS / nr_cpu_ids)
+		return ERR_PTR(-EINVAL);
+
+	bank = kzalloc(sizeof(*bank), GFP_KERNEL_ACCOUNT);
+	if (!bank)
+		return ERR_PTR(-ENOMEM);
+	bank->is_private = true;
+	refcount_set(&bank->ref, 1);
+	ac_bank_layout(bank, req->nr_counters, req->nr_named,
+		       PAGE_SIZE / ATOMIC_COUNTER_SIZE, req->nr_striped);
+	bank->nr_pages = bank->size >> PAGE_SHIFT;
+
+	/* What the bank will hold, all of it, before any of it is allocated. */
+	charge = sizeof(*bank) + bank->size + ac_names_size(bank) +
+		 array_size(bank->nr_pages, sizeof(*bank->pages));
+	ret = ac_user_charge(bank, charge);
+	if (ret)
+		goto fail;
+	ret = ac_bank_alloc_counters(bank);
+	if (ret)
+		goto fail;
+	ret = ac_names_init(bank);
+	if (ret)
+		goto fail;
+	ret = ac_wait_bank_init(bank);
+	if (ret)
+		goto fail;
+	return bank;
+fail:
+	ac_bank_free(bank);
+	return ERR_PTR(ret);
+}
+
+/**
+ * ac_bank_get() - a reference for a new file of @bank
+ * @bank: a bank the caller holds a file of
+ */
+void ac_bank_get(struct ac_bank *bank)
+{
+	if (bank->is_private)
+		refcount_inc(&bank->ref);
+}
+
+/**
+ * ac_bank_put() - drop a file's reference; the last frees a private bank
+ * @bank: the bank
+ *
+ * Context: process context (a file's release); sleeps when it frees.
+ */
+void ac_bank_put(struct ac_bank *bank)
+{
+	if (bank->is_private && refcount_dec_and_test(&bank->ref))
+		ac_bank_free(bank);
+}
