@@ -12,12 +12,21 @@
  *
  * Paths: the module's ioctl (relaxed, fully ordered), its batch ioctl (64
  * ops a call, counted per op), its mapped page (relaxed, seq_cst), a
- * striped counter on the page (ac_striped_inc: a slot per CPU); and the
- * baselines: getppid() (the syscall floor), an eventfd write (the kernel's
- * own 64-bit counter behind a syscall), a C11 atomic on a memfd page, and a
- * process-shared pthread mutex around a counter on a shared page.
+ * striped counter on the page (ac_striped_inc: a slot per CPU), an
+ * update on the page followed by ac_wake(); and the baselines: getppid()
+ * (the syscall floor), an eventfd write (the kernel's own 64-bit counter
+ * behind a syscall), a C11 atomic on a memfd page, and a process-shared
+ * pthread mutex around a counter on a shared page.
  *
- *   ac-bench [-n N,N,...] [-s SAMPLES] [-d SECONDS] [-j FILE]
+ * With the test module ac_bench_floor loaded (tests/kmod), the ioctl and
+ * batch paths are set beside their floor: the same checks and atomics run
+ * by a kernel loop, with no system call and no user copy.
+ *
+ * -H (make bench-host) runs only the paths that need no module, on this
+ * machine's own CPUs: the "bank" is then a memfd page, used through the
+ * library's inline functions exactly as the mapped bank is.
+ *
+ *   ac-bench [-H] [-n N,N,...] [-s SAMPLES] [-d SECONDS] [-j FILE]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +45,7 @@
 #include <unistd.h>
 
 #include "atomic_counter.h"
+#include "ac_bench_floor.h"
 
 #define MAXTASKS	16
 #define LINE		64
@@ -45,7 +55,7 @@
 enum path {
 	GETPPID, EVENTFD, SHM_ATOMIC, MUTEX,
 	IOCTL_RELAXED, IOCTL_FULL, BATCH64, PAGE_RELAXED, PAGE_SEQ_CST, PAGE_STRIPED,
-	NR_PATHS
+	PAGE_WAKE, NR_PATHS
 };
 
 static const char *const path_names[NR_PATHS] = {
@@ -59,7 +69,14 @@ static const char *const path_names[NR_PATHS] = {
 	[PAGE_RELAXED] = "page_relaxed",
 	[PAGE_SEQ_CST] = "page_seq_cst",
 	[PAGE_STRIPED] = "page_striped",
+	[PAGE_WAKE] = "page_relaxed_wake",
 };
+
+/* The paths that go through the module's ioctls: not run by -H. */
+static int needs_module(enum path p)
+{
+	return p == IOCTL_RELAXED || p == IOCTL_FULL || p == BATCH64;
+}
 
 /* Shared with the tasks: iteration counts, and what they operate on. */
 struct shared {
@@ -77,6 +94,7 @@ static _Atomic int64_t *shm;		/* a memfd page: the C11 baseline */
 static struct ac_dev dev;
 static int efd[MAXTASKS];
 static ac_striped_t striped[MAXTASKS];	/* named striped counters */
+static int host;			/* -H: no module, a memfd bank */
 
 struct result {
 	double min, median, max;	/* operations per second, all tasks */
@@ -98,7 +116,7 @@ static void task(enum path path, int t, int own)
 	ac_counter_t *v = ac_counter(&dev, BASE + 8 * slot);
 	_Atomic int64_t *s = &shm[8 * slot];
 	struct atomic_counter_op ops[BATCH];
-	struct atomic_counter_batch b = { (uintptr_t)ops, BATCH, 0, 0 };
+	struct atomic_counter_batch b = { .ops = (uintptr_t)ops, .count = BATCH };
 	uint64_t n = 0, one = 1;
 	int i;
 
@@ -127,10 +145,10 @@ static void task(enum path path, int t, int own)
 			pthread_mutex_unlock(&sh->mutex[slot].lock);
 			break;
 		case IOCTL_RELAXED:
-			ac_op(&dev, BASE + 8 * slot, ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, 0, NULL);
+			ac_op(&dev, BASE + 8 * slot, ATOMIC_COUNTER_OP_INC, AC_RELAXED, 0, 0, NULL);
 			break;
 		case IOCTL_FULL:
-			ac_op(&dev, BASE + 8 * slot, ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_FULL, 0, 0, NULL);
+			ac_op(&dev, BASE + 8 * slot, ATOMIC_COUNTER_OP_INC, AC_FULL, 0, 0, NULL);
 			break;
 		case BATCH64:
 			ioctl(dev.fd, ATOMIC_COUNTER_IOC_BATCH, &b);
@@ -144,6 +162,10 @@ static void task(enum path path, int t, int own)
 			break;
 		case PAGE_STRIPED:
 			ac_striped_inc(&striped[slot]);
+			break;
+		case PAGE_WAKE:
+			ac_inc(v);
+			ac_wake(&dev, BASE + 8 * slot);
 			break;
 		default:
 			_exit(1);
@@ -208,36 +230,216 @@ static struct result measure(enum path path, int ntasks, int own, int samples, d
 	return r;
 }
 
-/* ns per call of one single-task loop, for the ioctl path's breakdown. */
-static double ns_per_call(int what, long calls)
+/* The single-task loops, for the breakdowns and the cost of a waiter. */
+enum call {
+	CALL_GETPPID,
+	CALL_ENOTTY,		/* an unknown command: syscall, fd lookup, LSM hook, dispatch */
+	CALL_OP_READ,
+	CALL_OP_INC,
+	CALL_OP_INC_FULL,
+	CALL_BATCH64,		/* counted per entry */
+	CALL_PAGE_WAKE,		/* ac_inc() on the page, then ac_wake() */
+	NR_CALLS
+};
+
+/* ns per call (per entry for CALL_BATCH64) of @calls calls on counter BASE. */
+static double ns_per_call(enum call what, long calls)
 {
 	struct atomic_counter_op op = {
 		.index = BASE, .op = ATOMIC_COUNTER_OP_READ, .order = ATOMIC_COUNTER_RELAXED,
 	};
-	double t0 = now();
+	struct atomic_counter_op ops[BATCH];
+	struct atomic_counter_batch b = { .ops = (uintptr_t)ops, .count = BATCH };
+	ac_counter_t *v = ac_counter(&dev, BASE);
+	double t0;
 	long i;
 
-	if (what == 3) {
+	if (what == CALL_OP_INC || what == CALL_OP_INC_FULL)
 		op.op = ATOMIC_COUNTER_OP_INC;
-	}
+	if (what == CALL_OP_INC_FULL)
+		op.order = ATOMIC_COUNTER_FULL;
+	for (i = 0; i < BATCH; i++)
+		ops[i] = (struct atomic_counter_op){
+			.index = BASE, .op = ATOMIC_COUNTER_OP_INC, .order = ATOMIC_COUNTER_RELAXED,
+		};
+	if (what == CALL_BATCH64)
+		calls = calls / BATCH + 1;
+	t0 = now();
 	for (i = 0; i < calls; i++) {
 		switch (what) {
-		case 0:
+		case CALL_GETPPID:
 			getppid();
 			break;
-		case 1:
-			/* An unknown command: syscall, fd lookup, LSM hook, dispatch. */
+		case CALL_ENOTTY:
 			ioctl(dev.fd, _IO(ATOMIC_COUNTER_IOC_MAGIC, 0x9f));
+			break;
+		case CALL_BATCH64:
+			ioctl(dev.fd, ATOMIC_COUNTER_IOC_BATCH, &b);
+			break;
+		case CALL_PAGE_WAKE:
+			ac_inc(v);
+			ac_wake(&dev, BASE);
 			break;
 		default:
 			ioctl(dev.fd, ATOMIC_COUNTER_IOC_OP, &op);
 			break;
 		}
 	}
-	return (now() - t0) * 1e9 / calls;
+	return (now() - t0) * 1e9 / calls / (what == CALL_BATCH64 ? BATCH : 1);
+}
+
+/* The fastest of @reps runs of each of @n calls, interleaved: least disturbed. */
+static void best_ns(const enum call *what, double *best, int n, int reps, long calls)
+{
+	int rep, w;
+
+	for (w = 0; w < n; w++)
+		best[w] = 1e18;
+	for (rep = 0; rep < reps; rep++)
+		for (w = 0; w < n; w++) {
+			double ns = ns_per_call(what[w], calls);
+
+			best[w] = ns < best[w] ? ns : best[w];
+		}
+}
+
+/*
+ * The floor, from tests/kmod/ac_bench_floor.ko: each phase of a batch of
+ * @count increments of counter BASE in @order, run by the kernel, median
+ * of AC_FLOOR_MAX_REPS runs. Returns 0, or -1 without the module.
+ */
+static int floor_fd = -1;
+
+static int floor_phases(uint32_t count, uint32_t order, struct ac_floor_run *run)
+{
+	static struct atomic_counter_op ops[ATOMIC_COUNTER_BATCH_MAX];
+	uint32_t i;
+
+	if (floor_fd < 0)
+		return -1;
+	for (i = 0; i < count; i++)
+		ops[i] = (struct atomic_counter_op){
+			.index = BASE, .op = ATOMIC_COUNTER_OP_INC, .order = order,
+		};
+	*run = (struct ac_floor_run){
+		.ops = (uintptr_t)ops, .count = count, .reps = AC_FLOOR_MAX_REPS,
+	};
+	return ioctl(floor_fd, AC_FLOOR_IOC_RUN, run) ? -1 : 0;
+}
+
+/* The floors, ns per op: what the kernel must do whatever the path. */
+struct floors {
+	double entry;		/* a batch entry: check + apply, and 1/64 of the waiter look */
+	double op;		/* a single relaxed op: check + apply + the waiter look */
+	double op_full;		/* the same, fully ordered */
+	struct ac_floor_run batch;	/* the phases of a batch of 64, for the breakdown */
+};
+
+static int measure_floors(struct floors *f)
+{
+	struct ac_floor_run full;
+
+	if (floor_phases(BATCH, ATOMIC_COUNTER_RELAXED, &f->batch) ||
+	    floor_phases(BATCH, ATOMIC_COUNTER_FULL, &full))
+		return -1;
+	f->op = (double)(f->batch.ns[AC_FLOOR_CHECK] + f->batch.ns[AC_FLOOR_APPLY]) / BATCH +
+		f->batch.ns[AC_FLOOR_BARRIER];
+	f->op_full = (double)(full.ns[AC_FLOOR_CHECK] + full.ns[AC_FLOOR_APPLY]) / BATCH +
+		full.ns[AC_FLOOR_BARRIER];
+	f->entry = (double)(f->batch.ns[AC_FLOOR_CHECK] + f->batch.ns[AC_FLOOR_APPLY] +
+			    f->batch.ns[AC_FLOOR_BARRIER]) / BATCH;
+	return 0;
+}
+
+static double path_floor(const struct floors *f, enum path p)
+{
+	switch (p) {
+	case IOCTL_RELAXED:
+		return f->op;
+	case IOCTL_FULL:
+		return f->op_full;
+	case BATCH64:
+		return f->entry;
+	default:
+		return 0;
+	}
 }
 
 #define PAIRS 5
+
+/*
+ * Waiters that never wake (EQ -1 on a counter that only goes up), @n of
+ * them on counter BASE, or each on a counter of its own away from BASE
+ * (@other; BASE + 256 on do not share BASE's wait queue); returns once
+ * all wait.
+ */
+static int start_waiters(pid_t *pids, int n, int other)
+{
+	int k;
+
+	for (k = 0; k < n; k++) {
+		pids[k] = fork();
+		if (pids[k] == 0) {
+			struct atomic_counter_wait w = {
+				.index = other ? BASE + 256 + k : BASE, .cond = ATOMIC_COUNTER_COND_EQ,
+				.value = -1, .timeout_ns = -1,
+			};
+
+			ioctl(dev.fd, ATOMIC_COUNTER_IOC_WAIT, &w);
+			_exit(0);
+		}
+		if (pids[k] < 0)
+			return -1;
+	}
+	while (ac_read(ac_counter(&dev, dev.info.waiters_index)) < n)
+		usleep(1000);
+	return 0;
+}
+
+static void stop_waiters(pid_t *pids, int n)
+{
+	int k;
+
+	for (k = 0; k < n; k++) {
+		kill(pids[k], SIGKILL);
+		waitpid(pids[k], NULL, 0);
+	}
+}
+
+/* An update's cost with waiters and without: medians over PAIRS. */
+struct waiter_cost {
+	double none, with, ratio;	/* ns, ns, with / none */
+};
+
+/*
+ * Update @what (an OP inc, or an inc on the page and ac_wake()) with @n
+ * waiters that it does not satisfy, against the same update with nobody
+ * waiting, measured just before: the median of PAIRS of each, and of
+ * PAIRS such ratios.
+ */
+static struct waiter_cost waiter_cost(enum call what, int n, int other)
+{
+	double none[PAIRS], with[PAIRS], r[PAIRS];
+	struct waiter_cost c = { -1, -1, -1 };
+	pid_t pids[64];
+	int k;
+
+	for (k = 0; k < PAIRS; k++) {
+		best_ns(&what, &none[k], 1, 5, 20000);
+		if (start_waiters(pids, n, other))
+			return c;
+		best_ns(&what, &with[k], 1, 5, 20000);
+		stop_waiters(pids, n);
+		r[k] = with[k] / none[k];
+	}
+	qsort(none, PAIRS, sizeof(none[0]), cmp_double);
+	qsort(with, PAIRS, sizeof(with[0]), cmp_double);
+	qsort(r, PAIRS, sizeof(r[0]), cmp_double);
+	c.none = none[PAIRS / 2];
+	c.with = with[PAIRS / 2];
+	c.ratio = r[PAIRS / 2];
+	return c;
+}
 
 /*
  * Median over PAIRS of (ops/s of @a with @na tasks) / (ops/s of @b with
@@ -261,6 +463,35 @@ static double paired_ratio_n(enum path a, int na, enum path b, int nb, int own, 
 static double paired_ratio(enum path a, enum path b, int ntasks, int own, double secs)
 {
 	return paired_ratio_n(a, ntasks, b, ntasks, own, secs);
+}
+
+/*
+ * The page path on a private bank against the global bank's, back to back
+ * (the tasks take the bank from dev at fork): the same instruction on
+ * another bank's page, so time per op should not differ. Median over
+ * PAIRS of (global ops/s) / (private ops/s).
+ */
+static double private_page_ratio(int ntasks, double secs)
+{
+	struct ac_dev global = dev, bank;
+	double r[PAIRS];
+	int k;
+
+	if (ac_bank_create(&bank, NULL))
+		return -1;
+	for (k = 0; k < PAIRS; k++) {
+		double rg, rb;
+
+		dev = global;
+		rg = measure(PAGE_RELAXED, ntasks, 0, 3, secs).median;
+		dev = bank;
+		rb = measure(PAGE_RELAXED, ntasks, 0, 3, secs).median;
+		r[k] = rg / rb;
+	}
+	dev = global;
+	ac_close(&bank);
+	qsort(r, PAIRS, sizeof(r[0]), cmp_double);
+	return r[PAIRS / 2];
 }
 
 /* One striped counter per task, named bench.striped.T, zeroed. */
@@ -294,18 +525,102 @@ static long module_size(void)
 	return size;
 }
 
+/*
+ * -H: a bank of the module's default layout in a memfd: 512 numbered
+ * counters, then a striped region of 64 counters for each CPU the machine
+ * has. The waiter count is a counter nothing writes: nobody ever waits,
+ * so ac_wake() costs what it costs a caller with no waiter.
+ */
+static int open_host_bank(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+	uint64_t nr = 512, nr_striped = 64, size;
+	int fd, t;
+
+	if (cpus < 1)
+		cpus = 1;
+	size = (nr + nr_striped * (uint64_t)cpus) * ATOMIC_COUNTER_SIZE;
+	size = (size + 4095) & ~(uint64_t)4095;
+	fd = memfd_create("ac-bench-bank", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, (off_t)size))
+		return -errno;
+	dev.bank = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (dev.bank == MAP_FAILED)
+		return -errno;
+	dev.fd = -1;
+	dev.writable = true;
+	dev.info.map_size = size;
+	dev.info.nr_counters = nr;
+	dev.info.waiters_index = 1;
+	dev.info.nr_striped = nr_striped;
+	dev.info.nr_stripes = (uint64_t)cpus;
+	for (t = 0; t < MAXTASKS; t++)
+		striped[t] = (ac_striped_t){
+			.slots = &dev.bank[nr + (uint64_t)t], .stride = nr_striped,
+			.nr_stripes = (uint32_t)cpus,
+		};
+	return 0;
+}
+
+static const char *const phase_names[AC_FLOOR_NR_PHASES] = {
+	[AC_FLOOR_CLOCK] = "clock",
+	[AC_FLOOR_ALLOC] = "kmalloc",
+	[AC_FLOOR_COPY_IN] = "copy_from_user",
+	[AC_FLOOR_COPY_IN_FIELDS] = "get_user_fields",
+	[AC_FLOOR_CHECK] = "check",
+	[AC_FLOOR_APPLY] = "apply",
+	[AC_FLOOR_ATOMIC] = "atomic_alone",
+	[AC_FLOOR_BARRIER] = "waiter_look",
+	[AC_FLOOR_COPY_OUT] = "results_one_window",
+	[AC_FLOOR_PUT_USER] = "results_put_user",
+	[AC_FLOOR_FREE] = "kfree",
+};
+
+/* Where a batch entry's time goes: the floor module's phases, per entry. */
+static void print_batch_breakdown(const struct floors *fl, double enotty, double entry,
+				  double single)
+{
+	const __u64 *ph = fl->batch.ns;
+	double fixed = enotty / BATCH;
+	double sum = fixed + (double)(ph[AC_FLOOR_ALLOC] + ph[AC_FLOOR_COPY_IN] +
+				      ph[AC_FLOOR_CHECK] + ph[AC_FLOOR_APPLY] +
+				      ph[AC_FLOOR_BARRIER] + ph[AC_FLOOR_COPY_OUT] +
+				      ph[AC_FLOOR_FREE]) / BATCH;
+	int k;
+
+	printf("\n# a batch of 64 in the kernel, each phase timed by ac_bench_floor.ko "
+	       "(median of %d runs, less a clock read of %llu ns), ns per entry:\n#  ",
+	       AC_FLOOR_MAX_REPS, (unsigned long long)ph[AC_FLOOR_CLOCK]);
+	for (k = AC_FLOOR_ALLOC; k < AC_FLOOR_NR_PHASES; k++)
+		printf(" %s %.1f", phase_names[k], (double)ph[k] / BATCH);
+	printf("\n# a batch entry, measured %.0f ns: the syscall and dispatch, shared by 64 "
+	       "(unknown ioctl / 64) %.1f + kmalloc, copy_from_user, check, apply, waiter look, "
+	       "results in one window, kfree %.1f = %.1f (rest %.1f)\n", entry, fixed, sum - fixed,
+	       sum, entry - sum);
+	printf("batch64 per op / ioctl_relaxed, N=1, one task: %.3f (target <= 0.05); "
+	       "its floor (check + apply) / ioctl_relaxed: %.3f; "
+	       "the floor with the syscall's share / ioctl_relaxed: %.3f\n", entry / single,
+	       fl->entry / single, (fl->entry + fixed) / single);
+}
+
 int main(int argc, char **argv)
 {
 	int ns[8] = { 1, 2, 4 }, nn = 3, samples = 5, c, i, own, p;
 	double secs = 0.3;
 	const char *json_path = NULL;
 	static struct result res[NR_PATHS][2][8];
+	struct floors fl;
+	int have_floor = 0;
 	FILE *json;
 	char *tok;
 	int memfd, ret;
 
-	while ((c = getopt(argc, argv, "n:s:d:j:")) != -1) {
+	while ((c = getopt(argc, argv, "Hn:s:d:j:")) != -1) {
 		switch (c) {
+		case 'H':
+			host = 1;
+			break;
 		case 'n':
 			nn = 0;
 			for (tok = strtok(optarg, ","); tok && nn < 8; tok = strtok(NULL, ","))
@@ -321,7 +636,7 @@ int main(int argc, char **argv)
 			json_path = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: ac-bench [-n N,N,...] [-s SAMPLES] [-d SECONDS] [-j FILE]\n");
+			fprintf(stderr, "usage: ac-bench [-H] [-n N,N,...] [-s SAMPLES] [-d SECONDS] [-j FILE]\n");
 			return 2;
 		}
 	}
@@ -331,15 +646,25 @@ int main(int argc, char **argv)
 		if (ns[i] < 1 || ns[i] > MAXTASKS)
 			return 2;
 
-	ret = ac_open(&dev, NULL, 0);
-	if (ret) {
-		fprintf(stderr, "ac-bench: %s: %s\n", AC_DEFAULT_DEVICE, strerror(-ret));
-		return 1;
-	}
-	ret = open_striped();
-	if (ret) {
-		fprintf(stderr, "ac-bench: striped counters: %s\n", strerror(-ret));
-		return 1;
+	if (host) {
+		ret = open_host_bank();
+		if (ret) {
+			fprintf(stderr, "ac-bench: memfd bank: %s\n", strerror(-ret));
+			return 1;
+		}
+	} else {
+		ret = ac_open(&dev, NULL, 0);
+		if (ret) {
+			fprintf(stderr, "ac-bench: %s: %s\n", AC_DEFAULT_DEVICE, strerror(-ret));
+			return 1;
+		}
+		ret = open_striped();
+		if (ret) {
+			fprintf(stderr, "ac-bench: striped counters: %s\n", strerror(-ret));
+			return 1;
+		}
+		floor_fd = open("/dev/ac_bench_floor", O_RDWR | O_CLOEXEC);
+		have_floor = !measure_floors(&fl);
 	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	memfd = memfd_create("ac-bench", 0);
@@ -353,19 +678,32 @@ int main(int argc, char **argv)
 	for (i = 0; i < MAXTASKS; i++)
 		efd[i] = eventfd(0, EFD_CLOEXEC);
 
-	printf("# ac-bench: %ld CPUs online, %d samples of %.2f s after a %.2f s warm-up\n",
+	printf("# ac-bench%s: %ld CPUs online, %d samples of %.2f s after a %.2f s warm-up\n",
+	       host ? " -H (natively, no module: a memfd bank)" : "",
 	       sysconf(_SC_NPROCESSORS_ONLN), samples, secs, secs / 2);
-	printf("%-18s %-4s %3s %14s %14s %14s %10s\n", "path", "ctr", "N", "min ops/s",
-	       "median ops/s", "max ops/s", "ns/op/task");
+	if (have_floor)
+		printf("# floor (ac_bench_floor.ko, the kernel doing the same checks and atomics "
+		       "with no syscall and no user copy), ns per op: relaxed op %.1f, full op %.1f, "
+		       "batch entry %.1f\n", fl.op, fl.op_full, fl.entry);
+	else if (!host)
+		printf("# no /dev/ac_bench_floor (tests/kmod/ac_bench_floor.ko): no floor\n");
+	printf("%-18s %-4s %3s %14s %14s %14s %10s %9s %8s\n", "path", "ctr", "N", "min ops/s",
+	       "median ops/s", "max ops/s", "ns/op/task", "- floor", "/ floor");
 	for (p = 0; p < NR_PATHS; p++) {
+		if (host && needs_module(p))
+			continue;
 		for (own = 0; own < 2; own++) {
 			for (i = 0; i < nn; i++) {
 				struct result r = measure(p, ns[i], own, samples, secs);
+				double per = 1e9 * ns[i] / r.median;
+				double f = have_floor ? path_floor(&fl, p) : 0;
 
 				res[p][own][i] = r;
-				printf("%-18s %-4s %3d %14.0f %14.0f %14.0f %10.1f\n", path_names[p],
-				       own ? "own" : "one", ns[i], r.min, r.median, r.max,
-				       1e9 * ns[i] / r.median);
+				printf("%-18s %-4s %3d %14.0f %14.0f %14.0f %10.1f", path_names[p],
+				       own ? "own" : "one", ns[i], r.min, r.median, r.max, per);
+				if (f > 0)
+					printf(" %9.1f %8.1f", per - f, per / f);
+				printf("\n");
 				fflush(stdout);
 			}
 		}
@@ -382,13 +720,21 @@ int main(int argc, char **argv)
 			printf("page_relaxed / shm_c11_atomic, %s, N=%d: %.3f (target <= 1.05)\n",
 			       own ? "own" : "one", ns[i],
 			       paired_ratio(SHM_ATOMIC, PAGE_RELAXED, ns[i], own, secs));
-	printf("ioctl_relaxed / eventfd_write, N=1: %.3f (target <= 1.0)\n",
-	       paired_ratio(EVENTFD, IOCTL_RELAXED, 1, 1, secs));
-	printf("ioctl_relaxed / getppid, N=1: %.3f (target <= 1.3)\n",
-	       paired_ratio(GETPPID, IOCTL_RELAXED, 1, 1, secs));
-	printf("ioctl_full / getppid, N=1: %.3f\n", paired_ratio(GETPPID, IOCTL_FULL, 1, 1, secs));
-	printf("batch64 per op / ioctl_relaxed, N=1: %.3f (target <= 0.05)\n",
-	       paired_ratio(IOCTL_RELAXED, BATCH64, 1, 1, secs));
+	if (!host) {
+		printf("ioctl_relaxed / eventfd_write, N=1: %.3f (target <= 1.0)\n",
+		       paired_ratio(EVENTFD, IOCTL_RELAXED, 1, 1, secs));
+		printf("ioctl_relaxed / getppid, N=1: %.3f (target <= 1.3)\n",
+		       paired_ratio(GETPPID, IOCTL_RELAXED, 1, 1, secs));
+		printf("ioctl_full / getppid, N=1: %.3f\n",
+		       paired_ratio(GETPPID, IOCTL_FULL, 1, 1, secs));
+		printf("batch64 per op / ioctl_relaxed, N=1: %.3f (target <= 0.05)\n",
+		       paired_ratio(IOCTL_RELAXED, BATCH64, 1, 1, secs));
+	}
+	printf("page_relaxed_wake / page_relaxed, N=1, no waiter: %.3f\n",
+	       paired_ratio(PAGE_RELAXED, PAGE_WAKE, 1, 1, secs));
+	for (i = 0; i < nn; i++)
+		printf("page_relaxed private bank / global bank, one counter, N=%d: %.3f (target <= 1.05)\n",
+		       ns[i], private_page_ratio(ns[i], secs));
 	printf("page_relaxed / shm_pthread_mutex throughput, one counter, N=2: %.1fx (target >= 5)\n",
 	       paired_ratio(PAGE_RELAXED, MUTEX, 2, 0, secs));
 
@@ -398,8 +744,8 @@ int main(int argc, char **argv)
 	 * their own, which share nothing at all. Neither can pass the
 	 * number of CPUs that really run at once.
 	 */
-	printf("# CPUs running tasks at once: at most %ld (vCPUs); the host's cores bound them too\n",
-	       sysconf(_SC_NPROCESSORS_ONLN));
+	printf("# CPUs running tasks at once: at most %ld%s\n", sysconf(_SC_NPROCESSORS_ONLN),
+	       host ? "" : " (vCPUs); the host's cores bound them too");
 	for (i = 0; i < nn; i++) {
 		if (ns[i] == 1)
 			continue;
@@ -411,56 +757,112 @@ int main(int argc, char **argv)
 	printf("page_striped / page_relaxed throughput, one counter, N=2: %.1fx (target >= 3)\n",
 	       paired_ratio(PAGE_STRIPED, PAGE_RELAXED, 2, 0, secs));
 
-	{
+	if (!host) {
+		static const struct {
+			enum call what;
+			const char *name;
+		} upd[] = {
+			{ CALL_OP_INC, "ioctl inc" },
+			{ CALL_PAGE_WAKE, "page inc + ac_wake" },
+		};
+		static const int nwait[] = { 16, 64 };
+		struct waiter_cost other, same;
+
+		printf("\n# the cost of a waiter: an update with waiters it does not satisfy, "
+		       "against the same update with none just before (ns per update, one task, "
+		       "medians of %d pairs; target <= 2)\n", PAIRS);
+		for (i = 0; i < 2; i++) {
+			other = waiter_cost(upd[i].what, 1, 1);
+			same = waiter_cost(upd[i].what, 1, 0);
+			printf("%s: no waiter %.0f ns; 1 waiter on another counter %.0f ns (%.2f); "
+			       "1 waiter on the same counter %.0f ns (%.2f)\n", upd[i].name,
+			       (other.none + same.none) / 2, other.with, other.ratio, same.with,
+			       same.ratio);
+		}
+		for (i = 0; i < 2; i++)
+			printf("ioctl inc, %d waiters on the same counter: %.2f\n", nwait[i],
+			       waiter_cost(CALL_OP_INC, nwait[i], 0).ratio);
+		printf("ioctl inc, 64 waiters on other counters: %.2f\n",
+		       waiter_cost(CALL_OP_INC, 64, 1).ratio);
+	}
+
+	if (!host) {
 		/* Interleaved and repeated, the fastest of each kept: least disturbed. */
-		double best[4] = { 1e18, 1e18, 1e18, 1e18 }, base, enotty, rd, inc;
-		int rep, w;
+		static const enum call w[] = {
+			CALL_GETPPID, CALL_ENOTTY, CALL_OP_READ, CALL_OP_INC, CALL_OP_INC_FULL,
+			CALL_BATCH64,
+		};
+		double best[6];
 
-		for (rep = 0; rep < 7; rep++)
-			for (w = 0; w < 4; w++) {
-				double ns = ns_per_call(w, 50000);
-
-				best[w] = ns < best[w] ? ns : best[w];
-			}
-		base = best[0];
-		enotty = best[1];
-		rd = best[2];
-		inc = best[3];
-
+		best_ns(w, best, 6, 7, 50000);
 		printf("\n# ioctl path, one task, ns per call: getppid %.0f; unknown ioctl %.0f "
 		       "(+%.0f: fd lookup, security hook, dispatch); OP read %.0f (+%.0f: copy in 48 B, "
 		       "validate, result out); OP inc %.0f (+%.0f: the atomic RMW)\n",
-		       base, enotty, enotty - base, rd, rd - enotty, inc, inc - rd);
+		       best[0], best[1], best[1] - best[0], best[2], best[2] - best[1], best[3],
+		       best[3] - best[2]);
+		if (have_floor) {
+			printf("# against the floor, one task, fastest of 7, ns per op: "
+			       "path, - floor, / floor\n");
+			printf("ioctl_relaxed %.0f: %.0f, %.1f\n", best[3], best[3] - fl.op,
+			       best[3] / fl.op);
+			printf("ioctl_full %.0f: %.0f, %.1f\n", best[4], best[4] - fl.op_full,
+			       best[4] / fl.op_full);
+			printf("batch64_per_op %.1f: %.1f, %.1f\n", best[5], best[5] - fl.entry,
+			       best[5] / fl.entry);
+			print_batch_breakdown(&fl, best[1], best[5], best[3]);
+		}
 	}
-	printf("\n# memory: module %ld bytes (/proc/modules), bank %llu bytes (%llu counters), "
-	       "name table %llu bytes\n", module_size(), (unsigned long long)dev.info.map_size,
-	       (unsigned long long)(dev.info.map_size / 8),
-	       (unsigned long long)((dev.info.nr_named + dev.info.nr_kernel) * ATOMIC_COUNTER_NAME_MAX));
+	if (!host)
+		printf("\n# memory: module %ld bytes (/proc/modules), bank %llu bytes (%llu counters), "
+		       "name table %llu bytes\n", module_size(), (unsigned long long)dev.info.map_size,
+		       (unsigned long long)(dev.info.map_size / 8),
+		       (unsigned long long)((dev.info.nr_named + dev.info.nr_kernel) *
+					    ATOMIC_COUNTER_NAME_MAX));
 
 	json = json_path ? fopen(json_path, "w") : NULL;
 	if (json_path && !json)
 		return 1;
 	if (json) {
-		fprintf(json, "{\"cpus\": %ld, \"samples\": %d, \"seconds\": %g, \"module_bytes\": %ld, "
-			"\"bank_bytes\": %llu, \"results\": [", sysconf(_SC_NPROCESSORS_ONLN), samples,
-			secs, module_size(), (unsigned long long)dev.info.map_size);
-		for (p = 0; p < NR_PATHS; p++)
+		int first = 1;
+
+		fprintf(json, "{\"host\": %d, \"cpus\": %ld, \"samples\": %d, \"seconds\": %g, "
+			"\"module_bytes\": %ld, \"bank_bytes\": %llu,", host,
+			sysconf(_SC_NPROCESSORS_ONLN), samples, secs, host ? 0 : module_size(),
+			(unsigned long long)dev.info.map_size);
+		if (have_floor) {
+			fprintf(json, "\n \"floor_op_ns\": %.1f, \"floor_op_full_ns\": %.1f, "
+				"\"floor_entry_ns\": %.1f, \"batch64_phases_ns\": {", fl.op,
+				fl.op_full, fl.entry);
+			for (i = 0; i < AC_FLOOR_NR_PHASES; i++)
+				fprintf(json, "%s\"%s\": %llu", i ? ", " : "", phase_names[i],
+					(unsigned long long)fl.batch.ns[i]);
+			fprintf(json, "},");
+		}
+		fprintf(json, " \"results\": [");
+		for (p = 0; p < NR_PATHS; p++) {
+			if (host && needs_module(p))
+				continue;
 			for (own = 0; own < 2; own++)
-				for (i = 0; i < nn; i++)
+				for (i = 0; i < nn; i++) {
 					fprintf(json, "%s\n {\"path\": \"%s\", \"counter\": \"%s\", \"n\": %d, "
 						"\"min\": %.0f, \"median\": %.0f, \"max\": %.0f}",
-						p || own || i ? "," : "", path_names[p], own ? "own" : "one",
+						first ? "" : ",", path_names[p], own ? "own" : "one",
 						ns[i], res[p][own][i].min, res[p][own][i].median,
 						res[p][own][i].max);
+					first = 0;
+				}
+		}
 		fprintf(json, "\n]}\n");
 		fclose(json);
 	}
-	for (i = 0; i < MAXTASKS; i++) {
-		char name[32];
+	if (!host) {
+		for (i = 0; i < MAXTASKS; i++) {
+			char name[32];
 
-		snprintf(name, sizeof(name), "bench.striped.%d", i);
-		ac_name_delete(&dev, name);
+			snprintf(name, sizeof(name), "bench.striped.%d", i);
+			ac_name_delete(&dev, name);
+		}
+		ac_close(&dev);
 	}
-	ac_close(&dev);
 	return 0;
 }

@@ -42,9 +42,9 @@ static int add_one(struct ac_dev *dev, enum path path, int proc)
 		path = proc % 2 ? PAGE_FULL : IOCTL_FULL;
 	switch (path) {
 	case IOCTL_RELAXED:
-		return ac_op(dev, IDX, ATOMIC_COUNTER_OP_ADD, ATOMIC_COUNTER_RELAXED, 1, 0, NULL);
+		return ac_op(dev, IDX, ATOMIC_COUNTER_OP_ADD, AC_RELAXED, 1, 0, NULL);
 	case IOCTL_FULL:
-		return ac_op(dev, IDX, ATOMIC_COUNTER_OP_ADD, ATOMIC_COUNTER_FULL, 1, 0, NULL);
+		return ac_op(dev, IDX, ATOMIC_COUNTER_OP_ADD, AC_FULL, 1, 0, NULL);
 	case PAGE_RELAXED:
 		ac_add(1, v);
 		return 0;

@@ -22,11 +22,23 @@
 #ifndef ATOMIC_COUNTER_H
 #define ATOMIC_COUNTER_H
 
+#ifdef __cplusplus
+/*
+ * From C++ the counters are std::atomic<int64_t>, which GCC and Clang lay
+ * out as C's _Atomic int64_t: the same 8 aligned bytes, the same
+ * instructions, so C and C++ processes share the page.
+ */
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#else
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#endif
 #include <linux/atomic_counter.h>
+#include <atomic_counter_version.h>
 
 #if defined(__has_include)
 #if __has_include(<sys/rseq.h>)
@@ -40,9 +52,50 @@ extern "C" {
 #endif
 
 #define AC_DEFAULT_DEVICE "/dev/atomic_counter"
+/* A descriptor of a private bank a parent handed down; see ac_open(). */
+#define AC_BANK_FD_ENV "ATOMIC_COUNTER_BANK_FD"
 
 /** One counter in the mapped bank: the kernel's own atomic64_t word. */
+#ifdef __cplusplus
+typedef std::atomic<int64_t> ac_counter_t;
+static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && sizeof(long long) == sizeof(int64_t),
+	      "libatomic_counter needs lock-free 8-byte atomics");
+static_assert(sizeof(ac_counter_t) == ATOMIC_COUNTER_SIZE, "a counter is 8 bytes");
+#else
 typedef _Atomic int64_t ac_counter_t;
+/*
+ * Without lock-free 8-byte atomics the compiler calls libatomic, whose
+ * fallback takes a lock private to the process: updates from two processes
+ * to the shared page would be lost without a word. Refuse such a target.
+ */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && sizeof(long long) == sizeof(int64_t),
+	       "libatomic_counter needs lock-free 8-byte atomics");
+_Static_assert(sizeof(ac_counter_t) == ATOMIC_COUNTER_SIZE, "a counter is 8 bytes");
+#endif
+
+/**
+ * ac_order_t - the ordering of one operation, for ac_op() and the
+ * ac_<op>_explicit() functions: AC_FULL, AC_RELAXED, AC_ACQUIRE or
+ * AC_RELEASE
+ *
+ * A struct, not an integer, so that passing a C11 memory_order or a bare
+ * number where an ordering belongs is a compile error: they number the
+ * orderings differently (memory_order_relaxed is 0, ATOMIC_COUNTER_FULL
+ * is 0).
+ */
+typedef struct ac_order {
+	uint32_t order;	/* an enum atomic_counter_order */
+} ac_order_t;
+
+#ifdef __cplusplus
+#define AC_ORDER(o) (ac_order_t{ (o) })
+#else
+#define AC_ORDER(o) ((ac_order_t){ (o) })
+#endif
+#define AC_FULL		AC_ORDER(ATOMIC_COUNTER_FULL)
+#define AC_RELAXED	AC_ORDER(ATOMIC_COUNTER_RELAXED)
+#define AC_ACQUIRE	AC_ORDER(ATOMIC_COUNTER_ACQUIRE)
+#define AC_RELEASE	AC_ORDER(ATOMIC_COUNTER_RELEASE)
 
 /**
  * struct ac_dev - an open device
@@ -58,21 +111,126 @@ struct ac_dev {
 	bool writable;
 };
 
-/* Flags for ac_open(). */
+/* Flags for ac_open() and ac_open_fd(); any other bit is -EINVAL. */
 #define AC_OPEN_READONLY	(1 << 0)	/* O_RDONLY: reads only, read-only map */
 /* (The kernel's region is always mapped read-only.) */
 #define AC_OPEN_NOMAP		(1 << 1)	/* do not map the bank */
+#define AC_OPEN_FLAGS		(AC_OPEN_READONLY | AC_OPEN_NOMAP)
 
 /**
  * ac_open() - open the device, check its ABI and map the bank
  * @dev: filled in on success
- * @path: device node, or NULL for $ATOMIC_COUNTER_DEVICE or the default
+ * @path: device node, or NULL for the bank the environment names: the
+ *	private bank at descriptor $ATOMIC_COUNTER_BANK_FD (a new file of
+ *	it, as ac_reopen() gives), else the device $ATOMIC_COUNTER_DEVICE,
+ *	else the default (both ignored in a set-user-ID program:
+ *	secure_getenv()); AC_DEFAULT_DEVICE always names the global bank.
+ *	The descriptor is trusted to be the one a parent left there (as
+ *	systemd's LISTEN_FDS are): one that is not the module's gives
+ *	-ENOTTY.
  * @flags: AC_OPEN_* flags
  *
- * Return: 0, or -errno: -ENOENT when the module is not loaded, -EACCES
- * without permission, -EPROTO when the module speaks another ABI version.
+ * Return: 0, or -errno: -ENOENT when the node does not exist (the module
+ * is not loaded, for the default path), -EACCES without permission,
+ * -EPROTO when the module speaks another ABI version, -EINVAL for an
+ * unknown flag, -EBADF (or -ENOTTY) when $ATOMIC_COUNTER_BANK_FD is not a
+ * descriptor of a bank.
  */
 int ac_open(struct ac_dev *dev, const char *path, int flags);
+
+/**
+ * ac_open_fd() - the same, on a descriptor of the device opened by someone
+ *	else (a privileged broker, socket activation)
+ * @fd: the descriptor; the library works on its own duplicate
+ *	(F_DUPFD_CLOEXEC), so the caller may close @fd at any time
+ * @flags: AC_OPEN_* flags; a descriptor opened O_RDONLY acts as if
+ *	AC_OPEN_READONLY were given
+ *
+ * Return: as ac_open(), and -EBADF for a bad @fd.
+ */
+int ac_open_fd(struct ac_dev *dev, int fd, int flags);
+
+/**
+ * struct ac_open_opts - what ac_open_opts() takes beyond ac_open()'s
+ * @sz: sizeof(struct ac_open_opts), so that later versions can add fields
+ *	without new functions (bytes past what the library knows must be 0)
+ * @flags: AC_OPEN_* flags
+ * @features: ATOMIC_COUNTER_FEATURE_* bits the module must have; the
+ *	module itself refuses unknown ones, with -EINVAL, at open time
+ */
+struct ac_open_opts {
+	size_t sz;
+	int flags;
+	uint64_t features;
+};
+
+/**
+ * ac_open_opts() - ac_open() with options
+ * @path: as for ac_open()
+ * @opts: options, or NULL for none
+ *
+ * Return: as ac_open(); -EINVAL when the module lacks a feature in
+ * @opts->features or @opts->sz is too small.
+ */
+int ac_open_opts(struct ac_dev *dev, const char *path, const struct ac_open_opts *opts);
+
+/* ac_bank_create()'s sizes when given 0 (the library's, not module parameters). */
+#define AC_BANK_DEFAULT_COUNTERS	512
+#define AC_BANK_DEFAULT_NAMED		512
+#define AC_BANK_DEFAULT_STRIPED		64
+
+/**
+ * struct ac_bank_opts - what ac_bank_create() takes
+ * @sz: sizeof(struct ac_bank_opts), so that later versions can add fields
+ *	without new functions (bytes past what the library knows must be 0)
+ * @flags: 0 or AC_OPEN_NOMAP
+ * @nr_counters: counters used by number (0: AC_BANK_DEFAULT_COUNTERS)
+ * @nr_named: counters allocated by name (0: AC_BANK_DEFAULT_NAMED)
+ * @nr_striped: striped counters (0: AC_BANK_DEFAULT_STRIPED)
+ */
+struct ac_bank_opts {
+	size_t sz;
+	int flags;
+	uint64_t nr_counters;
+	uint64_t nr_named;
+	uint64_t nr_striped;
+};
+
+/**
+ * ac_bank_create() - create a private bank, open and map it
+ * @dev: filled in on success; dev->fd is the bank's only way in (O_CLOEXEC)
+ * @opts: sizes and flags, or NULL for the defaults
+ *
+ * The bank is reached only through dev->fd and the descriptors made from
+ * it: fork() children, SCM_RIGHTS, ac_reopen(); it goes when the last is
+ * closed and unmapped (see "Private banks" in <linux/atomic_counter.h>).
+ * The device ($ATOMIC_COUNTER_DEVICE or the default) is opened read-write
+ * for the call and closed again. To hand the bank to a program it execs, a
+ * process clears FD_CLOEXEC on dev->fd and puts its number in
+ * $ATOMIC_COUNTER_BANK_FD, which that program's ac_open(NULL) honours.
+ *
+ * Return: 0, or -errno: as ac_open() for the device, -EINVAL for sizes
+ * out of range, a flag other than AC_OPEN_NOMAP or a bad @opts->sz,
+ * -EDQUOT when the user's private banks would take more than the module's
+ * bank_bytes_per_user, -ENOTTY for a module without private banks.
+ */
+int ac_bank_create(struct ac_dev *dev, const struct ac_bank_opts *opts);
+
+/**
+ * ac_reopen() - a new file of the bank a descriptor reaches, opened and mapped
+ * @dev: filled in on success
+ * @fd: a descriptor of a private bank, or of the device
+ * @flags: AC_OPEN_* flags; AC_OPEN_READONLY gives a read-only file, even
+ *	from a writable @fd (never a writable one from a read-only @fd: -EBADF)
+ *
+ * Unlike ac_open_fd(), which works on a duplicate of @fd's file, this is a
+ * file of its own: its ac_arm() condition is its own, and it can be
+ * read-only where @fd is not.
+ *
+ * Return: 0, or -errno: -EBADF, -ENOTTY for a descriptor that is not one
+ * of the module's, as ac_open() otherwise.
+ */
+int ac_reopen(struct ac_dev *dev, int fd, int flags);
 
 /** ac_close() - unmap and close; pointers into the bank become invalid. */
 void ac_close(struct ac_dev *dev);
@@ -82,7 +240,7 @@ void ac_close(struct ac_dev *dev);
  * @dev: the device
  * @index: counter index
  * @op: an enum atomic_counter_opcode
- * @order: an enum atomic_counter_order
+ * @order: AC_FULL, AC_RELAXED, AC_ACQUIRE or AC_RELEASE
  * @value: operand (the kernel's i, new or a)
  * @expected: cmpxchg's old, add_unless's u; 0 for other operations
  * @result: where to store what the kernel primitive returned, or NULL
@@ -90,7 +248,7 @@ void ac_close(struct ac_dev *dev);
  * Return: 0 or -errno (-EINVAL for a bad index, operation or ordering,
  * -EBADF for a write through a read-only device).
  */
-int ac_op(const struct ac_dev *dev, uint64_t index, uint32_t op, uint32_t order,
+int ac_op(const struct ac_dev *dev, uint64_t index, uint32_t op, ac_order_t order,
 	  int64_t value, int64_t expected, int64_t *result);
 
 /**
@@ -107,7 +265,7 @@ int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t c
  *	of the CPU the call runs on, READ returns the sum
  * Return: 0 or -errno (-EINVAL when @index is not a striped counter).
  */
-int ac_op_striped(const struct ac_dev *dev, uint64_t index, uint32_t op, uint32_t order,
+int ac_op_striped(const struct ac_dev *dev, uint64_t index, uint32_t op, ac_order_t order,
 		  int64_t value, int64_t *result);
 
 /**
@@ -207,8 +365,9 @@ int ac_wait(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t val
 /**
  * ac_wake() - after updating counter @index on the page, wake its waiters
  *
- * Costs a read of the waiter count on the page and, only when someone
- * waits, one system call.
+ * Costs a full barrier (a seq_cst fence, which the uapi's "Waiting" rule
+ * requires even on x86), a read of the waiter count on the page and, only
+ * when someone waits, one system call.
  * Return: 0 or -errno.
  */
 int ac_wake(const struct ac_dev *dev, uint64_t index);
@@ -235,95 +394,176 @@ const char *ac_order_name(uint32_t order);
 const char *ac_version(void);
 
 /*
- * The fast path. Each function is one C11 atomic on the shared word, so it
- * never loses an update made by another process on the page or by the
+ * The fast path. Each function is one atomic instruction (a compare-and-
+ * swap loop for max, min and the conditional forms) on the shared word, so
+ * it never loses an update made by another process on the page or by the
  * module through an ioctl.
+ *
+ * Suffixes, as in the kernel: none is fully ordered for the operations
+ * that return a value, _relaxed, _acquire and _release the others; read,
+ * set and the void operations are unordered (relaxed) by default, with
+ * ac_read_acquire(), ac_set_release() and the _full void forms for order.
+ * The _explicit forms take an ac_order_t.
+ *
+ * The primitives, one set per language (C11 <stdatomic.h>, C++ <atomic>);
+ * ac_impl_* names are the header's own, not API.
  */
+#ifdef __cplusplus
+typedef std::memory_order ac_memory_order_t;
+#define AC_MO_RELAXED std::memory_order_relaxed
+#define AC_MO_ACQUIRE std::memory_order_acquire
+#define AC_MO_RELEASE std::memory_order_release
+#define AC_MO_SEQ_CST std::memory_order_seq_cst
+static inline int64_t ac_impl_load(ac_counter_t *v, ac_memory_order_t mo)
+{ return std::atomic_load_explicit(v, mo); }
+static inline void ac_impl_store(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ std::atomic_store_explicit(v, i, mo); }
+static inline int64_t ac_impl_fetch_add(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return std::atomic_fetch_add_explicit(v, i, mo); }
+static inline int64_t ac_impl_fetch_sub(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return std::atomic_fetch_sub_explicit(v, i, mo); }
+static inline int64_t ac_impl_fetch_and(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return std::atomic_fetch_and_explicit(v, i, mo); }
+static inline int64_t ac_impl_fetch_or(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return std::atomic_fetch_or_explicit(v, i, mo); }
+static inline int64_t ac_impl_fetch_xor(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return std::atomic_fetch_xor_explicit(v, i, mo); }
+static inline int64_t ac_impl_xchg(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return std::atomic_exchange_explicit(v, i, mo); }
+static inline bool ac_impl_cas(ac_counter_t *v, int64_t *old, int64_t new_, ac_memory_order_t mo,
+			   ac_memory_order_t fail)
+{ return std::atomic_compare_exchange_strong_explicit(v, old, new_, mo, fail); }
+static inline bool ac_impl_cas_weak(ac_counter_t *v, int64_t *old, int64_t new_,
+				ac_memory_order_t mo, ac_memory_order_t fail)
+{ return std::atomic_compare_exchange_weak_explicit(v, old, new_, mo, fail); }
+#else
+typedef memory_order ac_memory_order_t;
+#define AC_MO_RELAXED memory_order_relaxed
+#define AC_MO_ACQUIRE memory_order_acquire
+#define AC_MO_RELEASE memory_order_release
+#define AC_MO_SEQ_CST memory_order_seq_cst
+static inline int64_t ac_impl_load(ac_counter_t *v, ac_memory_order_t mo)
+{ return atomic_load_explicit(v, mo); }
+static inline void ac_impl_store(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ atomic_store_explicit(v, i, mo); }
+static inline int64_t ac_impl_fetch_add(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return atomic_fetch_add_explicit(v, i, mo); }
+static inline int64_t ac_impl_fetch_sub(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return atomic_fetch_sub_explicit(v, i, mo); }
+static inline int64_t ac_impl_fetch_and(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return atomic_fetch_and_explicit(v, i, mo); }
+static inline int64_t ac_impl_fetch_or(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return atomic_fetch_or_explicit(v, i, mo); }
+static inline int64_t ac_impl_fetch_xor(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return atomic_fetch_xor_explicit(v, i, mo); }
+static inline int64_t ac_impl_xchg(ac_counter_t *v, int64_t i, ac_memory_order_t mo)
+{ return atomic_exchange_explicit(v, i, mo); }
+static inline bool ac_impl_cas(ac_counter_t *v, int64_t *old, int64_t new_, ac_memory_order_t mo,
+			   ac_memory_order_t fail)
+{ return atomic_compare_exchange_strong_explicit(v, old, new_, mo, fail); }
+static inline bool ac_impl_cas_weak(ac_counter_t *v, int64_t *old, int64_t new_,
+				ac_memory_order_t mo, ac_memory_order_t fail)
+{ return atomic_compare_exchange_weak_explicit(v, old, new_, mo, fail); }
+#endif
+
+/* The language's ordering for @o; an unknown one gets the strongest. */
+static inline ac_memory_order_t ac_impl_mo(ac_order_t o)
+{
+	switch (o.order) {
+	case ATOMIC_COUNTER_RELAXED:
+		return AC_MO_RELAXED;
+	case ATOMIC_COUNTER_ACQUIRE:
+		return AC_MO_ACQUIRE;
+	case ATOMIC_COUNTER_RELEASE:
+		return AC_MO_RELEASE;
+	default:
+		return AC_MO_SEQ_CST;
+	}
+}
 
 static inline int64_t ac_read(ac_counter_t *v)
-{ return atomic_load_explicit(v, memory_order_relaxed); }
+{ return ac_impl_load(v, AC_MO_RELAXED); }
 static inline int64_t ac_read_acquire(ac_counter_t *v)
-{ return atomic_load_explicit(v, memory_order_acquire); }
+{ return ac_impl_load(v, AC_MO_ACQUIRE); }
 
 static inline void ac_set(ac_counter_t *v, int64_t i)
-{ atomic_store_explicit(v, i, memory_order_relaxed); }
+{ ac_impl_store(v, i, AC_MO_RELAXED); }
 static inline void ac_set_release(ac_counter_t *v, int64_t i)
-{ atomic_store_explicit(v, i, memory_order_release); }
+{ ac_impl_store(v, i, AC_MO_RELEASE); }
 
 /* Void operations: unordered by default, as the kernel's; _full orders them. */
-static inline void ac_add(int64_t i, ac_counter_t *v)
-{ atomic_fetch_add_explicit(v, i, memory_order_relaxed); }
-static inline void ac_add_full(int64_t i, ac_counter_t *v)
-{ atomic_fetch_add_explicit(v, i, memory_order_seq_cst); }
-static inline void ac_sub(int64_t i, ac_counter_t *v)
-{ atomic_fetch_sub_explicit(v, i, memory_order_relaxed); }
-static inline void ac_sub_full(int64_t i, ac_counter_t *v)
-{ atomic_fetch_sub_explicit(v, i, memory_order_seq_cst); }
-static inline void ac_inc(ac_counter_t *v)
-{ atomic_fetch_add_explicit(v, 1, memory_order_relaxed); }
-static inline void ac_inc_full(ac_counter_t *v)
-{ atomic_fetch_add_explicit(v, 1, memory_order_seq_cst); }
-static inline void ac_dec(ac_counter_t *v)
-{ atomic_fetch_sub_explicit(v, 1, memory_order_relaxed); }
-static inline void ac_dec_full(ac_counter_t *v)
-{ atomic_fetch_sub_explicit(v, 1, memory_order_seq_cst); }
+static inline void ac_add(int64_t i, ac_counter_t *v) { ac_impl_fetch_add(v, i, AC_MO_RELAXED); }
+static inline void ac_add_full(int64_t i, ac_counter_t *v) { ac_impl_fetch_add(v, i, AC_MO_SEQ_CST); }
+static inline void ac_sub(int64_t i, ac_counter_t *v) { ac_impl_fetch_sub(v, i, AC_MO_RELAXED); }
+static inline void ac_sub_full(int64_t i, ac_counter_t *v) { ac_impl_fetch_sub(v, i, AC_MO_SEQ_CST); }
+static inline void ac_inc(ac_counter_t *v) { ac_impl_fetch_add(v, 1, AC_MO_RELAXED); }
+static inline void ac_inc_full(ac_counter_t *v) { ac_impl_fetch_add(v, 1, AC_MO_SEQ_CST); }
+static inline void ac_dec(ac_counter_t *v) { ac_impl_fetch_sub(v, 1, AC_MO_RELAXED); }
+static inline void ac_dec_full(ac_counter_t *v) { ac_impl_fetch_sub(v, 1, AC_MO_SEQ_CST); }
+static inline void ac_and(int64_t i, ac_counter_t *v) { ac_impl_fetch_and(v, i, AC_MO_RELAXED); }
+static inline void ac_and_full(int64_t i, ac_counter_t *v) { ac_impl_fetch_and(v, i, AC_MO_SEQ_CST); }
+static inline void ac_or(int64_t i, ac_counter_t *v) { ac_impl_fetch_or(v, i, AC_MO_RELAXED); }
+static inline void ac_or_full(int64_t i, ac_counter_t *v) { ac_impl_fetch_or(v, i, AC_MO_SEQ_CST); }
+static inline void ac_xor(int64_t i, ac_counter_t *v) { ac_impl_fetch_xor(v, i, AC_MO_RELAXED); }
+static inline void ac_xor_full(int64_t i, ac_counter_t *v) { ac_impl_fetch_xor(v, i, AC_MO_SEQ_CST); }
+static inline void ac_andnot(int64_t i, ac_counter_t *v) { ac_impl_fetch_and(v, ~i, AC_MO_RELAXED); }
+static inline void ac_andnot_full(int64_t i, ac_counter_t *v) { ac_impl_fetch_and(v, ~i, AC_MO_SEQ_CST); }
 
 /*
  * The value-returning operations, each in the four orderings. Arithmetic is
  * done on uint64_t so that wrapping at INT64_MAX is defined, as in the
- * kernel (C11 atomic arithmetic on signed types wraps as well).
+ * kernel (atomic arithmetic on signed types wraps as well).
  */
-static inline int64_t ac_fetch_add_explicit(int64_t i, ac_counter_t *v, memory_order mo)
-{ return atomic_fetch_add_explicit(v, i, mo); }
-static inline int64_t ac_fetch_sub_explicit(int64_t i, ac_counter_t *v, memory_order mo)
-{ return atomic_fetch_sub_explicit(v, i, mo); }
-static inline int64_t ac_fetch_and_explicit(int64_t i, ac_counter_t *v, memory_order mo)
-{ return atomic_fetch_and_explicit(v, i, mo); }
-static inline int64_t ac_fetch_or_explicit(int64_t i, ac_counter_t *v, memory_order mo)
-{ return atomic_fetch_or_explicit(v, i, mo); }
-static inline int64_t ac_fetch_xor_explicit(int64_t i, ac_counter_t *v, memory_order mo)
-{ return atomic_fetch_xor_explicit(v, i, mo); }
-static inline int64_t ac_fetch_andnot_explicit(int64_t i, ac_counter_t *v, memory_order mo)
-{ return atomic_fetch_and_explicit(v, ~i, mo); }
-static inline int64_t ac_xchg_explicit(ac_counter_t *v, int64_t i, memory_order mo)
-{ return atomic_exchange_explicit(v, i, mo); }
+static inline int64_t ac_fetch_add_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
+{ return ac_impl_fetch_add(v, i, ac_impl_mo(o)); }
+static inline int64_t ac_fetch_sub_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
+{ return ac_impl_fetch_sub(v, i, ac_impl_mo(o)); }
+static inline int64_t ac_fetch_and_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
+{ return ac_impl_fetch_and(v, i, ac_impl_mo(o)); }
+static inline int64_t ac_fetch_or_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
+{ return ac_impl_fetch_or(v, i, ac_impl_mo(o)); }
+static inline int64_t ac_fetch_xor_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
+{ return ac_impl_fetch_xor(v, i, ac_impl_mo(o)); }
+static inline int64_t ac_fetch_andnot_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
+{ return ac_impl_fetch_and(v, ~i, ac_impl_mo(o)); }
+static inline int64_t ac_xchg_explicit(ac_counter_t *v, int64_t i, ac_order_t o)
+{ return ac_impl_xchg(v, i, ac_impl_mo(o)); }
+
+/*
+ * The kernel's try_cmpxchg: true when *@old was found and @new_ stored;
+ * else false, with the value found in *@old for the next attempt. A failed
+ * attempt orders nothing, as in the kernel.
+ */
+static inline bool ac_try_cmpxchg_explicit(ac_counter_t *v, int64_t *old, int64_t new_,
+					   ac_order_t o)
+{ return ac_impl_cas(v, old, new_, ac_impl_mo(o), AC_MO_RELAXED); }
 
 /* Returns the old value; it swapped iff that equals @old, as the kernel's. */
 static inline int64_t ac_cmpxchg_explicit(ac_counter_t *v, int64_t old, int64_t new_,
-					  memory_order mo)
+					  ac_order_t o)
 {
-	memory_order fail = mo == memory_order_release ? memory_order_relaxed :
-			    mo == memory_order_acq_rel ? memory_order_acquire : mo;
-
-	atomic_compare_exchange_strong_explicit(v, &old, new_, mo, fail);
+	ac_try_cmpxchg_explicit(v, &old, new_, o);
 	return old;
 }
 
 /* Stores max(old, i); a counter already at least @i is not written. */
-static inline int64_t ac_fetch_max_explicit(int64_t i, ac_counter_t *v, memory_order mo)
+static inline int64_t ac_fetch_max_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
 {
-	int64_t old = atomic_load_explicit(v, memory_order_relaxed);
+	int64_t old = ac_impl_load(v, AC_MO_RELAXED);
 
-	while (old < i && !atomic_compare_exchange_weak_explicit(v, &old, i, mo,
-								 memory_order_relaxed))
+	while (old < i && !ac_impl_cas_weak(v, &old, i, ac_impl_mo(o), AC_MO_RELAXED))
 		;
 	return old;
 }
 
-static inline int64_t ac_fetch_min_explicit(int64_t i, ac_counter_t *v, memory_order mo)
+static inline int64_t ac_fetch_min_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
 {
-	int64_t old = atomic_load_explicit(v, memory_order_relaxed);
+	int64_t old = ac_impl_load(v, AC_MO_RELAXED);
 
-	while (old > i && !atomic_compare_exchange_weak_explicit(v, &old, i, mo,
-								 memory_order_relaxed))
+	while (old > i && !ac_impl_cas_weak(v, &old, i, ac_impl_mo(o), AC_MO_RELAXED))
 		;
 	return old;
 }
-
-#define AC_RELAXED memory_order_relaxed
-#define AC_ACQUIRE memory_order_acquire
-#define AC_RELEASE memory_order_release
-#define AC_FULL memory_order_seq_cst
 
 static inline int64_t ac_fetch_add(int64_t i, ac_counter_t *v) { return ac_fetch_add_explicit(i, v, AC_FULL); }
 static inline int64_t ac_fetch_add_relaxed(int64_t i, ac_counter_t *v) { return ac_fetch_add_explicit(i, v, AC_RELAXED); }
@@ -345,15 +585,15 @@ static inline int64_t ac_fetch_dec_relaxed(ac_counter_t *v) { return ac_fetch_su
 static inline int64_t ac_fetch_dec_acquire(ac_counter_t *v) { return ac_fetch_sub_explicit(1, v, AC_ACQUIRE); }
 static inline int64_t ac_fetch_dec_release(ac_counter_t *v) { return ac_fetch_sub_explicit(1, v, AC_RELEASE); }
 
-static inline int64_t ac_add_return(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_add(i, v) + (uint64_t)i); }
-static inline int64_t ac_add_return_relaxed(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_add_relaxed(i, v) + (uint64_t)i); }
-static inline int64_t ac_add_return_acquire(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_add_acquire(i, v) + (uint64_t)i); }
-static inline int64_t ac_add_return_release(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_add_release(i, v) + (uint64_t)i); }
+static inline int64_t ac_add_return(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_add_explicit(i, v, AC_FULL) + (uint64_t)i); }
+static inline int64_t ac_add_return_relaxed(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_add_explicit(i, v, AC_RELAXED) + (uint64_t)i); }
+static inline int64_t ac_add_return_acquire(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_add_explicit(i, v, AC_ACQUIRE) + (uint64_t)i); }
+static inline int64_t ac_add_return_release(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_add_explicit(i, v, AC_RELEASE) + (uint64_t)i); }
 
-static inline int64_t ac_sub_return(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_sub(i, v) - (uint64_t)i); }
-static inline int64_t ac_sub_return_relaxed(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_sub_relaxed(i, v) - (uint64_t)i); }
-static inline int64_t ac_sub_return_acquire(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_sub_acquire(i, v) - (uint64_t)i); }
-static inline int64_t ac_sub_return_release(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_sub_release(i, v) - (uint64_t)i); }
+static inline int64_t ac_sub_return(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_sub_explicit(i, v, AC_FULL) - (uint64_t)i); }
+static inline int64_t ac_sub_return_relaxed(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_sub_explicit(i, v, AC_RELAXED) - (uint64_t)i); }
+static inline int64_t ac_sub_return_acquire(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_sub_explicit(i, v, AC_ACQUIRE) - (uint64_t)i); }
+static inline int64_t ac_sub_return_release(int64_t i, ac_counter_t *v) { return (int64_t)((uint64_t)ac_fetch_sub_explicit(i, v, AC_RELEASE) - (uint64_t)i); }
 
 static inline int64_t ac_inc_return(ac_counter_t *v) { return ac_add_return(1, v); }
 static inline int64_t ac_inc_return_relaxed(ac_counter_t *v) { return ac_add_return_relaxed(1, v); }
@@ -385,6 +625,16 @@ static inline int64_t ac_fetch_andnot_relaxed(int64_t i, ac_counter_t *v) { retu
 static inline int64_t ac_fetch_andnot_acquire(int64_t i, ac_counter_t *v) { return ac_fetch_andnot_explicit(i, v, AC_ACQUIRE); }
 static inline int64_t ac_fetch_andnot_release(int64_t i, ac_counter_t *v) { return ac_fetch_andnot_explicit(i, v, AC_RELEASE); }
 
+static inline int64_t ac_fetch_max(int64_t i, ac_counter_t *v) { return ac_fetch_max_explicit(i, v, AC_FULL); }
+static inline int64_t ac_fetch_max_relaxed(int64_t i, ac_counter_t *v) { return ac_fetch_max_explicit(i, v, AC_RELAXED); }
+static inline int64_t ac_fetch_max_acquire(int64_t i, ac_counter_t *v) { return ac_fetch_max_explicit(i, v, AC_ACQUIRE); }
+static inline int64_t ac_fetch_max_release(int64_t i, ac_counter_t *v) { return ac_fetch_max_explicit(i, v, AC_RELEASE); }
+
+static inline int64_t ac_fetch_min(int64_t i, ac_counter_t *v) { return ac_fetch_min_explicit(i, v, AC_FULL); }
+static inline int64_t ac_fetch_min_relaxed(int64_t i, ac_counter_t *v) { return ac_fetch_min_explicit(i, v, AC_RELAXED); }
+static inline int64_t ac_fetch_min_acquire(int64_t i, ac_counter_t *v) { return ac_fetch_min_explicit(i, v, AC_ACQUIRE); }
+static inline int64_t ac_fetch_min_release(int64_t i, ac_counter_t *v) { return ac_fetch_min_explicit(i, v, AC_RELEASE); }
+
 static inline int64_t ac_xchg(ac_counter_t *v, int64_t i) { return ac_xchg_explicit(v, i, AC_FULL); }
 static inline int64_t ac_xchg_relaxed(ac_counter_t *v, int64_t i) { return ac_xchg_explicit(v, i, AC_RELAXED); }
 static inline int64_t ac_xchg_acquire(ac_counter_t *v, int64_t i) { return ac_xchg_explicit(v, i, AC_ACQUIRE); }
@@ -395,10 +645,51 @@ static inline int64_t ac_cmpxchg_relaxed(ac_counter_t *v, int64_t old, int64_t n
 static inline int64_t ac_cmpxchg_acquire(ac_counter_t *v, int64_t old, int64_t new_) { return ac_cmpxchg_explicit(v, old, new_, AC_ACQUIRE); }
 static inline int64_t ac_cmpxchg_release(ac_counter_t *v, int64_t old, int64_t new_) { return ac_cmpxchg_explicit(v, old, new_, AC_RELEASE); }
 
-static inline int64_t ac_fetch_max(int64_t i, ac_counter_t *v) { return ac_fetch_max_explicit(i, v, AC_FULL); }
-static inline int64_t ac_fetch_max_relaxed(int64_t i, ac_counter_t *v) { return ac_fetch_max_explicit(i, v, AC_RELAXED); }
-static inline int64_t ac_fetch_min(int64_t i, ac_counter_t *v) { return ac_fetch_min_explicit(i, v, AC_FULL); }
-static inline int64_t ac_fetch_min_relaxed(int64_t i, ac_counter_t *v) { return ac_fetch_min_explicit(i, v, AC_RELAXED); }
+static inline bool ac_try_cmpxchg(ac_counter_t *v, int64_t *old, int64_t new_) { return ac_try_cmpxchg_explicit(v, old, new_, AC_FULL); }
+static inline bool ac_try_cmpxchg_relaxed(ac_counter_t *v, int64_t *old, int64_t new_) { return ac_try_cmpxchg_explicit(v, old, new_, AC_RELAXED); }
+static inline bool ac_try_cmpxchg_acquire(ac_counter_t *v, int64_t *old, int64_t new_) { return ac_try_cmpxchg_explicit(v, old, new_, AC_ACQUIRE); }
+static inline bool ac_try_cmpxchg_release(ac_counter_t *v, int64_t *old, int64_t new_) { return ac_try_cmpxchg_explicit(v, old, new_, AC_RELEASE); }
+/*
+ * The kernel's conditional and testing forms, fully ordered when they
+ * change the counter (a failed attempt orders nothing), as in the kernel.
+ */
+
+/* Adds @a unless the counter is @u; returns the old value. */
+static inline int64_t ac_fetch_add_unless(ac_counter_t *v, int64_t a, int64_t u)
+{
+	int64_t old = ac_impl_load(v, AC_MO_RELAXED);
+
+	do {
+		if (old == u)
+			break;
+	} while (!ac_impl_cas_weak(v, &old, (int64_t)((uint64_t)old + (uint64_t)a),
+			       AC_MO_SEQ_CST, AC_MO_RELAXED));
+	return old;
+}
+
+/* Adds @a unless the counter is @u; true if it added. */
+static inline bool ac_add_unless(ac_counter_t *v, int64_t a, int64_t u)
+{ return ac_fetch_add_unless(v, a, u) != u; }
+
+/* Adds one unless the counter is zero; true if it added. */
+static inline bool ac_inc_not_zero(ac_counter_t *v)
+{ return ac_add_unless(v, 1, 0); }
+
+/* Subtracts @i; true if the counter is now zero. */
+static inline bool ac_sub_and_test(int64_t i, ac_counter_t *v)
+{ return ac_sub_return(i, v) == 0; }
+
+/* Subtracts one; true if the counter is now zero (the last reference). */
+static inline bool ac_dec_and_test(ac_counter_t *v)
+{ return ac_dec_return(v) == 0; }
+
+/* Adds one; true if the counter is now zero. */
+static inline bool ac_inc_and_test(ac_counter_t *v)
+{ return ac_inc_return(v) == 0; }
+
+/* Adds @i; true if the counter is now negative. */
+static inline bool ac_add_negative(int64_t i, ac_counter_t *v)
+{ return ac_add_return(i, v) < 0; }
 
 /*
  * Striped counters on the page (see "Striped counters" in
@@ -446,20 +737,39 @@ static inline unsigned int ac_cpu(void)
 	return ac_cpu_slow();
 }
 
-/* This CPU's slot. A CPU the module did not count (none should be) still adds somewhere. */
+/*
+ * This CPU's slot, or NULL for a zeroed ac_striped_t (one ac_striped()
+ * never filled). A CPU the module did not count (none should be) still
+ * adds somewhere.
+ */
 static inline ac_counter_t *ac_striped_slot(const ac_striped_t *s)
 {
 	unsigned int cpu = ac_cpu();
 
-	if (cpu >= s->nr_stripes)
+	if (cpu >= s->nr_stripes) {
+		if (!s->nr_stripes)
+			return NULL;
 		cpu %= s->nr_stripes;
+	}
 	return &s->slots[(uint64_t)cpu * s->stride];
 }
 
-static inline void ac_striped_add(int64_t i, const ac_striped_t *s) { ac_add(i, ac_striped_slot(s)); }
-static inline void ac_striped_sub(int64_t i, const ac_striped_t *s) { ac_sub(i, ac_striped_slot(s)); }
-static inline void ac_striped_inc(const ac_striped_t *s) { ac_inc(ac_striped_slot(s)); }
-static inline void ac_striped_dec(const ac_striped_t *s) { ac_dec(ac_striped_slot(s)); }
+/*
+ * Updates of a striped counter. A zeroed ac_striped_t has no slot: it
+ * reads 0 and its updates go nowhere, instead of dividing by zero.
+ */
+static inline void ac_striped_add(int64_t i, const ac_striped_t *s)
+{
+	ac_counter_t *slot = ac_striped_slot(s);
+
+	if (slot)
+		ac_add(i, slot);
+}
+
+static inline void ac_striped_sub(int64_t i, const ac_striped_t *s)
+{ ac_striped_add((int64_t)(0 - (uint64_t)i), s); }
+static inline void ac_striped_inc(const ac_striped_t *s) { ac_striped_add(1, s); }
+static inline void ac_striped_dec(const ac_striped_t *s) { ac_striped_add(-1, s); }
 
 /*
  * The sum, wrapping like one counter. Slots are read one after another:
@@ -493,7 +803,7 @@ static inline int64_t ac_relaxed_counter_reset(ac_relaxed_counter c) { return ac
 
 static inline int64_t ac_consistent_counter_inc(ac_consistent_counter c) { return ac_fetch_add(1, c.v); }
 static inline int64_t ac_consistent_counter_add(ac_consistent_counter c, int64_t n) { return ac_fetch_add(n, c.v); }
-static inline int64_t ac_consistent_counter_get(ac_consistent_counter c) { return atomic_load_explicit(c.v, memory_order_seq_cst); }
+static inline int64_t ac_consistent_counter_get(ac_consistent_counter c) { return ac_impl_load(c.v, AC_MO_SEQ_CST); }
 static inline int64_t ac_consistent_counter_reset(ac_consistent_counter c) { return ac_xchg(c.v, 0); }
 
 #ifdef __cplusplus

@@ -5,11 +5,15 @@
  * chosen with --relaxed or --ordered; list and watch read the mapped bank.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,13 +22,17 @@
 #define EXIT_OPFAIL	1	/* the device refused, or is missing */
 #define EXIT_USAGE	2
 #define EXIT_NOSWAP	3	/* cmpxchg found another value */
+#define EXIT_TIMEOUT	124	/* wait: the condition did not come true in time (as timeout(1)) */
+
+#define INTERVAL_MIN	0.001	/* watch: seconds; a sleep shorter than this would only spin */
+#define INTERVAL_MAX	86400.0
 
 static const char usage[] =
 "usage: atomic-counter [OPTIONS] COMMAND [ARGS]\n"
 "\n"
 "Commands:\n"
 "  info                   ABI version, counters, mapping size, features\n"
-"  list                   counters with a nonzero value (--all: every one)\n"
+"  list                   counters that are nonzero or named (--all: every one)\n"
 "  get INDEX              print a counter's value\n"
 "  set INDEX VALUE        set a counter\n"
 "  add INDEX DELTA        add DELTA (may be negative); prints the new value\n"
@@ -40,48 +48,104 @@ static const char usage[] =
 "  delete NAME            delete a named counter\n"
 "  export                 every named counter, in Prometheus text format\n"
 "                         (node_exporter's textfile collector) or --json\n"
+"  wait INDEX COND VALUE  block until the counter is eq, ne, ge or le VALUE;\n"
+"                         prints the value that satisfied it\n"
+"  bank COMMAND [ARGS]    run COMMAND with a new private bank: its descriptor\n"
+"                         in $" AC_BANK_FD_ENV ", which atomic-counter and\n"
+"                         every program's ac_open() use instead of the device\n"
+"                         (--counters, --named, --striped-counters: its size)\n"
 "\n"
 "Options:\n"
 "  -d, --device PATH      device node (default $ATOMIC_COUNTER_DEVICE or "
 	AC_DEFAULT_DEVICE ")\n"
+"  -b, --bank FD          the private bank at descriptor FD, inherited from a\n"
+"                         parent (default $" AC_BANK_FD_ENV "; -d overrides it)\n"
 "  -r, --relaxed          relaxed ordering\n"
 "  -o, --ordered          fully ordered (the default; get is acquire, set release)\n"
 "  -j, --json             JSON output\n"
 "  -a, --all              list: every counter, zero or not\n"
 "  -i, --interval SECS    watch: refresh period (default 1)\n"
 "  -n, --count N          watch: stop after N refreshes\n"
+"  -t, --timeout SECS     wait: give up after SECS seconds (exit status 124)\n"
+"      --output FILE      write the output to FILE, replacing it only when\n"
+"                         complete (a temporary file renamed into place)\n"
 "  -s, --striped          create: a striped counter\n"
+"      --counters N       bank: counters used by number (default 512)\n"
+"      --named N          bank: counters allocated by name (default 512)\n"
+"      --striped-counters N  bank: striped counters (default 64)\n"
 "  -h, --help             this text\n"
 "  -V, --version          version\n"
 "\n"
-"An INDEX may also be a counter's name. Numbers may be decimal, 0x hex or\n"
-"0 octal. A striped counter (one slot per CPU, for counters many CPUs\n"
+"An INDEX may also be a counter's name. Numbers are decimal, or hex after\n"
+"0x (never octal: 010 is ten). A striped counter (one slot per CPU, for counters many CPUs\n"
 "update) takes get, add, inc and dec: get prints the sum of its slots, and\n"
 "add, inc and dec print the sum read right after the update.\n"
-"Exit status: 0 success, 1 the operation failed, 2 bad usage,\n"
-"3 cmpxchg did not swap.\n";
+"Exit status: 0 success, 1 the operation failed (or output could not be\n"
+"written), 2 bad usage, 3 cmpxchg did not swap, 124 wait timed out;\n"
+"bank: COMMAND's status, 126 or 127 when it could not be run.\n";
 
 struct opts {
 	const char *device;
+	int bank_fd;		/* -1: none given */
+	uint64_t bank_size[3];	/* bank: counters, named, striped; 0: default */
 	int relaxed;
 	int json;
 	int all;
 	double interval;
 	long count;
 	int striped;
+	double timeout;		/* seconds; negative: for ever */
+	const char *output;
 };
+
+/*
+ * Decimal, or hex after "0x", with an optional minus sign; never octal,
+ * so that 010 is ten. Return: 0, -EINVAL or -ERANGE.
+ */
+static int strict_s64(const char *s, int64_t *out)
+{
+	uint64_t v = 0, limit;
+	unsigned int base = 10, d;
+	int neg = *s == '-';
+
+	s += neg;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return -EINVAL;
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned int)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned int)(*s - 'A' + 10);
+		else
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / base || v * base + d > limit)
+			v = UINT64_MAX;	/* out of range, unless a bad character follows */
+		else
+			v = v * base + d;
+	}
+	if (v == UINT64_MAX)
+		return -ERANGE;
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+}
 
 static int parse_s64(const char *what, const char *s, int64_t *out)
 {
-	char *end;
+	int ret = strict_s64(s, out);
 
-	errno = 0;
-	*out = strtoll(s, &end, 0);
-	if (errno || end == s || *end) {
+	if (ret == -ERANGE)
+		fprintf(stderr, "atomic-counter: bad %s '%s': out of range for a 64-bit integer\n",
+			what, s);
+	else if (ret)
 		fprintf(stderr, "atomic-counter: bad %s '%s': not a 64-bit integer\n", what, s);
-		return -1;
-	}
-	return 0;
+	return ret ? -1 : 0;
 }
 
 /* An index, or a name looked up in the module. Return: 0 or exit status. */
@@ -110,11 +174,12 @@ static int parse_index(const struct ac_dev *dev, const char *s, uint64_t *out)
 
 static int open_failed(const char *device, int err)
 {
-	const char *path = device ? device : getenv("ATOMIC_COUNTER_DEVICE");
+	const char *path = device ? device : secure_getenv("ATOMIC_COUNTER_DEVICE");
 
 	if (!path || !*path)
 		path = AC_DEFAULT_DEVICE;
-	if (err == -ENOENT)
+	/* Only the default node's absence means the module is missing. */
+	if (err == -ENOENT && !strcmp(path, AC_DEFAULT_DEVICE))
 		fprintf(stderr, "atomic-counter: %s: module not loaded: modprobe atomic_counter\n", path);
 	else if (err == -EACCES)
 		fprintf(stderr, "atomic-counter: %s: permission denied: join the device's group (see atomic_counter(4))\n", path);
@@ -124,6 +189,71 @@ static int open_failed(const char *device, int err)
 	else
 		fprintf(stderr, "atomic-counter: %s: %s\n", path, strerror(-err));
 	return EXIT_OPFAIL;
+}
+
+static int op_failed(const char *cmd, int err);
+
+static int bank_failed(int fd, int err)
+{
+	if (err == -EBADF || err == -ENOTTY)
+		fprintf(stderr, "atomic-counter: descriptor %d is not a bank's (atomic-counter bank COMMAND hands one down)\n",
+			fd);
+	else
+		fprintf(stderr, "atomic-counter: bank at descriptor %d: %s\n", fd, strerror(-err));
+	return EXIT_OPFAIL;
+}
+
+/*
+ * bank COMMAND [ARGS]: a new private bank, its descriptor made inheritable
+ * and named in the environment, then COMMAND in this process's place, as
+ * env(1) runs one. The bank lives while COMMAND or anything it handed the
+ * descriptor to holds it.
+ */
+static int cmd_bank(const struct opts *o, int nops, char **ops)
+{
+	struct ac_dev dev;
+	char num[16];
+	int ret;
+
+	if (nops < 1) {
+		fprintf(stderr, "atomic-counter: bank needs a COMMAND to run with the bank\n");
+		return EXIT_USAGE;
+	}
+	/* ac_bank_create() takes its device from there; so does COMMAND. */
+	if (o->device && setenv("ATOMIC_COUNTER_DEVICE", o->device, 1))
+		return op_failed("bank", -errno);
+	ret = ac_bank_create(&dev, &(struct ac_bank_opts){
+		.sz = sizeof(struct ac_bank_opts), .flags = AC_OPEN_NOMAP,
+		.nr_counters = o->bank_size[0], .nr_named = o->bank_size[1],
+		.nr_striped = o->bank_size[2],
+	});
+	if (ret == -EDQUOT) {
+		fprintf(stderr, "atomic-counter: bank: over this user's budget for private banks (module parameter bank_bytes_per_user)\n");
+		return EXIT_OPFAIL;
+	}
+	if (ret == -EINVAL) {
+		fprintf(stderr, "atomic-counter: bank: a size out of range (at most %u counters a region)\n",
+			ATOMIC_COUNTER_BANK_MAX);
+		return EXIT_USAGE;
+	}
+	if (ret == -ENOTTY) {
+		fprintf(stderr, "atomic-counter: bank: the module has no private banks (older than this tool)\n");
+		return EXIT_OPFAIL;
+	}
+	if (ret)
+		return open_failed(o->device, ret);
+	snprintf(num, sizeof(num), "%d", dev.fd);
+	if (fcntl(dev.fd, F_SETFD, 0) || setenv(AC_BANK_FD_ENV, num, 1)) {
+		ret = -errno;
+		ac_close(&dev);
+		return op_failed("bank", ret);
+	}
+	fflush(stdout);
+	execvp(ops[0], ops);
+	ret = errno;
+	fprintf(stderr, "atomic-counter: bank: %s: %s\n", ops[0], strerror(ret));
+	ac_close(&dev);
+	return ret == ENOENT ? 127 : 126;
 }
 
 static int op_failed(const char *cmd, int err)
@@ -153,17 +283,21 @@ static int cmd_info(const struct opts *o, const struct ac_dev *dev)
 		printf("{\"api\": %llu, \"version\": \"%s\", \"nr_counters\": %llu, \"map_size\": %llu, "
 		       "\"batch_max\": %llu, \"cache_line_bytes\": %llu, \"features\": %llu, \"ops\": %llu, "
 		       "\"named_first\": %llu, \"nr_named\": %llu, \"kernel_first\": %llu, \"nr_kernel\": %llu, "
-		       "\"waiters_index\": %llu, \"nr_striped\": %llu, \"nr_stripes\": %llu}\n",
+		       "\"waiters_index\": %llu, \"nr_striped\": %llu, \"nr_stripes\": %llu, "
+		       "\"private\": %s}\n",
 		       (unsigned long long)i->api, ac_version(), (unsigned long long)i->nr_counters,
 		       (unsigned long long)i->map_size, (unsigned long long)i->batch_max,
 		       (unsigned long long)i->cache_line_bytes, (unsigned long long)i->features,
 		       (unsigned long long)i->ops, (unsigned long long)i->named_first,
 		       (unsigned long long)i->nr_named, (unsigned long long)i->kernel_first,
 		       (unsigned long long)i->nr_kernel, (unsigned long long)i->waiters_index,
-		       (unsigned long long)i->nr_striped, (unsigned long long)i->nr_stripes);
+		       (unsigned long long)i->nr_striped, (unsigned long long)i->nr_stripes,
+		       i->flags & ATOMIC_COUNTER_INFO_PRIVATE ? "true" : "false");
 		return 0;
 	}
 	printf("api:              %llu\n", (unsigned long long)i->api);
+	printf("bank:             %s\n",
+	       i->flags & ATOMIC_COUNTER_INFO_PRIVATE ? "private" : "global");
 	printf("tool version:     %s\n", ac_version());
 	printf("counters:         %llu\n", (unsigned long long)i->nr_counters);
 	printf("named counters:   %llu (from index %llu)\n", (unsigned long long)i->nr_named,
@@ -178,12 +312,13 @@ static int cmd_info(const struct opts *o, const struct ac_dev *dev)
 	printf("cache line:       %llu bytes (%llu counters)\n",
 	       (unsigned long long)i->cache_line_bytes,
 	       (unsigned long long)i->cache_line_bytes / ATOMIC_COUNTER_SIZE);
-	printf("features:        %s%s%s%s%s\n",
+	printf("features:        %s%s%s%s%s%s\n",
 	       i->features & ATOMIC_COUNTER_FEATURE_MMAP ? " mmap" : "",
 	       i->features & ATOMIC_COUNTER_FEATURE_BATCH ? " batch" : "",
 	       i->features & ATOMIC_COUNTER_FEATURE_NAMES ? " names" : "",
 	       i->features & ATOMIC_COUNTER_FEATURE_WAIT ? " wait" : "",
-	       i->features & ATOMIC_COUNTER_FEATURE_STRIPED ? " striped" : "");
+	       i->features & ATOMIC_COUNTER_FEATURE_STRIPED ? " striped" : "",
+	       i->features & ATOMIC_COUNTER_FEATURE_BANKS ? " banks" : "");
 	return 0;
 }
 
@@ -285,7 +420,11 @@ static int cmd_list(const struct opts *o, const struct ac_dev *dev)
 	return 0;
 }
 
-/* Prometheus text format: one gauge family, a sample per named counter. */
+/*
+ * Prometheus text format: one gauge family, a sample per named counter,
+ * labelled by name (and owner), never by index: a name deleted and created
+ * again may get another index but is the same series.
+ */
 static int cmd_export(const struct opts *o, const struct ac_dev *dev)
 {
 	struct atomic_counter_name e;
@@ -307,8 +446,8 @@ static int cmd_export(const struct opts *o, const struct ac_dev *dev)
 			printf("%s{\"name\": \"%s\", \"index\": %" PRIu64 ", \"owner\": \"%s\", \"value\": %" PRId64 "}",
 			       first ? "" : ", ", e.name, (uint64_t)e.index, owner_of(dev, e.index), v);
 		else
-			printf("atomic_counter{name=\"%s\",owner=\"%s\",index=\"%" PRIu64 "\"} %" PRId64 "\n",
-			       e.name, owner_of(dev, e.index), (uint64_t)e.index, v);
+			printf("atomic_counter{name=\"%s\",owner=\"%s\"} %" PRId64 "\n",
+			       e.name, owner_of(dev, e.index), v);
 		first = 0;
 	}
 	if (o->json)
@@ -370,21 +509,33 @@ static double now(void)
 static int cmd_watch(const struct opts *o, const struct ac_dev *dev, int argc, char **argv)
 {
 	uint64_t nr = ac_nr_total(dev), i, *idx;
-	int64_t *prev, v;
+	int64_t *prev, *cur, v;
 	size_t n = 0, k;
 	long round;
 	double t, last;
 	int tty = isatty(STDOUT_FILENO);
 
-	idx = calloc(nr, sizeof(*idx));
+	/* An index per argument (repeats allowed), or per counter to follow. */
+	size_t max = argc > 0 ? (size_t)argc : nr;
+
+	idx = calloc(max, sizeof(*idx));
+	cur = calloc(max, sizeof(*cur));
 	prev = calloc(nr, sizeof(*prev));
-	if (!idx || !prev)
+	if (!idx || !cur || !prev) {
+		free(idx);
+		free(cur);
+		free(prev);
 		return op_failed("watch", -ENOMEM);
+	}
 	for (k = 0; k < (size_t)argc; k++) {
 		int ret = parse_index(dev, argv[k], &idx[n++]);
 
-		if (ret)
+		if (ret) {
+			free(idx);
+			free(cur);
+			free(prev);
 			return ret;
+		}
 	}
 	for (i = 0; i < nr; i++)
 		read_counter(dev, i, &prev[i]);
@@ -412,35 +563,27 @@ static int cmd_watch(const struct opts *o, const struct ac_dev *dev, int argc, c
 		if (!o->json)
 			printf("%6s %20s %14s\n", "index", "value", "per second");
 		for (k = 0; k < n; k++) {
+			double rate;
+
 			read_counter(dev, idx[k], &v);
+			cur[k] = v;
+			/* The change as the counter wraps: INT64_MAX to INT64_MIN is +1. */
+			rate = (double)(int64_t)((uint64_t)v - (uint64_t)prev[idx[k]]) / (t - last);
 			if (o->json)
 				printf("{\"index\": %" PRIu64 ", \"value\": %" PRId64 ", \"rate\": %.1f}\n",
-				       idx[k], v, (double)(v - prev[idx[k]]) / (t - last));
+				       idx[k], v, rate);
 			else
-				printf("%6" PRIu64 " %20" PRId64 " %14.1f\n", idx[k], v,
-				       (double)(v - prev[idx[k]]) / (t - last));
-			prev[idx[k]] = v;
+				printf("%6" PRIu64 " %20" PRId64 " %14.1f\n", idx[k], v, rate);
 		}
+		/* After the loop, so that a repeated index gets the same rate. */
+		for (k = 0; k < n; k++)
+			prev[idx[k]] = cur[k];
 		fflush(stdout);
 		last = t;
 	}
 	free(idx);
+	free(cur);
 	free(prev);
-	return 0;
-}
-
-/* One ioctl, its result printed; the ordering is the user's choice. */
-static int run_op(const struct opts *o, const struct ac_dev *dev, const char *cmd,
-		  uint64_t index, uint32_t op, uint32_t order, int64_t value,
-		  int64_t expected, const char *key)
-{
-	int64_t r;
-	int ret = ac_op(dev, index, op, order, value, expected, &r);
-
-	if (ret)
-		return op_failed(cmd, ret);
-	if (key)
-		print_value(o, key, index, r);
 	return 0;
 }
 
@@ -453,6 +596,60 @@ static int need_args(const char *cmd, int argc, int want)
 	return -1;
 }
 
+static const char *const cond_names[ATOMIC_COUNTER_NR_CONDS] = {
+	[ATOMIC_COUNTER_COND_EQ] = "eq",
+	[ATOMIC_COUNTER_COND_NE] = "ne",
+	[ATOMIC_COUNTER_COND_GE] = "ge",
+	[ATOMIC_COUNTER_COND_LE] = "le",
+};
+
+/* wait INDEX COND VALUE: the library's ac_wait(), with --timeout. */
+static int cmd_wait(const struct opts *o, const struct ac_dev *dev, uint64_t index,
+		    int argc, char **argv)
+{
+	int64_t value, seen = 0, ns = -1;
+	uint32_t cond;
+	int ret;
+
+	if (need_args("wait", argc, 3))
+		return EXIT_USAGE;
+	for (cond = 0; cond < ATOMIC_COUNTER_NR_CONDS; cond++)
+		if (!strcmp(argv[1], cond_names[cond]))
+			break;
+	if (cond == ATOMIC_COUNTER_NR_CONDS) {
+		fprintf(stderr, "atomic-counter: bad COND '%s': want eq, ne, ge or le\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	if (parse_s64("VALUE", argv[2], &value))
+		return EXIT_USAGE;
+	if (o->timeout >= 0)
+		ns = (int64_t)(o->timeout * 1e9);
+	ret = ac_wait(dev, index, cond, value, ns, &seen);
+	if (ret == -ETIMEDOUT) {
+		fprintf(stderr, "atomic-counter: wait: timed out\n");
+		return EXIT_TIMEOUT;
+	}
+	if (ret)
+		return op_failed("wait", ret);
+	print_value(o, "value", index, seen);
+	return 0;
+}
+
+/* One ioctl, its result printed; the ordering is the user's choice. */
+static int run_op(const struct opts *o, const struct ac_dev *dev, const char *cmd,
+		  uint64_t index, uint32_t op, ac_order_t order, int64_t value,
+		  int64_t expected, const char *key)
+{
+	int64_t r;
+	int ret = ac_op(dev, index, op, order, value, expected, &r);
+
+	if (ret)
+		return op_failed(cmd, ret);
+	if (key)
+		print_value(o, key, index, r);
+	return 0;
+}
+
 /*
  * A striped counter through the ioctl: the update goes to this CPU's slot
  * and returns nothing, so the value printed is the sum read after it.
@@ -460,7 +657,7 @@ static int need_args(const char *cmd, int argc, int want)
 static int run_striped(const struct opts *o, const struct ac_dev *dev, const char *cmd,
 		       uint64_t index, int argc, char **argv)
 {
-	uint32_t order = o->relaxed ? ATOMIC_COUNTER_RELAXED : ATOMIC_COUNTER_FULL;
+	ac_order_t order = o->relaxed ? AC_RELAXED : AC_FULL;
 	uint32_t op;
 	int64_t a = 0, v;
 	int ret;
@@ -485,7 +682,7 @@ static int run_striped(const struct opts *o, const struct ac_dev *dev, const cha
 			return op_failed(cmd, ret);
 	}
 	ret = ac_op_striped(dev, index, ATOMIC_COUNTER_OP_READ,
-			    o->relaxed ? ATOMIC_COUNTER_RELAXED : ATOMIC_COUNTER_ACQUIRE, 0, &v);
+			    o->relaxed ? AC_RELAXED : AC_ACQUIRE, 0, &v);
 	if (ret)
 		return op_failed(cmd, ret);
 	print_value(o, "value", index, v);
@@ -495,7 +692,7 @@ static int run_striped(const struct opts *o, const struct ac_dev *dev, const cha
 static int run_command(const struct opts *o, const struct ac_dev *dev, const char *cmd,
 		       int argc, char **argv)
 {
-	uint32_t full = o->relaxed ? ATOMIC_COUNTER_RELAXED : ATOMIC_COUNTER_FULL;
+	ac_order_t full = o->relaxed ? AC_RELAXED : AC_FULL;
 	uint64_t index = 0;
 	int64_t a = 0, b = 0, old;
 	int ret;
@@ -518,12 +715,14 @@ static int run_command(const struct opts *o, const struct ac_dev *dev, const cha
 	ret = parse_index(dev, argv[0], &index);
 	if (ret)
 		return ret;
+	if (!strcmp(cmd, "wait"))
+		return cmd_wait(o, dev, index, argc, argv);
 	if (ac_is_striped(dev, index))
 		return run_striped(o, dev, cmd, index, argc, argv);
 	if (!strcmp(cmd, "get"))
 		return need_args(cmd, argc, 1) ? EXIT_USAGE :
 		       run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_READ,
-			      o->relaxed ? ATOMIC_COUNTER_RELAXED : ATOMIC_COUNTER_ACQUIRE,
+			      o->relaxed ? AC_RELAXED : AC_ACQUIRE,
 			      0, 0, "value");
 	if (!strcmp(cmd, "inc") || !strcmp(cmd, "dec") || !strcmp(cmd, "reset")) {
 		if (need_args(cmd, argc, 1))
@@ -539,7 +738,7 @@ static int run_command(const struct opts *o, const struct ac_dev *dev, const cha
 			return EXIT_USAGE;
 		if (!strcmp(cmd, "set"))
 			return run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_SET,
-				      o->relaxed ? ATOMIC_COUNTER_RELAXED : ATOMIC_COUNTER_RELEASE,
+				      o->relaxed ? AC_RELAXED : AC_RELEASE,
 				      a, 0, NULL);
 		if (!strcmp(cmd, "add"))
 			return run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_ADD_RETURN, full,
@@ -569,6 +768,7 @@ static int is_command(const char *cmd)
 	static const char *const cmds[] = {
 		"info", "list", "get", "set", "add", "inc", "dec", "xchg",
 		"cmpxchg", "reset", "watch", "create", "lookup", "delete", "export",
+		"wait", "bank",
 	};
 	size_t i;
 
@@ -581,8 +781,46 @@ static int is_command(const char *cmd)
 static int read_only_command(const char *cmd)
 {
 	return !strcmp(cmd, "info") || !strcmp(cmd, "list") || !strcmp(cmd, "get") ||
-	       !strcmp(cmd, "watch") || !strcmp(cmd, "lookup") || !strcmp(cmd, "export");
+	       !strcmp(cmd, "watch") || !strcmp(cmd, "lookup") || !strcmp(cmd, "export") ||
+	       !strcmp(cmd, "wait");
 }
+
+/* A number of seconds within [@min, @max]; NaN and infinities are refused. */
+static int parse_seconds(const char *opt, const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v < min || v > max) {
+		fprintf(stderr, "atomic-counter: bad %s '%s': want seconds from %g to %g\n",
+			opt, s, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * The option getopt_long() stopped at. For a short one, optopt: in a
+ * bundle ("-xr") argv[optind - 1] is not the one at fault. A long one has
+ * always been stepped over (its value can only be missing at the end).
+ */
+static const char *option_name(char **argv, char buf[3])
+{
+	const char *arg = argv[optind - 1];
+
+	if (optopt && strncmp(arg, "--", 2)) {
+		buf[0] = '-';
+		buf[1] = (char)optopt;
+		buf[2] = '\0';
+		return buf;
+	}
+	return arg;
+}
+
+enum { OPT_OUTPUT = 256, OPT_COUNTERS, OPT_NAMED, OPT_STRIPED_COUNTERS };
 
 /*
  * Options may come before the command and right after it ("list --all");
@@ -600,18 +838,42 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "striped", no_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "bank", required_argument, NULL, 'b' },
+		{ "counters", required_argument, NULL, OPT_COUNTERS },
+		{ "named", required_argument, NULL, OPT_NAMED },
+		{ "striped-counters", required_argument, NULL, OPT_STRIPED_COUNTERS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
+	char name[3];
+	int64_t n;
 	int c;
 
 	opterr = 0;	/* our own messages, named after the tool, not argv[0] */
-	while ((c = getopt_long(argc, argv, "+:d:rojai:n:shV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:d:b:rojai:n:st:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->device = optarg;
+			break;
+		case 'b':
+			if (strict_s64(optarg, &n) || n < 0 || n > INT_MAX) {
+				fprintf(stderr, "atomic-counter: bad --bank '%s': want a file descriptor number\n", optarg);
+				return EXIT_USAGE;
+			}
+			o->bank_fd = (int)n;
+			break;
+		case OPT_COUNTERS:
+		case OPT_NAMED:
+		case OPT_STRIPED_COUNTERS:
+			if (strict_s64(optarg, &n) || n <= 0) {
+				fprintf(stderr, "atomic-counter: bad %s '%s': want a positive number\n",
+					argv[optind - 1], optarg);
+				return EXIT_USAGE;
+			}
+			o->bank_size[c - OPT_COUNTERS] = (uint64_t)n;
 			break;
 		case 'r':
 			o->relaxed = 1;
@@ -626,21 +888,27 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			o->all = 1;
 			break;
 		case 'i':
-			o->interval = strtod(optarg, &end);
-			if (*end || !(o->interval > 0)) {
-				fprintf(stderr, "atomic-counter: bad --interval '%s': want seconds > 0\n", optarg);
+			if (parse_seconds("--interval", optarg, INTERVAL_MIN, INTERVAL_MAX,
+					  &o->interval))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'n':
-			o->count = strtol(optarg, &end, 10);
-			if (*end || o->count <= 0) {
+			if (strict_s64(optarg, &n) || n <= 0 || n > LONG_MAX) {
 				fprintf(stderr, "atomic-counter: bad --count '%s': want a positive number\n", optarg);
 				return EXIT_USAGE;
 			}
+			o->count = (long)n;
 			break;
 		case 's':
 			o->striped = 1;
+			break;
+		case 't':
+			/* INT64_MAX nanoseconds is 292 years: any longer is for ever. */
+			if (parse_seconds("--timeout", optarg, 0, 9e9, &o->timeout))
+				return EXIT_USAGE;
+			break;
+		case OPT_OUTPUT:
+			o->output = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -650,25 +918,92 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			return 0;
 		case ':':
 			fprintf(stderr, "atomic-counter: option '%s' needs a value (see --help)\n",
-				argv[optind - 1]);
+				option_name(argv, name));
 			return EXIT_USAGE;
 		default:
 			fprintf(stderr, "atomic-counter: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
+				option_name(argv, name));
 			return EXIT_USAGE;
 		}
 	}
 	return -1;
 }
 
-int main(int argc, char **argv)
+/*
+ * --output FILE: stdout goes to a temporary file beside FILE, renamed over
+ * it only when everything was written (finish_output()), so that a reader
+ * such as node_exporter's textfile collector never sees half a file.
+ * Return: 0 or exit status; *@tmp is set to the temporary file's name.
+ */
+static int start_output(const char *file, char **tmp)
 {
-	struct opts o = { .interval = 1.0 };
+	mode_t mask;
+	int fd;
+
+	if (asprintf(tmp, "%s.XXXXXX", file) < 0) {
+		*tmp = NULL;
+		return op_failed("--output", -ENOMEM);
+	}
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "atomic-counter: %s: %s\n", file, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return EXIT_OPFAIL;
+	}
+	/* mkstemp makes it 0600; the file is for others to read, as a new file would be. */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) || dup2(fd, STDOUT_FILENO) < 0) {
+		fprintf(stderr, "atomic-counter: %s: %s\n", *tmp, strerror(errno));
+		close(fd);
+		return EXIT_OPFAIL;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * Every byte written, or a failure (as util-linux's close_stdout): a full
+ * disk or /dev/full must not exit 0. Then --output's file is renamed into
+ * place on success, removed otherwise. Return: the exit status.
+ */
+static int finish_output(int ret, const char *file, char *tmp)
+{
+	int err = 0;
+
+	if (fflush(stdout) || ferror(stdout))
+		err = errno ? errno : EIO;
+	else if (tmp && fsync(STDOUT_FILENO))
+		err = errno;
+	if (fclose(stdout) && !err)
+		err = errno;
+	/* A reader that went away (| head) is no failure of ours. */
+	if (err && err != EPIPE) {
+		fprintf(stderr, "atomic-counter: write error: %s\n", strerror(err));
+		if (!ret)
+			ret = EXIT_OPFAIL;
+	}
+	if (tmp) {
+		if (!ret && rename(tmp, file)) {
+			fprintf(stderr, "atomic-counter: %s: %s\n", file, strerror(errno));
+			ret = EXIT_OPFAIL;
+		}
+		if (ret)
+			unlink(tmp);
+		free(tmp);
+	}
+	return ret;
+}
+
+static int run(int argc, char **argv, struct opts *o, char **tmp)
+{
 	struct ac_dev dev;
 	const char *cmd;
-	int ret;
+	char **ops;
+	int nops, ret;
 
-	ret = parse_options(argc, argv, &o);
+	ret = parse_options(argc, argv, o);
 	if (ret >= 0)
 		return ret;
 	if (optind >= argc) {
@@ -684,13 +1019,62 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 1;
-	ret = parse_options(argc, argv, &o);
+	ret = parse_options(argc, argv, o);
 	if (ret >= 0)
 		return ret;
-	ret = ac_open(&dev, o.device, read_only_command(cmd) ? AC_OPEN_READONLY : AC_OPEN_NOMAP);
-	if (ret)
-		return open_failed(o.device, ret);
-	ret = run_command(&o, &dev, cmd, argc - optind, argv + optind);
+	ops = argv + optind;
+	nops = argc - optind;
+	/*
+	 * And once more after wait's three operands, for "wait 42 ge -5
+	 * --timeout 1": VALUE may be negative, so only there. getopt skips
+	 * its argv[0], here VALUE.
+	 */
+	if (!strcmp(cmd, "wait") && nops > 3) {
+		optind = 1;
+		ret = parse_options(nops - 2, ops + 2, o);
+		if (ret >= 0)
+			return ret;
+		if (optind != nops - 2) {	/* an operand after those options */
+			need_args(cmd, nops, 3);
+			return EXIT_USAGE;
+		}
+		nops = 3;
+	}
+	/* A watch without an end is stopped by a signal: its file would never be renamed. */
+	if (o->output && !strcmp(cmd, "watch") && !o->count) {
+		fprintf(stderr, "atomic-counter: --output needs watch --count N\n");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "bank"))
+		return cmd_bank(o, nops, ops);
+	if (o->bank_fd >= 0 && !o->device) {
+		ret = ac_reopen(&dev, o->bank_fd,
+				read_only_command(cmd) ? AC_OPEN_READONLY : AC_OPEN_NOMAP);
+		if (ret)
+			return bank_failed(o->bank_fd, ret);
+	} else {
+		ret = ac_open(&dev, o->device,
+			      read_only_command(cmd) ? AC_OPEN_READONLY : AC_OPEN_NOMAP);
+		if (ret)
+			return open_failed(o->device, ret);
+	}
+	if (o->output) {
+		ret = start_output(o->output, tmp);
+		if (ret) {
+			ac_close(&dev);
+			return ret;
+		}
+	}
+	ret = run_command(o, &dev, cmd, nops, ops);
 	ac_close(&dev);
 	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .interval = 1.0, .timeout = -1, .bank_fd = -1 };
+	char *tmp = NULL;
+	int ret = run(argc, argv, &o, &tmp);
+
+	return finish_output(ret, o.output, tmp);
 }
