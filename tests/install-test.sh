@@ -3,8 +3,11 @@
 #
 # Installing as users do, each check one TAP line:
 #  - make install DESTDIR=... installs exactly the list in README.md;
-#  - a program built with pkg-config against that install links and runs,
-#    shared and static;
+#  - a C and a C++ program built with pkg-config against that install link
+#    and run, shared and static; the header refuses what it must refuse (an
+#    ordering of the wrong type, a target without lock-free 8-byte atomics);
+#  - the library keeps its old symbol versions; the userspace build honours
+#    CPPFLAGS, LDFLAGS and INCLUDEDIR; bash completion is installed;
 #  - DKMS adds, builds and installs the tree against the cloud kernel's
 #    headers, into /lib/modules/$KVER/updates/dkms, and removes it cleanly;
 #  - make sign signs the module with a (throwaway) MOK key;
@@ -42,24 +45,125 @@ else
 	fail make_install_installs_the_documented_files
 fi
 
-# 2. A program built the way the README says, against the staged install.
+# 2. Programs built the way the README says, against the staged install.
 cat >"$work/prog.c" <<'EOC'
 #include <stdio.h>
 #include <atomic_counter.h>
 int main(void)
 {
-	printf("%s %s\n", ac_version(), ac_op_name(ATOMIC_COUNTER_OP_FETCH_ADD));
-	return 0;
+	ac_counter_t c = 5;
+
+	ac_fetch_add_relaxed(2, &c);
+	printf("%s %s %lld\n", ac_version(), ac_op_name(ATOMIC_COUNTER_OP_FETCH_ADD),
+	       (long long)ac_read(&c));
+	return AC_VERSION_NUMBER >= AC_VERSION_CODE(0, 2, 0) ? 0 : 1;
 }
 EOC
 pc() { PKG_CONFIG_PATH=$stage/usr/local/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$stage pkg-config "$@" atomic_counter; }
-if gcc -std=c11 -Wall -Werror -o "$work/prog" "$work/prog.c" $(pc --cflags --libs) >"$work/log" 2>&1 &&
-   [ "$(LD_LIBRARY_PATH=$stage/usr/local/lib "$work/prog")" = "$version fetch_add" ] &&
+if gcc -std=c11 -Wall -Wextra -Werror -o "$work/prog" "$work/prog.c" $(pc --cflags --libs) >"$work/log" 2>&1 &&
+   [ "$(LD_LIBRARY_PATH=$stage/usr/local/lib "$work/prog")" = "$version fetch_add 7" ] &&
    gcc -std=c11 -static -o "$work/prog-static" "$work/prog.c" $(pc --cflags --libs --static) >>"$work/log" 2>&1 &&
-   [ "$("$work/prog-static")" = "$version fetch_add" ]; then
+   [ "$("$work/prog-static")" = "$version fetch_add 7" ]; then
 	ok pkg_config_program_links_and_runs
 else
 	fail pkg_config_program_links_and_runs
+fi
+
+# The header from C++: the same counters as std::atomic<int64_t>.
+cat >"$work/prog.cc" <<'EOC'
+#include <cstdio>
+#include <atomic_counter.h>
+int main()
+{
+	ac_counter_t c{5};
+	int64_t old = 7;
+
+	ac_fetch_add(2, &c);
+	bool swapped = ac_try_cmpxchg_acquire(&c, &old, 1);
+	std::printf("%s %s %lld %d\n", ac_version(), ac_op_name(ATOMIC_COUNTER_OP_FETCH_ADD),
+		    (long long)ac_read(&c), swapped);
+	struct ac_dev dev;
+	return ac_open(&dev, "/nonexistent", 0) == -ENOENT ? 0 : 1;
+}
+EOC
+if g++ -std=c++20 -Wall -Wextra -Werror -o "$work/prog-cxx" "$work/prog.cc" $(pc --cflags --libs) >"$work/log" 2>&1 &&
+   [ "$(LD_LIBRARY_PATH=$stage/usr/local/lib "$work/prog-cxx")" = "$version fetch_add 1 1" ] &&
+   g++ -std=c++20 -static -o "$work/prog-cxx-static" "$work/prog.cc" $(pc --cflags --libs --static) >>"$work/log" 2>&1 &&
+   [ "$("$work/prog-cxx-static")" = "$version fetch_add 1 1" ]; then
+	ok pkg_config_cxx_program_links_and_runs
+else
+	fail pkg_config_cxx_program_links_and_runs
+fi
+
+# compiles ORDER LANG: whether ac_op() with ordering ORDER compiles.
+compiles() {
+	printf '#include <atomic_counter.h>\nint f(struct ac_dev *d) { return ac_op(d, 0, 0, %s, 0, 0, 0); }\n' "$1" |
+		$2 -fsyntax-only $(pc --cflags) -x "$3" - >>"$work/log" 2>&1
+}
+: >"$work/log"
+if compiles AC_RELAXED gcc c && ! compiles ATOMIC_COUNTER_RELAXED gcc c &&
+   ! compiles memory_order_relaxed gcc c && ! compiles 1 gcc c &&
+   compiles AC_RELEASE g++ c++ && ! compiles ATOMIC_COUNTER_RELEASE g++ c++; then
+	ok ordering_of_the_wrong_type_is_a_compile_error
+else
+	fail ordering_of_the_wrong_type_is_a_compile_error
+fi
+
+# i386 has no 8-byte atomic instruction: libatomic would lock per process.
+if printf '#include <atomic_counter.h>\n' |
+	gcc -m32 -march=i386 -std=c11 -fsyntax-only $(pc --cflags) -x c - >"$work/log" 2>&1; then
+	fail header_refuses_targets_without_lock_free_8_byte_atomics
+elif grep -q 'needs lock-free 8-byte atomics' "$work/log"; then
+	ok header_refuses_targets_without_lock_free_8_byte_atomics
+else
+	fail header_refuses_targets_without_lock_free_8_byte_atomics
+fi
+
+# Programs linked against 0.2.0 call ac_op with a uint32_t ordering: that
+# definition stays, at its old version.
+so=$stage/usr/local/lib/libatomic_counter.so.$version
+readelf --dyn-syms --wide "$so" >"$work/log" 2>&1
+if grep -q ' ac_op@ATOMIC_COUNTER_0$' "$work/log" && grep -q ' ac_op@@ATOMIC_COUNTER_0.3$' "$work/log" &&
+   grep -q ' ac_op_striped@ATOMIC_COUNTER_0.2$' "$work/log" &&
+   grep -q ' ac_open@@ATOMIC_COUNTER_0$' "$work/log"; then
+	ok library_keeps_the_old_symbol_versions
+else
+	fail library_keeps_the_old_symbol_versions
+fi
+
+# Distribution flags reach every compile and link; -Werror only in make check.
+$make -s -B -n -C userspace CPPFLAGS=-DAC_TEST_CPP LDFLAGS=-Wl,-z,now WERROR=0 >"$work/log" 2>&1
+if [ "$(grep -c -- '-DAC_TEST_CPP' "$work/log")" -ge 8 ] && [ "$(grep -c -- '-Wl,-z,now' "$work/log")" -ge 7 ] &&
+   grep -q -- '-shared -Wl,-z,defs' "$work/log" && ! grep -q -- '-Werror' "$work/log" &&
+   $make -s -B -n -C userspace WERROR=1 | grep -q -- '-Werror'; then
+	ok userspace_build_honours_cppflags_ldflags_and_werror
+else
+	fail userspace_build_honours_cppflags_ldflags_and_werror
+fi
+
+if $make -s install DESTDIR="$work/stage2" INCLUDEDIR=/opt/ac/include >"$work/log" 2>&1 &&
+   [ -f "$work/stage2/opt/ac/include/atomic_counter.h" ] &&
+   [ "$(PKG_CONFIG_PATH=$work/stage2/usr/local/lib/pkgconfig pkg-config --cflags atomic_counter | sed "s/ *$//")" = "-I/opt/ac/include" ]; then
+	ok pc_file_honours_includedir
+else
+	fail pc_file_honours_includedir
+fi
+
+# The completion, with a stand-in for bash-completion's _init_completion.
+comp=$stage/usr/local/share/bash-completion/completions/atomic-counter
+# shellcheck disable=SC2016
+if [ -f "$comp" ] && [ "$(bash -c '
+	_init_completion() { words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; cur=${words[cword]}; prev=${words[cword - 1]}; }
+	. "$1"
+	COMP_WORDS=(atomic-counter -r ex); COMP_CWORD=2; _atomic_counter; echo "${COMPREPLY[*]}"
+	COMP_WORDS=(atomic-counter wait x g); COMP_CWORD=3; _atomic_counter; echo "${COMPREPLY[*]}"
+	COMP_WORDS=(atomic-counter --rel); COMP_CWORD=1; _atomic_counter; echo "${COMPREPLY[*]}"
+	' sh "$comp" 2>"$work/log")" = "export
+ge
+--relaxed" ]; then
+	ok bash_completion_is_installed_and_completes
+else
+	fail bash_completion_is_installed_and_completes
 fi
 rm -f "$work/log"
 

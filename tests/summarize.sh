@@ -3,16 +3,44 @@
 #
 # Read TAP lines (from the selftests, the VM harness and the host checks) on
 # stdin, echo them, and close with "N passed, N failed[, N skipped]".
+# Before that, for each kernel lane ("# lane NAME: ..." lines), how many
+# guests it booted and how many of those the kernel reported something in
+# during its own boot (run-vm.sh's "# vm: RUN: boot N: ..." lines; the
+# harness's simulated reports are not counted): a kernel bug that recurs
+# shows here even though it fails nothing.
 # Exits 1 when anything failed or nothing ran.
 set -u
 pass=0 fail=0 skip=0
+lane=
+lanes=()
+declare -A boots=() reported=()
+boot_re='^# vm: [^ ]+: boot [0-9]+: '
 while IFS= read -r line; do
 	printf '%s\n' "$line"
 	case $line in
 	"not ok "*) fail=$((fail + 1)) ;;
 	"ok "*"# SKIP"*) skip=$((skip + 1)) ;;
 	"ok "*) pass=$((pass + 1)) ;;
+	"# lane "*": "*)
+		lane=${line#"# lane "}
+		lane=${lane%%:*}
+		if [ -z "${boots[$lane]+set}" ]; then
+			lanes+=("$lane")
+			boots[$lane]=0 reported[$lane]=0
+		fi
+		;;
+	"# vm: "*)
+		if [ -n "$lane" ] && [[ $line =~ $boot_re ]]; then
+			boots[$lane]=$((boots[$lane] + 1))
+			if [[ $line =~ ${boot_re}boot-time\ kernel\ report ]]; then
+				reported[$lane]=$((reported[$lane] + 1))
+			fi
+		fi
+		;;
 	esac
+done
+for lane in "${lanes[@]}"; do
+	echo "# lane $lane: ${boots[$lane]} boots, ${reported[$lane]} with a boot-time kernel report"
 done
 summary="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && summary="$summary, $skip skipped"

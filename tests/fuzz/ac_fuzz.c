@@ -207,7 +207,7 @@ static void fuzz_batch(struct proc *p)
 {
 	static struct atomic_counter_op ops[ATOMIC_COUNTER_BATCH_MAX + 1];
 	struct atomic_counter_batch b = { 0 };
-	uint32_t i, count;
+	uint32_t i, count, failed = 0, in_failed;
 	int want = 0, fault, result_fault, got;
 	void *arg;
 
@@ -241,23 +241,38 @@ static void fuzz_batch(struct proc *p)
 		b.flags = (uint32_t)next() | 1;
 	if (chance(3))
 		b.reserved = next() | 1;
+	if (chance(50))
+		b.failed = next();	/* out only: ignored on input */
 
 	if (b.flags || b.reserved || !count || count > ATOMIC_COUNTER_BATCH_MAX) {
 		want = EINVAL;
+		failed = ATOMIC_COUNTER_BATCH_NO_ENTRY;
 	} else {
 		/* Entries are checked in order: the first bad one decides. */
-		for (i = 0; i < count && !want; i++)
+		for (i = 0; i < count && !want; i++) {
 			want = spec_op_errno(&ops[i], &info, p->writable);
+			failed = i;
+		}
 		if (chance(5)) {
 			b.ops = (uintptr_t)(chance(50) ? NULL : unmapped);
 			want = EFAULT;
+			failed = ATOMIC_COUNTER_BATCH_NO_ENTRY;
 		}
 	}
+	in_failed = b.failed;
 	arg = arg_pointer(&b, sizeof(b), &fault, &result_fault);
 	if (fault)
 		want = EFAULT;	/* the batch header itself is unreadable */
+	else if (want && result_fault)
+		want = EFAULT;	/* a failed call writes @failed into the header */
 	got = ioctl(p->fd, ATOMIC_COUNTER_IOC_BATCH, arg) < 0 ? errno : 0;
 	check(p, "IOC_BATCH", got, want);
+	/* Written only on failure: the entry at fault, or no entry. */
+	if (arg == &b && got == want && b.failed != (want ? failed : in_failed)) {
+		p->unexpected++;
+		fprintf(stderr, "ac-fuzz: proc %d call %ld: IOC_BATCH failed: got %#x, want %#x\n",
+			p->id, p->call, b.failed, want ? failed : in_failed);
+	}
 }
 
 static void fuzz_info(struct proc *p)
@@ -277,7 +292,10 @@ static void fuzz_info(struct proc *p)
 		in.reserved[below(ARRAY_LEN(in.reserved))] = next() | 1;
 	for (i = 0; i < (int)ARRAY_LEN(in.reserved); i++)
 		reserved |= in.reserved[i];
-	if (in.api != ATOMIC_COUNTER_API || (in.features & ~ATOMIC_COUNTER_FEATURES) || reserved)
+	if (chance(5))
+		in.flags = next() | 1;	/* out only: must come in zero */
+	if (in.api != ATOMIC_COUNTER_API || (in.features & ~ATOMIC_COUNTER_FEATURES) || reserved ||
+	    in.flags)
 		want = EINVAL;
 	arg = arg_pointer(&in, sizeof(in), &fault, &result_fault);
 	if (fault)
@@ -342,19 +360,21 @@ static void check_set(struct proc *p, const char *what, int got, const int *allo
 
 static void fuzz_name(struct proc *p)
 {
-	static const char *const bad[] = { "", "9x", "a b", ".x", "x/y" };
+	static const char *const odd[] = {
+		"", "9x", "a b", ".x", "x/y", "\xe9t\xe9", "fz\xff", "kernel.fz",
+		"atomic_counter.fz", "atomic_counter.waiters",
+	};
 	struct atomic_counter_name n;
 	unsigned long cmd;
-	int got, valid = 1, writes;
+	int got, valid, writes;
 	int k = below(10);
 
 	memset(&n, 0, sizeof(n));
-	if (chance(10)) {
-		strcpy(n.name, bad[below(5)]);
-		valid = 0;
-	} else {
+	if (chance(15))
+		strcpy(n.name, odd[below(ARRAY_LEN(odd))]);
+	else
 		snprintf(n.name, sizeof(n.name), "fz.%d", (int)below(8));
-	}
+	valid = spec_name_valid(n.name);
 	switch (below(5)) {
 	case 0:
 		cmd = ATOMIC_COUNTER_IOC_NAME_CREATE;
@@ -381,6 +401,8 @@ static void fuzz_name(struct proc *p)
 	}
 	if (k == 0)
 		n.reserved = next() | 1;
+	if (chance(30))
+		n.generation = next();	/* out only: ignored on input */
 	got = ioctl(p->fd, cmd, &n) < 0 ? errno : 0;
 	writes = cmd == ATOMIC_COUNTER_IOC_NAME_CREATE || cmd == ATOMIC_COUNTER_IOC_NAME_DELETE;
 	/* Checked in this order: reserved fields, the fd's mode, the name. */
@@ -390,17 +412,29 @@ static void fuzz_name(struct proc *p)
 		check(p, "NAME write on a read-only fd", got, EBADF);
 	} else if (!valid) {
 		check(p, "NAME (invalid name)", got, EINVAL);
+	} else if (cmd == ATOMIC_COUNTER_IOC_NAME_CREATE && !strcmp(n.name, "atomic_counter.waiters")) {
+		int allowed[] = { 0, EEXIST };
+
+		/* Registered by the module: opened, or EEXIST with EXCL or STRIPED. */
+		check_set(p, "NAME_CREATE (kernel's)", got, allowed, 2);
+	} else if (cmd == ATOMIC_COUNTER_IOC_NAME_CREATE && spec_name_is_kernel(n.name)) {
+		check(p, "NAME_CREATE (unregistered kernel name)", got, EPERM);
 	} else if (cmd == ATOMIC_COUNTER_IOC_NAME_CREATE) {
 		int allowed[] = { 0, EEXIST, ENOSPC };
 
 		/* EEXIST: taken with EXCL, or taken by the other kind (striped or not). */
 		check_set(p, "NAME_CREATE", got, allowed, 3);
+	} else if (cmd == ATOMIC_COUNTER_IOC_NAME_DELETE && !strcmp(n.name, "atomic_counter.waiters")) {
+		check(p, "NAME_DELETE (kernel's)", got, EPERM);
 	} else {
 		int allowed[] = { 0, ENOENT };
 
 		check_set(p, cmd == ATOMIC_COUNTER_IOC_NAME_NEXT ? "NAME_NEXT" :
 			  cmd == ATOMIC_COUNTER_IOC_NAME_LOOKUP ? "NAME_LOOKUP" : "NAME_DELETE",
 			  got, allowed, 2);
+		/* What NEXT returns is a name LOOKUP takes: zeroes after the NUL. */
+		if (cmd == ATOMIC_COUNTER_IOC_NAME_NEXT && !got && !spec_name_valid(n.name))
+			report(p, "NAME_NEXT (name returned)", EINVAL, "a well-formed name");
 	}
 }
 

@@ -4,8 +4,8 @@
  * Documentation/atomic_t.txt and the uapi header's table rather than taken
  * from the module: the orderings each operation has, plain and in its
  * ATOMIC_COUNTER_OP_STRIPED form, and the operands it reads (any other
- * operand must be zero). ops_test checks results against it, the fuzzer
- * predicts every errno with it.
+ * operand must be zero), and the rules for names. ops_test checks results
+ * against it, the fuzzer predicts every errno with it.
  */
 #ifndef AC_SPEC_H
 #define AC_SPEC_H
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <linux/atomic_counter.h>
 
 #define F (1u << ATOMIC_COUNTER_FULL)
@@ -113,6 +114,40 @@ static inline int spec_op_errno(const struct atomic_counter_op *op,
 	if (op->index >= info->kernel_first)
 		return EPERM;	/* kernel counters are read-only */
 	return 0;
+}
+
+/*
+ * A well-formed name (see "Names" in the uapi header): 1 to NAME_MAX - 1
+ * ASCII characters of [A-Za-z0-9_.:-], a letter or '_' first, zeroes after
+ * the NUL. Spelt out rather than with <ctype.h>, whose answer depends on
+ * the locale.
+ */
+static inline bool spec_name_valid(const char name[ATOMIC_COUNTER_NAME_MAX])
+{
+	int i, len;
+
+	for (len = 0; len < ATOMIC_COUNTER_NAME_MAX && name[len]; len++)
+		;
+	if (!len || len == ATOMIC_COUNTER_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+		bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+		bool other = (c >= '0' && c <= '9') || c == '.' || c == ':' || c == '-';
+
+		if (!letter && (i == 0 || !other))
+			return false;
+	}
+	for (; i < ATOMIC_COUNTER_NAME_MAX; i++)
+		if (name[i])
+			return false;
+	return true;
+}
+
+/* A name only kernel code can give a counter: CREATE of it is -EPERM unless registered. */
+static inline bool spec_name_is_kernel(const char *name)
+{
+	return !strncmp(name, "kernel.", 7) || !strncmp(name, "atomic_counter.", 15);
 }
 
 #endif /* AC_SPEC_H */

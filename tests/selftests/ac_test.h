@@ -8,16 +8,56 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/atomic_counter.h>
 
 #include "kselftest_harness.h"
 
 #define AC_DEVICE "/dev/atomic_counter"
+
+/*
+ * The library's variable, honoured by the tests too: a descriptor of a
+ * private bank that the tests run on instead of the global bank
+ * (tests/vm/selftests.sh runs every suite a second time that way).
+ */
+#define AC_BANK_ENV "ATOMIC_COUNTER_BANK_FD"
+
+static inline bool ac_test_private(void)
+{
+	const char *env = getenv(AC_BANK_ENV);
+
+	return env && *env;
+}
+
+/*
+ * A new file of the bank under test, as open(2) of the device would give:
+ * O_RDONLY or O_RDWR (and always O_CLOEXEC). On a private bank that is a
+ * REOPEN of the inherited descriptor, a file of its own, as a test that
+ * arms a file or opens a read-only one needs. -1 and errno on failure.
+ */
+static inline int ac_test_open(int flags)
+{
+	struct atomic_counter_bank b = { .flags = ATOMIC_COUNTER_BANK_REOPEN };
+
+	if (!ac_test_private())
+		return open(AC_DEVICE, flags | O_CLOEXEC);
+	if ((flags & O_ACCMODE) == O_RDONLY)
+		b.flags |= ATOMIC_COUNTER_BANK_RDONLY;
+	return ioctl(atoi(getenv(AC_BANK_ENV)), ATOMIC_COUNTER_IOC_BANK, &b);
+}
+
+/* A suite of the global bank's own (kernel code's counters, rmmod): skip it on a private one. */
+#define AC_SKIP_SETUP_IF_PRIVATE(why) do {				\
+	if (ac_test_private())						\
+		AC_SKIP_SETUP("a private bank: " why);			\
+} while (0)
 
 /*
  * The 6.1 harness still runs the test body after a SKIP() in FIXTURE_SETUP;
@@ -28,7 +68,7 @@
 
 /* Open the device; on a machine without the module the test is skipped. */
 #define AC_OPEN_OR_SKIP(fd, flags) do {					\
-	(fd) = open(AC_DEVICE, (flags) | O_CLOEXEC);			\
+	(fd) = ac_test_open(flags);					\
 	if ((fd) < 0 && errno == ENOENT)				\
 		AC_SKIP_SETUP(AC_DEVICE " absent: module not loaded");	\
 	ASSERT_LE(0, (fd)) TH_LOG("open " AC_DEVICE ": %s", strerror(errno)); \
@@ -101,6 +141,25 @@ static inline void *raw_map_user_regions(int fd, size_t *size)
 	}
 	*size = info.kernel_first * ATOMIC_COUNTER_SIZE;
 	return mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+}
+
+/*
+ * Load the module whose .ko the environment variable @env names (the VM job
+ * exports them): 0, or a negative errno (-ENOENT when @env is unset).
+ */
+static inline int load_module_from_env(const char *env)
+{
+	const char *path = getenv(env);
+	int ko, ret;
+
+	if (!path)
+		return -ENOENT;
+	ko = open(path, O_RDONLY | O_CLOEXEC);
+	if (ko < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, ko, "", 0) ? -errno : 0;
+	close(ko);
+	return ret;
 }
 
 #endif /* AC_TEST_H */

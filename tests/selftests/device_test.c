@@ -99,7 +99,7 @@ TEST_F(dev, info_rejects_reserved_einval)
 {
 	struct atomic_counter_info info = { .api = ATOMIC_COUNTER_API };
 
-	info.reserved[1] = 1;
+	info.reserved[0] = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_INFO, &info));
 	EXPECT_EQ(EINVAL, errno);
 }
@@ -280,7 +280,7 @@ TEST_F(dev, kernel_counters_read_but_refuse_writes_eperm)
 
 TEST_F(dev, read_only_fd_reads)
 {
-	int ro = open(AC_DEVICE, O_RDONLY | O_CLOEXEC);
+	int ro = ac_test_open(O_RDONLY);
 	int64_t v = 0;
 
 	ASSERT_LE(0, ro);
@@ -291,7 +291,7 @@ TEST_F(dev, read_only_fd_reads)
 
 TEST_F(dev, read_only_fd_refuses_writes_ebadf)
 {
-	int ro = open(AC_DEVICE, O_RDONLY | O_CLOEXEC);
+	int ro = ac_test_open(O_RDONLY);
 	uint32_t op;
 
 	ASSERT_LE(0, ro);
@@ -439,7 +439,7 @@ TEST_F(dev, batch_with_a_kernel_counter_write_applies_none_eperm)
 
 TEST_F(dev, batch_read_only_fd_with_a_write_ebadf)
 {
-	int ro = open(AC_DEVICE, O_RDONLY | O_CLOEXEC);
+	int ro = ac_test_open(O_RDONLY);
 	struct atomic_counter_op ops[2] = {
 		{ .index = IDX, .op = ATOMIC_COUNTER_OP_READ, .order = ATOMIC_COUNTER_RELAXED },
 		{ .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN },
@@ -451,6 +451,92 @@ TEST_F(dev, batch_read_only_fd_with_a_write_ebadf)
 	EXPECT_EQ(SENTINEL, ops[0].result);
 	close(ro);
 	ASSERT_UNCHANGED();
+}
+
+/* A batch call with @failed preset, to see what the module wrote there. */
+static int batch_failed(int fd, struct atomic_counter_op *ops, uint32_t count, uint32_t *failed)
+{
+	struct atomic_counter_batch b = {
+		.ops = (uintptr_t)ops, .count = count, .failed = 0x5a5a5a5a,
+	};
+	int ret = ioctl(fd, ATOMIC_COUNTER_IOC_BATCH, &b) < 0 ? -errno : 0;
+
+	*failed = b.failed;
+	return ret;
+}
+
+TEST_F(dev, batch_rejected_names_the_first_failing_entry)
+{
+	struct atomic_counter_op ops[4] = {
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_ADD, .order = ATOMIC_COUNTER_ACQUIRE, .value = 1 },
+		{ .index = self->info.kernel_first, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+	};
+	uint32_t failed;
+
+	EXPECT_EQ(-EINVAL, batch_failed(self->fd, ops, 4, &failed));
+	EXPECT_EQ(2, failed);
+	ASSERT_UNCHANGED();
+	/* Fixed, the next one is named. */
+	ops[2].order = ATOMIC_COUNTER_RELAXED;
+	EXPECT_EQ(-EPERM, batch_failed(self->fd, ops, 4, &failed));
+	EXPECT_EQ(3, failed);
+	ASSERT_UNCHANGED();
+	ops[0].index = self->info.map_size / ATOMIC_COUNTER_SIZE;
+	EXPECT_EQ(-EINVAL, batch_failed(self->fd, ops, 4, &failed));
+	EXPECT_EQ(0, failed);
+	ASSERT_UNCHANGED();
+	EXPECT_EQ(0, ops[1].result);
+}
+
+TEST_F(dev, batch_rejected_for_no_entry_says_no_entry)
+{
+	struct atomic_counter_op op = { .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN };
+	struct atomic_counter_batch b = { .ops = (uintptr_t)&op, .count = 1, .flags = 1 };
+	uint32_t failed;
+
+	EXPECT_EQ(-EINVAL, batch_failed(self->fd, &op, 0, &failed));
+	EXPECT_EQ(ATOMIC_COUNTER_BATCH_NO_ENTRY, failed);
+	EXPECT_EQ(-EFAULT, batch_failed(self->fd, NULL, 1, &failed));
+	EXPECT_EQ(ATOMIC_COUNTER_BATCH_NO_ENTRY, failed);
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_BATCH, &b));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(ATOMIC_COUNTER_BATCH_NO_ENTRY, b.failed);
+	ASSERT_UNCHANGED();
+}
+
+TEST_F(dev, batch_failed_is_ignored_on_input_and_untouched_on_success)
+{
+	struct atomic_counter_op op = { .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN };
+	struct atomic_counter_batch b = { .ops = (uintptr_t)&op, .count = 1, .failed = 7 };
+
+	EXPECT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_BATCH, &b)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(7, b.failed);
+	EXPECT_EQ(SENTINEL + 1, op.result);
+}
+
+TEST_F(dev, batch_rejected_with_a_read_only_header_efault_and_applies_none)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	struct atomic_counter_op ops[2] = {
+		{ .index = IDX, .op = ATOMIC_COUNTER_OP_INC_RETURN },
+		{ .index = IDX, .op = ATOMIC_COUNTER_NR_OPS },
+	};
+	struct atomic_counter_batch *b;
+
+	b = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	*b = (struct atomic_counter_batch){ .ops = (uintptr_t)ops, .count = 2 };
+	ASSERT_EQ(0, mprotect(b, page, PROT_READ));
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_BATCH, b));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_UNCHANGED();
+	/* A batch that succeeds does not write its header. */
+	ops[1].op = ATOMIC_COUNTER_OP_INC_RETURN;
+	EXPECT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_BATCH, b));
+	EXPECT_EQ(SENTINEL + 2, raw_read(self->fd, IDX));
+	munmap(b, page);
 }
 
 TEST_HARNESS_MAIN

@@ -46,18 +46,12 @@ static int lookup(int fd, struct atomic_counter_name *n)
 
 static int load_sample(void)
 {
-	int ko = open(getenv("AC_TEST_SAMPLE"), O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (ko < 0)
-		return -errno;
-	ret = syscall(__NR_finit_module, ko, "", 0) ? -errno : 0;
-	close(ko);
-	return ret;
+	return load_module_from_env("AC_TEST_SAMPLE");
 }
 
 FIXTURE_SETUP(kapi)
 {
+	AC_SKIP_SETUP_IF_PRIVATE("kernel code registers in the global bank only");
 	AC_OPEN_OR_SKIP(self->fd, O_RDWR);
 	ASSERT_EQ(0, raw_info(self->fd, &self->info));
 	if (lookup(self->fd, &self->n) == -ENOENT) {
@@ -183,7 +177,7 @@ TEST_F(kapi, userspace_cannot_write_it_by_any_path)
 	long page = sysconf(_SC_PAGESIZE);
 	off_t off = (off_t)(idx * ATOMIC_COUNTER_SIZE) & ~(off_t)(page - 1);
 	struct atomic_counter_op op = { .index = idx, .op = ATOMIC_COUNTER_OP_INC_RETURN };
-	struct atomic_counter_batch b = { (uintptr_t)&op, 1, 0, 0 };
+	struct atomic_counter_batch b = { .ops = (uintptr_t)&op, .count = 1 };
 	struct atomic_counter_name n;
 	char out[256];
 	void *p;

@@ -4,7 +4,9 @@
  * wrappers, and every inline fast-path function against the kernel's view
  * of the same counter.
  */
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "atomic_counter.h"
 #include "ac_test.h"
@@ -55,11 +57,17 @@ TEST(open_missing_device_enoent)
 
 TEST(open_honours_atomic_counter_device_env)
 {
+	char *bank = getenv(AC_BANK_ENV) ? strdup(getenv(AC_BANK_ENV)) : NULL;
 	struct ac_dev dev;
 
+	/* A bank's descriptor in the environment comes first: not this test's subject. */
+	unsetenv(AC_BANK_ENV);
 	setenv("ATOMIC_COUNTER_DEVICE", "/dev/no_such_atomic_counter", 1);
 	EXPECT_EQ(-ENOENT, ac_open(&dev, NULL, 0));
 	unsetenv("ATOMIC_COUNTER_DEVICE");
+	if (bank)
+		setenv(AC_BANK_ENV, bank, 1);
+	free(bank);
 }
 
 TEST(open_something_else_enotty)
@@ -102,7 +110,7 @@ TEST_F(lib, readonly_reads_and_refuses_writes_ebadf)
 	EXPECT_EQ(9, ac_read(ac_counter(&ro, IDX)));
 	EXPECT_EQ(0, ac_read_index(&ro, IDX, &v));
 	EXPECT_EQ(9, v);
-	EXPECT_EQ(-EBADF, ac_op(&ro, IDX, ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, 0, NULL));
+	EXPECT_EQ(-EBADF, ac_op(&ro, IDX, ATOMIC_COUNTER_OP_INC, AC_RELAXED, 0, 0, NULL));
 	ac_close(&ro);
 	EXPECT_EQ(-1, ro.fd);
 }
@@ -110,8 +118,10 @@ TEST_F(lib, readonly_reads_and_refuses_writes_ebadf)
 TEST_F(lib, op_errors_are_negative_errno)
 {
 	EXPECT_EQ(-EINVAL, ac_op(&self->dev, ac_nr_total(&self->dev),
-				 ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, 0, NULL));
-	EXPECT_EQ(-EINVAL, ac_op(&self->dev, IDX, ATOMIC_COUNTER_NR_OPS, 0, 0, 0, NULL));
+				 ATOMIC_COUNTER_OP_INC, AC_RELAXED, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, ac_op(&self->dev, IDX, ATOMIC_COUNTER_NR_OPS, AC_FULL, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_INC,
+				 AC_ORDER(ATOMIC_COUNTER_NR_ORDERS), 0, 0, NULL));
 	EXPECT_EQ(-EINVAL, ac_batch(&self->dev, NULL, 0));
 }
 
@@ -126,10 +136,142 @@ TEST_F(lib, op_and_batch)
 	ASSERT_EQ(0, ac_batch(&self->dev, ops, 2));
 	EXPECT_EQ(0, ops[0].result);
 	EXPECT_EQ(10, ops[1].result);
-	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_INC_RETURN,
-			   ATOMIC_COUNTER_ACQUIRE, 0, 0, &r));
+	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_INC_RETURN, AC_ACQUIRE, 0, 0, &r));
 	EXPECT_EQ(5, r);
 	EXPECT_EQ(5, ac_read(self->v));
+}
+
+/*
+ * AC_RELAXED and the others mean the same ordering everywhere: ac_op()
+ * once took the C11 memory_order values, where relaxed is 0, which the
+ * module reads as fully ordered.
+ */
+TEST_F(lib, op_orderings_mean_what_they_say)
+{
+	int64_t r = 0;
+
+	/* set takes relaxed and release, read relaxed and acquire, no full. */
+	EXPECT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_SET, AC_RELAXED, 7, 0, NULL));
+	EXPECT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_READ, AC_RELAXED, 0, 0, &r));
+	EXPECT_EQ(7, r);
+	EXPECT_EQ(-EINVAL, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_READ, AC_RELEASE, 0, 0, &r));
+	/* add_unless is fully ordered only. */
+	EXPECT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_ADD_UNLESS, AC_FULL, 1, 0, &r));
+	EXPECT_EQ(1, r);
+	EXPECT_EQ(-EINVAL, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_ADD_UNLESS, AC_RELAXED,
+				 1, 0, &r));
+	EXPECT_EQ(8, ac_read(self->v));
+}
+
+TEST(open_unknown_flag_einval)
+{
+	struct ac_dev dev;
+
+	EXPECT_EQ(-EINVAL, ac_open(&dev, NULL, 1 << 5));
+	EXPECT_EQ(-1, dev.fd);
+	EXPECT_EQ(-EINVAL, ac_open_fd(&dev, 0, 1 << 5));
+	EXPECT_EQ(-1, dev.fd);
+}
+
+TEST_F(lib, open_opts_require_features)
+{
+	struct ac_open_opts opts = {
+		.sz = sizeof(opts), .flags = AC_OPEN_NOMAP,
+		.features = ATOMIC_COUNTER_FEATURE_WAIT | ATOMIC_COUNTER_FEATURE_STRIPED,
+	};
+	struct {
+		struct ac_open_opts o;
+		uint64_t later;		/* a field of a later version */
+	} big = { .o = opts };
+	struct ac_dev d;
+
+	ASSERT_EQ(0, ac_open_opts(&d, NULL, &opts));
+	EXPECT_EQ(NULL, d.bank);
+	ac_close(&d);
+	/* A feature this module does not have: refused at open, not at first use. */
+	opts.features = 1ULL << 40;
+	EXPECT_EQ(-EINVAL, ac_open_opts(&d, NULL, &opts));
+	EXPECT_EQ(-1, d.fd);
+	opts.features = 0;
+	opts.sz = sizeof(size_t);
+	EXPECT_EQ(-EINVAL, ac_open_opts(&d, NULL, &opts));
+	big.o.sz = sizeof(big);
+	ASSERT_EQ(0, ac_open_opts(&d, NULL, &big.o));
+	ac_close(&d);
+	big.later = 1;
+	EXPECT_EQ(-EINVAL, ac_open_opts(&d, NULL, &big.o));
+	ASSERT_EQ(0, ac_open_opts(&d, NULL, NULL));
+	EXPECT_NE(NULL, d.bank);
+	ac_close(&d);
+}
+
+TEST_F(lib, open_fd_works_on_its_own_duplicate)
+{
+	int64_t v = 0;
+	struct ac_dev d;
+	int fd = ac_test_open(O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	ac_set(self->v, 5);
+	ASSERT_EQ(0, ac_open_fd(&d, fd, 0));
+	EXPECT_NE(fd, d.fd);
+	close(fd);
+	/* An O_RDONLY descriptor gives a read-only device. */
+	EXPECT_FALSE(d.writable);
+	EXPECT_EQ(5, ac_read(ac_counter(&d, IDX)));
+	EXPECT_EQ(0, ac_read_index(&d, IDX, &v));
+	EXPECT_EQ(5, v);
+	EXPECT_EQ(-EBADF, ac_op(&d, IDX, ATOMIC_COUNTER_OP_INC, AC_RELAXED, 0, 0, NULL));
+	ac_close(&d);
+	EXPECT_EQ(-EBADF, ac_open_fd(&d, -1, 0));
+	EXPECT_EQ(-1, d.fd);
+}
+
+/* Indices are decimal or 0x hex, never octal, with exact errors. */
+TEST_F(lib, resolve_is_base_10_or_0x)
+{
+	uint64_t i = 0;
+
+	EXPECT_EQ(0, ac_resolve(&self->dev, "010", &i));
+	EXPECT_EQ(10, i);
+	EXPECT_EQ(0, ac_resolve(&self->dev, "08", &i));
+	EXPECT_EQ(8, i);
+	EXPECT_EQ(0, ac_resolve(&self->dev, "0X1f", &i));
+	EXPECT_EQ(31, i);
+	EXPECT_EQ(-EINVAL, ac_resolve(&self->dev, "0x", &i));
+	EXPECT_EQ(-EINVAL, ac_resolve(&self->dev, "1 ", &i));
+	EXPECT_EQ(-EINVAL, ac_resolve(&self->dev, "0x1g", &i));
+	/* Too big for 64 bits is out of range, as the header says, not -EINVAL. */
+	EXPECT_EQ(-ERANGE, ac_resolve(&self->dev, "18446744073709551616", &i));
+	EXPECT_EQ(-ERANGE, ac_resolve(&self->dev, "0x10000000000000000", &i));
+	EXPECT_EQ(-EINVAL, ac_resolve(&self->dev, "18446744073709551616x", &i));
+	EXPECT_EQ(31, i);
+}
+
+/* A zeroed ac_striped_t once divided by zero in ac_striped_slot(). */
+TEST(zeroed_striped_reads_zero_and_ignores_updates)
+{
+	ac_striped_t s = { 0 };
+
+	ac_striped_inc(&s);
+	ac_striped_add(5, &s);
+	ac_striped_sub(2, &s);
+	ac_striped_dec(&s);
+	EXPECT_EQ(NULL, ac_striped_slot(&s));
+	EXPECT_EQ(0, ac_striped_read(&s));
+}
+
+TEST(version_macros_match_the_library)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "%d.%d.%d", AC_VERSION_MAJOR, AC_VERSION_MINOR,
+		 AC_VERSION_PATCH);
+	EXPECT_STREQ(ac_version(), want);
+	EXPECT_STREQ(ac_version(), AC_VERSION_STRING);
+	EXPECT_EQ((AC_VERSION_MAJOR << 16) | (AC_VERSION_MINOR << 8) | AC_VERSION_PATCH,
+		  AC_VERSION_NUMBER);
+	EXPECT_TRUE(AC_VERSION_NUMBER >= AC_VERSION_CODE(0, 2, 0));
 }
 
 TEST_F(lib, names_create_lookup_resolve_delete)
@@ -151,6 +293,7 @@ TEST_F(lib, names_create_lookup_resolve_delete)
 	EXPECT_EQ(0, ac_resolve(&self->dev, "0x10", &found));
 	EXPECT_EQ(16, found);
 	EXPECT_EQ(-ERANGE, ac_resolve(&self->dev, "99999999", &found));
+	EXPECT_EQ(16, found);
 	EXPECT_EQ(-EINVAL, ac_resolve(&self->dev, "12ab", &found));
 	EXPECT_EQ(-ENOENT, ac_resolve(&self->dev, "lib.nothing", &found));
 	ac_inc(ac_counter(&self->dev, idx));
@@ -269,8 +412,85 @@ TEST_F(lib, fast_path_xchg_cmpxchg_max_min)
 	CHECK_OP(1, ac_cmpxchg_release(v, 3, 2), 1, 1);
 	CHECK_OP(5, ac_fetch_max(7, v), 5, 7);
 	CHECK_OP(5, ac_fetch_max_relaxed(3, v), 5, 5);
+	CHECK_OP(5, ac_fetch_max_acquire(7, v), 5, 7);
+	CHECK_OP(5, ac_fetch_max_release(7, v), 5, 7);
+	CHECK_OP(-5, ac_fetch_max_relaxed(-7, v), -5, -5);
 	CHECK_OP(5, ac_fetch_min(3, v), 5, 3);
 	CHECK_OP(5, ac_fetch_min_relaxed(7, v), 5, 5);
+	CHECK_OP(5, ac_fetch_min_acquire(3, v), 5, 3);
+	CHECK_OP(5, ac_fetch_min_release(3, v), 5, 3);
+	CHECK_OP(-5, ac_fetch_min(-7, v), -5, -7);
+	CHECK_OP(1, ac_fetch_add_explicit(2, v, AC_ACQUIRE), 1, 3);
+	CHECK_OP(1, ac_xchg_explicit(v, 2, AC_RELEASE), 1, 2);
+}
+
+/* try_cmpxchg: whether it swapped, and the value found when it did not. */
+TEST_F(lib, fast_path_try_cmpxchg_in_every_ordering)
+{
+	ac_counter_t *v = self->v;
+	int64_t old;
+
+	old = 1;
+	CHECK_OP(1, ac_try_cmpxchg(v, &old, 2), true, 2);
+	EXPECT_EQ(1, old);
+	old = 1;
+	CHECK_OP(1, ac_try_cmpxchg_relaxed(v, &old, 2), true, 2);
+	old = 1;
+	CHECK_OP(1, ac_try_cmpxchg_acquire(v, &old, 2), true, 2);
+	old = 1;
+	CHECK_OP(1, ac_try_cmpxchg_release(v, &old, 2), true, 2);
+	old = 3;
+	CHECK_OP(1, ac_try_cmpxchg(v, &old, 2), false, 1);
+	EXPECT_EQ(1, old);
+	old = 3;
+	CHECK_OP(7, ac_try_cmpxchg_release(v, &old, 2), false, 7);
+	EXPECT_EQ(7, old);
+}
+
+/* The kernel's conditional and testing forms, against the kernel's view. */
+TEST_F(lib, fast_path_conditionals_and_tests)
+{
+	ac_counter_t *v = self->v;
+
+	CHECK_OP(5, ac_fetch_add_unless(v, 2, 5), 5, 5);
+	CHECK_OP(4, ac_fetch_add_unless(v, 2, 5), 4, 6);
+	CHECK_OP(5, ac_add_unless(v, 2, 5), false, 5);
+	CHECK_OP(4, ac_add_unless(v, 2, 5), true, 6);
+	CHECK_OP(INT64_MAX, ac_add_unless(v, 1, 0), true, INT64_MIN);
+	CHECK_OP(0, ac_inc_not_zero(v), false, 0);
+	CHECK_OP(3, ac_inc_not_zero(v), true, 4);
+	CHECK_OP(-1, ac_inc_not_zero(v), true, 0);
+	CHECK_OP(1, ac_dec_and_test(v), true, 0);
+	CHECK_OP(2, ac_dec_and_test(v), false, 1);
+	CHECK_OP(-1, ac_inc_and_test(v), true, 0);
+	CHECK_OP(0, ac_inc_and_test(v), false, 1);
+	CHECK_OP(5, ac_sub_and_test(5, v), true, 0);
+	CHECK_OP(5, ac_sub_and_test(4, v), false, 1);
+	CHECK_OP(1, ac_add_negative(-2, v), true, -1);
+	CHECK_OP(1, ac_add_negative(-1, v), false, 0);
+}
+
+TEST_F(lib, fast_path_void_bitwise)
+{
+	ac_counter_t *v = self->v;
+
+	ac_set(v, 0xc);
+	ac_and(0xa, v);
+	EXPECT_EQ(0x8, kread(&self->dev));
+	ac_or(0x3, v);
+	EXPECT_EQ(0xb, kread(&self->dev));
+	ac_xor(0x6, v);
+	EXPECT_EQ(0xd, kread(&self->dev));
+	ac_andnot(0x4, v);
+	EXPECT_EQ(0x9, kread(&self->dev));
+	ac_and_full(0x1, v);
+	EXPECT_EQ(0x1, kread(&self->dev));
+	ac_or_full(0x6, v);
+	EXPECT_EQ(0x7, kread(&self->dev));
+	ac_xor_full(0x5, v);
+	EXPECT_EQ(0x2, kread(&self->dev));
+	ac_andnot_full(0x2, v);
+	EXPECT_EQ(0, kread(&self->dev));
 }
 
 TEST_F(lib, fast_path_void_read_set)

@@ -130,7 +130,7 @@ TEST_F(map, map_window_at_an_offset)
 
 TEST_F(map, prot_write_on_read_only_fd_eacces)
 {
-	int ro = open(AC_DEVICE, O_RDONLY | O_CLOEXEC);
+	int ro = ac_test_open(O_RDONLY);
 	void *p;
 
 	ASSERT_LE(0, ro);
@@ -142,7 +142,7 @@ TEST_F(map, prot_write_on_read_only_fd_eacces)
 
 TEST_F(map, mprotect_cannot_upgrade_a_read_only_mapping_eacces)
 {
-	int ro = open(AC_DEVICE, O_RDONLY | O_CLOEXEC);
+	int ro = ac_test_open(O_RDONLY);
 	_Atomic int64_t *p;
 
 	ASSERT_LE(0, ro);
@@ -211,7 +211,7 @@ TEST_F(map, kernel_counters_map_read_only_eacces)
 TEST_F(map, mapping_outlives_close)
 {
 	close(self->fd);
-	self->fd = open(AC_DEVICE, O_RDWR | O_CLOEXEC);
+	self->fd = ac_test_open(O_RDWR);
 	ASSERT_LE(0, self->fd);
 	atomic_fetch_add(&self->bank[IDX], 3);
 	EXPECT_EQ(3, raw_read(self->fd, IDX));

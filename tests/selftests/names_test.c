@@ -4,6 +4,8 @@
  * and every error case with its errno.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
 
 #include "ac_test.h"
 
@@ -139,7 +141,7 @@ TEST_F(names, names_survive_close_and_reopen)
 	ASSERT_EQ(0, raw_set(self->fd, index, 5));
 	close(self->fd);
 	self->fd = -1;
-	fd2 = open(AC_DEVICE, O_RDWR | O_CLOEXEC);
+	fd2 = ac_test_open(O_RDWR);
 	ASSERT_LE(0, fd2);
 	EXPECT_EQ(0, name_op(fd2, ATOMIC_COUNTER_IOC_NAME_LOOKUP, "test.survive", 0, &n));
 	EXPECT_EQ(index, n.index);
@@ -217,7 +219,7 @@ TEST_F(names, bad_pointer_efault)
 TEST_F(names, read_only_fd_looks_up_but_cannot_create_or_delete_ebadf)
 {
 	struct atomic_counter_name n;
-	int ro = open(AC_DEVICE, O_RDONLY | O_CLOEXEC);
+	int ro = ac_test_open(O_RDONLY);
 
 	ASSERT_LE(0, ro);
 	delete(self->fd, "test.ro");
@@ -286,6 +288,8 @@ TEST_F(names, user_names_show_in_the_text_view)
 	FILE *f;
 	int found = 0;
 
+	if (ac_test_private())
+		SKIP(return, "a private bank: the text view lists the global bank's names only");
 	f = fopen("/sys/kernel/debug/atomic_counter/counters", "r");
 	if (!f)
 		SKIP(return, "debugfs not mounted at /sys/kernel/debug");
@@ -300,6 +304,275 @@ TEST_F(names, user_names_show_in_the_text_view)
 	fclose(f);
 	EXPECT_EQ(1, found);
 	EXPECT_EQ(0, delete(self->fd, "test.view"));
+}
+
+TEST_F(names, next_returns_zeroes_after_the_nul_and_lookup_takes_its_buffer)
+{
+	char longest[ATOMIC_COUNTER_NAME_MAX], want[ATOMIC_COUNTER_NAME_MAX] = "short";
+	struct atomic_counter_name n;
+	uint64_t index, again;
+
+	memset(longest, 'x', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	delete(self->fd, longest);
+	delete(self->fd, "short");
+	ASSERT_EQ(0, create(self->fd, longest, &index));
+	ASSERT_EQ(0, delete(self->fd, longest));
+	/* Names go to the lowest free counter: the one just freed. */
+	ASSERT_EQ(0, create(self->fd, "short", &again));
+	ASSERT_EQ(index, again);
+	memset(&n, 0, sizeof(n));
+	n.index = index;
+	ASSERT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_NEXT, &n));
+	ASSERT_EQ(index, n.index);
+	EXPECT_EQ(0, memcmp(want, n.name, sizeof(want)));
+	EXPECT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, &n)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(index, n.index);
+	EXPECT_EQ(0, delete(self->fd, "short"));
+}
+
+TEST_F(names, bytes_above_0x7f_einval_anywhere_in_a_name)
+{
+	struct atomic_counter_name n;
+	char name[4];
+	int c;
+
+	for (c = 0x80; c <= 0xff; c++) {
+		snprintf(name, sizeof(name), "%c", c);
+		EXPECT_EQ(-EINVAL, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, name, 0, &n))
+			TH_LOG("first byte %#x", c);
+		delete(self->fd, name);	/* what the old module let us take */
+		snprintf(name, sizeof(name), "a%c", c);
+		EXPECT_EQ(-EINVAL, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, name, 0, &n))
+			TH_LOG("second byte %#x", c);
+		delete(self->fd, name);
+		EXPECT_EQ(-EINVAL, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, name, 0, &n));
+	}
+	EXPECT_EQ(-EINVAL, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, "\xe9t\xe9", 0, &n));
+	delete(self->fd, "\xe9t\xe9");
+}
+
+TEST_F(names, create_of_an_unregistered_kernel_name_eperm)
+{
+	static const char *const reserved[] = {
+		"kernel.names_test", "kernel.", "atomic_counter.names_test",
+	};
+	struct atomic_counter_name n;
+	size_t i;
+
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		EXPECT_EQ(-EPERM, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, reserved[i], 0, &n))
+			TH_LOG("'%s'", reserved[i]);
+		EXPECT_EQ(-EPERM, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, reserved[i],
+					  ATOMIC_COUNTER_NAME_EXCL | ATOMIC_COUNTER_NAME_STRIPED, &n));
+		EXPECT_EQ(-ENOENT, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, reserved[i], 0, &n));
+		delete(self->fd, reserved[i]);	/* what the old module let us take */
+	}
+	/* Only the prefix with its dot is reserved. */
+	EXPECT_EQ(0, create(self->fd, "kernel_names_test", NULL));
+	EXPECT_EQ(0, delete(self->fd, "kernel_names_test"));
+}
+
+TEST_F(names, create_of_a_registered_kernel_name_opens_it)
+{
+	struct atomic_counter_name n;
+
+	ASSERT_EQ(0, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, "atomic_counter.waiters", 0, &n));
+	EXPECT_EQ(0, n.created);
+	EXPECT_EQ(self->info.waiters_index, n.index);
+	EXPECT_EQ(ATOMIC_COUNTER_OWNER_KERNEL, n.owner);
+	EXPECT_EQ(-EEXIST, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, "atomic_counter.waiters",
+				   ATOMIC_COUNTER_NAME_EXCL, &n));
+}
+
+static int load_sample(void)
+{
+	return load_module_from_env("AC_TEST_SAMPLE");
+}
+
+TEST_F(names, a_process_cannot_take_a_kernel_name_before_its_module_loads)
+{
+	struct atomic_counter_name n;
+	int loaded;
+
+	if (!getenv("AC_TEST_SAMPLE"))
+		SKIP(return, "loads the sample: set AC_TEST_SAMPLE=path/to/atomic_counter_forks.ko");
+	if (ac_test_private())
+		SKIP(return, "a private bank: kernel code registers in the global bank only");
+	if (!name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, "kernel.forks", 0, &n))
+		SKIP(return, "the sample is loaded already");
+	EXPECT_EQ(-EPERM, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, "kernel.forks", 0, &n));
+	loaded = load_sample();
+	EXPECT_EQ(0, loaded);
+	if (loaded) {
+		delete(self->fd, "kernel.forks");	/* the old module's squatter */
+		return;
+	}
+	ASSERT_EQ(0, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, "kernel.forks", 0, &n));
+	EXPECT_EQ(ATOMIC_COUNTER_OWNER_KERNEL, n.owner);
+	EXPECT_LE(self->info.kernel_first, n.index);
+	EXPECT_EQ(0, syscall(__NR_delete_module, "atomic_counter_forks", O_NONBLOCK));
+}
+
+TEST_F(names, generation_tells_a_reused_counter_from_the_same_life)
+{
+	struct atomic_counter_name c, l, nx, again;
+
+	delete(self->fd, "test.gen");
+	ASSERT_EQ(0, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, "test.gen", 0, &c));
+	EXPECT_NE(0, c.generation);
+	ASSERT_EQ(0, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, "test.gen", 0, &l));
+	EXPECT_EQ(c.generation, l.generation);
+	memset(&nx, 0, sizeof(nx));
+	nx.index = c.index;
+	ASSERT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_NEXT, &nx));
+	EXPECT_EQ(c.index, nx.index);
+	EXPECT_EQ(c.generation, nx.generation);
+	/* Opening an existing name is the same life. */
+	ASSERT_EQ(0, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, "test.gen", 0, &again));
+	EXPECT_EQ(c.generation, again.generation);
+
+	ASSERT_EQ(0, delete(self->fd, "test.gen"));
+	ASSERT_EQ(0, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, "test.gen", 0, &again));
+	ASSERT_EQ(c.index, again.index);	/* the lowest free counter again */
+	EXPECT_EQ(c.generation + 1, again.generation);
+	ASSERT_EQ(0, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, "test.gen", 0, &l));
+	EXPECT_EQ(again.generation, l.generation);
+	EXPECT_EQ(0, delete(self->fd, "test.gen"));
+}
+
+TEST_F(names, generation_is_ignored_on_input)
+{
+	struct atomic_counter_name n;
+
+	delete(self->fd, "test.gen_in");
+	memset(&n, 0, sizeof(n));
+	strcpy(n.name, "test.gen_in");
+	n.generation = 0xdeadbeef;
+	ASSERT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, &n)) TH_LOG("%s", strerror(errno));
+	EXPECT_NE(0xdeadbeef, n.generation);
+	n.generation = 0xdeadbeef;
+	EXPECT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, &n));
+	n.generation = 0xdeadbeef;
+	EXPECT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_DELETE, &n));
+}
+
+TEST_F(names, next_from_a_row_of_striped_slots_goes_on_to_the_kernel_region)
+{
+	uint64_t striped_first = self->info.named_first + self->info.nr_named;
+	struct atomic_counter_name n;
+
+	/* Past the user's striped counters (their CPU 0 row) but below the kernel's region. */
+	memset(&n, 0, sizeof(n));
+	n.index = striped_first + self->info.nr_striped;
+	ASSERT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_NEXT, &n));
+	EXPECT_EQ(self->info.waiters_index, n.index);
+	EXPECT_STREQ("atomic_counter.waiters", n.name);
+	EXPECT_EQ(ATOMIC_COUNTER_OWNER_KERNEL, n.owner);
+
+	memset(&n, 0, sizeof(n));
+	n.index = self->info.map_size / ATOMIC_COUNTER_SIZE;
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_NEXT, &n));
+	EXPECT_EQ(ENOENT, errno);
+	n.index = UINT64_MAX;
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_NEXT, &n));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+#define VIEW "/sys/kernel/debug/atomic_counter/counters"
+
+/* One line of the text view, read a byte at a time so that the module makes no more than asked. */
+static int view_line(int fd, char *line, size_t size)
+{
+	size_t len = 0;
+
+	while (len + 1 < size && read(fd, &line[len], 1) == 1)
+		if (line[len++] == '\n')
+			break;
+	line[len] = '\0';
+	return len;
+}
+
+/*
+ * Read up to the end of @prefix at the start of a line, and no further:
+ * the module has then shown that line and looked ahead to the next name.
+ */
+static int view_read_past(int fd, const char *prefix)
+{
+	size_t len = strlen(prefix), at = 0;
+	char c;
+
+	while (read(fd, &c, 1) == 1) {
+		if (c == '\n')
+			at = 0;
+		else if (at < len && c == prefix[at])
+			at++;
+		else
+			at = len + 1;
+		if (at == len)
+			return 0;
+	}
+	return -1;
+}
+
+/* Lines of the rest of the view that start with @prefix. */
+static int view_count_rest(int fd, const char *prefix)
+{
+	char line[256];
+	int found = 0;
+
+	while (view_line(fd, line, sizeof(line)))
+		found += !strncmp(line, prefix, strlen(prefix));
+	return found;
+}
+
+TEST_F(names, text_view_reads_the_table_as_it_goes_not_a_copy_made_at_open)
+{
+	int view;
+
+	if (ac_test_private())
+		SKIP(return, "a private bank: the text view lists the global bank's names only");
+	view = open(VIEW, O_RDONLY | O_CLOEXEC);
+	if (view < 0)
+		SKIP(return, "debugfs not mounted at /sys/kernel/debug");
+	delete(self->fd, "test.stream_a");
+	delete(self->fd, "test.stream_b");
+	delete(self->fd, "test.stream_c");
+	/* The lowest free counters: test.stream_c is the name after test.stream_a. */
+	ASSERT_EQ(0, create(self->fd, "test.stream_a", NULL));
+	ASSERT_EQ(0, create(self->fd, "test.stream_c", NULL));
+	ASSERT_EQ(0, view_read_past(view, "test.stream_a "));
+	/* Above test.stream_c, where the view stands. */
+	ASSERT_EQ(0, create(self->fd, "test.stream_b", NULL));
+	EXPECT_EQ(1, view_count_rest(view, "test.stream_b "));
+	close(view);
+	EXPECT_EQ(0, delete(self->fd, "test.stream_a"));
+	EXPECT_EQ(0, delete(self->fd, "test.stream_b"));
+	EXPECT_EQ(0, delete(self->fd, "test.stream_c"));
+}
+
+TEST_F(names, text_view_skips_no_name_when_one_already_read_is_deleted)
+{
+	int view;
+
+	if (ac_test_private())
+		SKIP(return, "a private bank: the text view lists the global bank's names only");
+	view = open(VIEW, O_RDONLY | O_CLOEXEC);
+	if (view < 0)
+		SKIP(return, "debugfs not mounted at /sys/kernel/debug");
+	delete(self->fd, "test.skip_a");
+	delete(self->fd, "test.skip_b");
+	delete(self->fd, "test.skip_c");
+	ASSERT_EQ(0, create(self->fd, "test.skip_a", NULL));
+	ASSERT_EQ(0, create(self->fd, "test.skip_b", NULL));
+	ASSERT_EQ(0, create(self->fd, "test.skip_c", NULL));
+	ASSERT_EQ(0, view_read_past(view, "test.skip_a "));
+	ASSERT_EQ(0, delete(self->fd, "test.skip_a"));
+	/* test.skip_b and test.skip_c, each once */
+	EXPECT_EQ(2, view_count_rest(view, "test.skip_"));
+	close(view);
+	EXPECT_EQ(0, delete(self->fd, "test.skip_b"));
+	EXPECT_EQ(0, delete(self->fd, "test.skip_c"));
 }
 
 TEST_HARNESS_MAIN

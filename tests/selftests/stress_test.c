@@ -232,7 +232,7 @@ static int worker(FIXTURE_DATA(stress) *self, const FIXTURE_VARIANT(stress) *v, 
 		} else {
 			n = unit_ops(v->kind, max_value, ops, vals);
 			if (used + n > BATCH) {
-				struct atomic_counter_batch b = { (uintptr_t)batch, used, 0, 0 };
+				struct atomic_counter_batch b = { .ops = (uintptr_t)batch, .count = used };
 
 				if (ioctl(self->fd, ATOMIC_COUNTER_IOC_BATCH, &b))
 					return 1;
@@ -245,7 +245,7 @@ static int worker(FIXTURE_DATA(stress) *self, const FIXTURE_VARIANT(stress) *v, 
 		}
 	}
 	if (used) {
-		struct atomic_counter_batch b = { (uintptr_t)batch, used, 0, 0 };
+		struct atomic_counter_batch b = { .ops = (uintptr_t)batch, .count = used };
 
 		if (ioctl(self->fd, ATOMIC_COUNTER_IOC_BATCH, &b))
 			return 1;
@@ -331,7 +331,7 @@ TEST(killed_mid_batch_leaves_whole_operations)
 		pid = fork();
 		ASSERT_LE(0, pid);
 		if (pid == 0) {
-			struct atomic_counter_batch b = { (uintptr_t)ops, 64, 0, 0 };
+			struct atomic_counter_batch b = { .ops = (uintptr_t)ops, .count = 64 };
 
 			for (;;)
 				ioctl(fd, ATOMIC_COUNTER_IOC_BATCH, &b);

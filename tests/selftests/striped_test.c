@@ -326,7 +326,7 @@ TEST_F(striped, the_flag_on_anything_but_a_striped_counter_einval)
 
 TEST_F(striped, read_only_fd_reads_the_sum_but_cannot_update_ebadf)
 {
-	int fd = open(AC_DEVICE, O_RDONLY | O_CLOEXEC);
+	int fd = ac_test_open(O_RDONLY);
 	int64_t v = -1;
 
 	ASSERT_LE(0, fd);
@@ -408,6 +408,8 @@ TEST_F(striped, text_view_shows_the_sum)
 	FILE *f;
 	uint32_t c;
 
+	if (ac_test_private())
+		SKIP(return, "a private bank: the text view lists the global bank's names only");
 	for (c = 0; c < self->s.nr_stripes; c++)
 		set_slot(self, c, 10 + c);
 	f = fopen(VIEW, "r");
@@ -629,11 +631,11 @@ static void unit_page(const ac_striped_t *s, enum kind kind)
 static int unit_ioctl(const struct ac_dev *dev, uint64_t index, enum kind kind)
 {
 	if (kind == INC)
-		return ac_op_striped(dev, index, ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, NULL);
-	return ac_op_striped(dev, index, ATOMIC_COUNTER_OP_ADD, ATOMIC_COUNTER_FULL, 3, NULL) ||
-	       ac_op_striped(dev, index, ATOMIC_COUNTER_OP_SUB, ATOMIC_COUNTER_RELAXED, 1, NULL) ||
-	       ac_op_striped(dev, index, ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_FULL, 0, NULL) ||
-	       ac_op_striped(dev, index, ATOMIC_COUNTER_OP_DEC, ATOMIC_COUNTER_RELAXED, 0, NULL);
+		return ac_op_striped(dev, index, ATOMIC_COUNTER_OP_INC, AC_RELAXED, 0, NULL);
+	return ac_op_striped(dev, index, ATOMIC_COUNTER_OP_ADD, AC_FULL, 3, NULL) ||
+	       ac_op_striped(dev, index, ATOMIC_COUNTER_OP_SUB, AC_RELAXED, 1, NULL) ||
+	       ac_op_striped(dev, index, ATOMIC_COUNTER_OP_INC, AC_FULL, 0, NULL) ||
+	       ac_op_striped(dev, index, ATOMIC_COUNTER_OP_DEC, AC_RELAXED, 0, NULL);
 }
 
 /* BATCHED: 64 increments a call; MIX is not batched (the variants say INC). */

@@ -7,6 +7,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -139,7 +141,7 @@ TEST_F(wait, ioctl_update_wakes_a_waiter)
 
 	ASSERT_LT(0, pid);
 	until_waiters(&self->dev, 1);
-	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_ADD, ATOMIC_COUNTER_RELAXED, 3, 0, NULL));
+	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_ADD, AC_RELAXED, 3, 0, NULL));
 	EXPECT_EQ(0, exit_code(pid));
 	EXPECT_EQ(0, waiters(&self->dev));
 }
@@ -165,7 +167,7 @@ TEST_F(wait, many_waiters_on_one_counter_all_wake)
 		ASSERT_LT(0, pids[i]);
 	}
 	until_waiters(&self->dev, 8);
-	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_ADD_RETURN, ATOMIC_COUNTER_FULL, 100, 0, NULL));
+	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_ADD_RETURN, AC_FULL, 100, 0, NULL));
 	for (i = 0; i < 8; i++)
 		EXPECT_EQ(0, exit_code(pids[i]));
 	EXPECT_EQ(0, waiters(&self->dev));
@@ -204,7 +206,7 @@ TEST_F(wait, signal_restarts_an_untimed_wait)
 	while (!ac_read(signalled))
 		usleep(1000);
 	until_waiters(&self->dev, 1);
-	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_SET, ATOMIC_COUNTER_RELEASE, 9, 0, NULL));
+	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_SET, AC_RELEASE, 9, 0, NULL));
 	EXPECT_EQ(0, exit_code(pid));
 }
 
@@ -245,7 +247,7 @@ TEST_F(wait, poll_on_an_armed_file)
 	EXPECT_EQ(1, waiters(&self->dev));
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
 	if (fork() == 0) {
-		ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_ADD, ATOMIC_COUNTER_RELAXED, 10, 0, NULL);
+		ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_ADD, AC_RELAXED, 10, 0, NULL);
 		_exit(0);
 	}
 	EXPECT_EQ(1, poll(&pfd, 1, 10000));
@@ -282,7 +284,7 @@ TEST_F_TIMEOUT(wait, no_lost_wakeup_under_load, 300)
 		if (pids[i] == 0) {
 			for (k = 0; k < m / 2; k++) {
 				if (i == 4) {
-					ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_INC, ATOMIC_COUNTER_RELAXED, 0, 0, NULL);
+					ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_INC, AC_RELAXED, 0, 0, NULL);
 				} else {
 					ac_inc(ac_counter(&self->dev, IDX));
 					ac_wake(&self->dev, IDX);
@@ -294,6 +296,376 @@ TEST_F_TIMEOUT(wait, no_lost_wakeup_under_load, 300)
 	for (i = 0; i < 6; i++)
 		EXPECT_EQ(0, exit_code(pids[i])) TH_LOG("process %d", i);
 	EXPECT_EQ(m, ac_read(ac_counter(&self->dev, IDX)));
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
+/*
+ * The module's wait queue for a counter: hash_64(index, 8), the kernel's
+ * multiplicative hash (before keyed wake-ups it was the top 6 bits of the
+ * same product, so a counter on IDX's queue now was on it then too).
+ */
+static unsigned int queue_of(uint64_t index, unsigned int bits)
+{
+	return (index * 0x61C8864680B583EBull) >> (64 - bits);
+}
+
+/*
+ * A child that waits on @index for @cond @value and exits with the number
+ * of times it went to sleep meanwhile (its voluntary context switches),
+ * 255 if the wait failed.
+ */
+static pid_t counting_waiter(struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t value)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct rusage before, after;
+		long sleeps;
+
+		getrusage(RUSAGE_SELF, &before);
+		if (ac_wait(dev, index, cond, value, 60000000000LL, NULL))
+			_exit(255);
+		getrusage(RUSAGE_SELF, &after);
+		sleeps = after.ru_nvcsw - before.ru_nvcsw;
+		_exit(sleeps > 254 ? 254 : sleeps);
+	}
+	return pid;
+}
+
+/*
+ * Updates that must not wake anyone, spaced out so that a waiter woken by
+ * one (before keyed wake-ups) has the time to sleep again before the next.
+ */
+#define UPDATES	50
+
+static void spaced_increments(struct __test_metadata *_metadata, struct ac_dev *dev, uint64_t index)
+{
+	int i;
+
+	for (i = 0; i < UPDATES; i++) {
+		ASSERT_EQ(0, ac_op(dev, index, ATOMIC_COUNTER_OP_INC, AC_RELAXED, 0, 0, NULL));
+		usleep(2000);
+	}
+}
+
+/*
+ * Keyed wake-ups: updates that leave the condition unmet do not wake
+ * the waiters; the one that meets it wakes them all. A waiter sleeps once
+ * (twice if its first sleep began before the others had queued and some
+ * scheduler event woke it: not one per update).
+ */
+TEST_F(wait, updates_that_leave_the_condition_unmet_wake_nobody)
+{
+	pid_t pids[8];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		pids[i] = counting_waiter(&self->dev, IDX, ATOMIC_COUNTER_COND_GE, 1000);
+		ASSERT_LT(0, pids[i]);
+	}
+	until_waiters(&self->dev, 8);
+	spaced_increments(_metadata, &self->dev, IDX);
+	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_SET, AC_RELEASE,
+			   1000, 0, NULL));
+	for (i = 0; i < 8; i++)
+		EXPECT_GE(2, exit_code(pids[i])) TH_LOG("waiter %d", i);
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
+/* Waiters of other counters that share IDX's wait queue sleep on. */
+TEST_F(wait, updates_of_a_counter_wake_no_waiter_of_another)
+{
+	uint64_t others[4], j;
+	pid_t pids[4];
+	int i, n = 0;
+
+	for (j = 0; j < self->dev.info.nr_counters && n < 4; j++)
+		if (j != IDX && j != IDX + 1 && queue_of(j, 8) == queue_of(IDX, 8))
+			others[n++] = j;
+	if (!n)
+		SKIP(return, "no other counter shares counter %d's wait queue", IDX);
+	for (i = 0; i < n; i++) {
+		ac_set(ac_counter(&self->dev, others[i]), 0);
+		pids[i] = counting_waiter(&self->dev, others[i], ATOMIC_COUNTER_COND_EQ, 1);
+		ASSERT_LT(0, pids[i]);
+	}
+	until_waiters(&self->dev, n);
+	spaced_increments(_metadata, &self->dev, IDX);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, ac_op(&self->dev, others[i], ATOMIC_COUNTER_OP_SET,
+				   AC_RELEASE, 1, 0, NULL));
+	for (i = 0; i < n; i++) {
+		EXPECT_GE(2, exit_code(pids[i])) TH_LOG("waiter on %llu", (unsigned long long)others[i]);
+		ac_set(ac_counter(&self->dev, others[i]), 0);
+	}
+}
+
+/* epoll, the file added before it is armed: an update that meets it wakes epoll_wait(). */
+TEST_F(wait, epoll_added_before_arm_reports_the_condition)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct ac_dev armed;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	pid_t pid;
+
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, ac_open(&armed, NULL, AC_OPEN_NOMAP));
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, armed.fd, &ev));
+	ASSERT_EQ(0, ac_arm(&armed, IDX, ATOMIC_COUNTER_COND_EQ, 7));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_SET, AC_RELEASE, 7, 0, NULL) ? 1 : 0);
+	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 10000));
+	EXPECT_EQ(EPOLLIN, ev.events & EPOLLIN);
+	EXPECT_EQ(0, exit_code(pid));
+	ac_close(&armed);
+	close(ep);
+}
+
+/* Re-armed to a counter on another wait queue, the file still wakes epoll. */
+TEST_F(wait, epoll_follows_a_re_arm_to_another_counter)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct ac_dev armed;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	uint64_t other = IDX + 2;
+	pid_t pid;
+
+	while (queue_of(other, 6) == queue_of(IDX, 6) || queue_of(other, 8) == queue_of(IDX, 8))
+		other++;
+	ASSERT_LT(other, self->dev.info.nr_counters);
+	ac_set(ac_counter(&self->dev, other), 0);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, ac_open(&armed, NULL, AC_OPEN_NOMAP));
+	ASSERT_EQ(0, ac_arm(&armed, IDX, ATOMIC_COUNTER_COND_EQ, 7));
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, armed.fd, &ev));
+	ASSERT_EQ(0, ac_arm(&armed, other, ATOMIC_COUNTER_COND_EQ, 3));
+	EXPECT_EQ(1, waiters(&self->dev));
+	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(ac_op(&self->dev, other, ATOMIC_COUNTER_OP_ADD, AC_RELAXED, 3, 0, NULL) ? 1 : 0);
+	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 10000));
+	EXPECT_EQ(EPOLLIN, ev.events & EPOLLIN);
+	EXPECT_EQ(0, exit_code(pid));
+	ac_close(&armed);
+	close(ep);
+	ac_set(ac_counter(&self->dev, other), 0);
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
+/* Read-only files may wait and arm: waiting is reading (see the uapi's "Waiting"). */
+TEST_F(wait, a_read_only_file_may_wait_and_arm)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	struct ac_dev ro;
+
+	ASSERT_EQ(0, ac_open(&ro, NULL, AC_OPEN_READONLY | AC_OPEN_NOMAP));
+	ac_set(ac_counter(&self->dev, IDX), 4);
+	EXPECT_EQ(0, ac_wait(&ro, IDX, ATOMIC_COUNTER_COND_EQ, 4, 0, NULL));
+	EXPECT_EQ(0, ac_arm(&ro, IDX, ATOMIC_COUNTER_COND_EQ, 4));
+	pfd.fd = ro.fd;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLIN, pfd.revents);
+	ac_close(&ro);
+}
+
+/* Only a writer has page updates to announce; nobody else may stir queues. */
+TEST_F(wait, wake_through_a_read_only_file_ebadf)
+{
+	uint64_t index = IDX;
+	struct ac_dev ro;
+
+	ASSERT_EQ(0, ac_open(&ro, NULL, AC_OPEN_READONLY | AC_OPEN_NOMAP));
+	EXPECT_EQ(-1, ioctl(ro.fd, ATOMIC_COUNTER_IOC_WAKE, &index));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(0, ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_WAKE, &index));
+	ac_close(&ro);
+}
+
+#define STRIPED_NAME	"wait_test.striped"
+
+/* A striped counter for the test; its index, or -1. */
+static int64_t striped_counter(struct ac_dev *dev)
+{
+	uint64_t index;
+
+	ac_name_delete(dev, STRIPED_NAME);
+	if (ac_name_create(dev, STRIPED_NAME, ATOMIC_COUNTER_NAME_STRIPED, &index) < 0)
+		return -1;
+	return index;
+}
+
+/* A child waiting on a striped counter's sum: 0 once it reached @ge. */
+static pid_t striped_waiter(struct ac_dev *dev, uint64_t index, int64_t ge)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct atomic_counter_wait w = {
+			.index = index, .cond = ATOMIC_COUNTER_COND_GE,
+			.flags = ATOMIC_COUNTER_WAIT_STRIPED, .value = ge,
+			.timeout_ns = 10000000000LL,
+		};
+
+		_exit(ioctl(dev->fd, ATOMIC_COUNTER_IOC_WAIT, &w) || w.result < ge ? 1 : 0);
+	}
+	return pid;
+}
+
+/* The last CPU's slot of the striped counter at @index. */
+static uint64_t last_slot(struct ac_dev *dev, uint64_t index)
+{
+	return index + (dev->info.nr_stripes - 1) * dev->info.nr_striped;
+}
+
+TEST_F(wait, wait_striped_is_woken_by_an_op_on_another_slot)
+{
+	int64_t index = striped_counter(&self->dev);
+	pid_t pid;
+
+	ASSERT_LE(0, index);
+	if (self->dev.info.nr_stripes < 2)
+		SKIP(goto out, "one CPU: a striped counter has one slot");
+	pid = striped_waiter(&self->dev, index, 5);
+	ASSERT_LT(0, pid);
+	until_waiters(&self->dev, 1);
+	ASSERT_EQ(0, ac_op(&self->dev, last_slot(&self->dev, index), ATOMIC_COUNTER_OP_ADD,
+			   AC_RELAXED, 5, 0, NULL));
+	EXPECT_EQ(0, exit_code(pid));
+out:
+	ac_name_delete(&self->dev, STRIPED_NAME);
+}
+
+TEST_F(wait, wait_striped_is_woken_by_wake_of_another_slot)
+{
+	int64_t index = striped_counter(&self->dev);
+	pid_t pid;
+
+	ASSERT_LE(0, index);
+	if (self->dev.info.nr_stripes < 2)
+		SKIP(goto out, "one CPU: a striped counter has one slot");
+	pid = striped_waiter(&self->dev, index, 5);
+	ASSERT_LT(0, pid);
+	until_waiters(&self->dev, 1);
+	ac_add(5, ac_counter(&self->dev, last_slot(&self->dev, index)));
+	ASSERT_EQ(0, ac_wake(&self->dev, last_slot(&self->dev, index)));
+	EXPECT_EQ(0, exit_code(pid));
+out:
+	ac_name_delete(&self->dev, STRIPED_NAME);
+}
+
+/* A child waiting on @index for @cond @value: exits 0 once it held. */
+static pid_t waiter_on(struct ac_dev *dev, uint64_t index, uint32_t flags, uint32_t cond,
+		       int64_t value)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct atomic_counter_wait w = {
+			.index = index, .cond = cond, .flags = flags, .value = value,
+			.timeout_ns = 10000000000LL,
+		};
+
+		_exit(ioctl(dev->fd, ATOMIC_COUNTER_IOC_WAIT, &w) ? 1 : 0);
+	}
+	return pid;
+}
+
+/*
+ * Waiters of one counter with every condition, each woken by the update
+ * that meets it, in the order they came: the first (whose entry holds
+ * their group) leaves first, then each next one.
+ */
+TEST_F(wait, waiters_with_every_condition_each_wake_when_theirs_holds)
+{
+	static const struct {
+		uint32_t cond;
+		int64_t value, meets;
+	} w[] = {
+		{ ATOMIC_COUNTER_COND_NE, 0, 1 },
+		{ ATOMIC_COUNTER_COND_EQ, 5, 5 },
+		{ ATOMIC_COUNTER_COND_EQ, -5, -5 },
+		{ ATOMIC_COUNTER_COND_GE, 10, 10 },
+		{ ATOMIC_COUNTER_COND_LE, -10, -10 },
+	};
+	pid_t pids[5];
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		pids[i] = waiter_on(&self->dev, IDX, 0, w[i].cond, w[i].value);
+		ASSERT_LT(0, pids[i]);
+		until_waiters(&self->dev, i + 1);
+	}
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_SET, AC_RELEASE,
+				   w[i].meets, 0, NULL));
+		EXPECT_EQ(0, exit_code(pids[i])) TH_LOG("waiter %d", i);
+	}
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
+#define DELETED_NAME	"wait_test.deleted"
+
+/* Deleting a name zeroes its counter: that wakes waiters for zero. */
+TEST_F(wait, deleting_a_name_wakes_the_waiters_zero_satisfies)
+{
+	uint64_t index;
+	pid_t eq, le;
+
+	ac_name_delete(&self->dev, DELETED_NAME);
+	ASSERT_LE(0, ac_name_create(&self->dev, DELETED_NAME, 0, &index));
+	ac_set(ac_counter(&self->dev, index), 5);
+	eq = waiter_on(&self->dev, index, 0, ATOMIC_COUNTER_COND_EQ, 0);
+	ASSERT_LT(0, eq);
+	le = waiter_on(&self->dev, index, 0, ATOMIC_COUNTER_COND_LE, 0);
+	ASSERT_LT(0, le);
+	until_waiters(&self->dev, 2);
+	ASSERT_EQ(0, ac_name_delete(&self->dev, DELETED_NAME));
+	EXPECT_EQ(0, exit_code(eq));
+	EXPECT_EQ(0, exit_code(le));
+}
+
+/* The same for a striped counter, waited on by its sum. */
+TEST_F(wait, deleting_a_striped_name_wakes_the_waiters_on_its_sum)
+{
+	int64_t index = striped_counter(&self->dev);
+	pid_t pid;
+
+	ASSERT_LE(0, index);
+	ac_set(ac_counter(&self->dev, last_slot(&self->dev, index)), 5);
+	pid = waiter_on(&self->dev, index, ATOMIC_COUNTER_WAIT_STRIPED, ATOMIC_COUNTER_COND_EQ, 0);
+	ASSERT_LT(0, pid);
+	until_waiters(&self->dev, 1);
+	ASSERT_EQ(0, ac_name_delete(&self->dev, STRIPED_NAME));
+	EXPECT_EQ(0, exit_code(pid));
+}
+
+/*
+ * The waiter count is a kernel counter like any other: waiting on it
+ * works, both ways. A waiter on it counts itself.
+ */
+TEST_F(wait, a_waiter_on_the_waiter_count_wakes_as_others_come_and_go)
+{
+	uint64_t count = self->dev.info.waiters_index;
+	pid_t watcher, other;
+
+	watcher = waiter_on(&self->dev, count, 0, ATOMIC_COUNTER_COND_GE, 2);
+	ASSERT_LT(0, watcher);
+	until_waiters(&self->dev, 1);
+	other = waiter_on(&self->dev, IDX, 0, ATOMIC_COUNTER_COND_EQ, 1);
+	ASSERT_LT(0, other);
+	EXPECT_EQ(0, exit_code(watcher));
+	until_waiters(&self->dev, 1);
+	watcher = waiter_on(&self->dev, count, 0, ATOMIC_COUNTER_COND_LE, 1);
+	ASSERT_LT(0, watcher);
+	until_waiters(&self->dev, 2);
+	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_SET, AC_RELEASE, 1, 0, NULL));
+	EXPECT_EQ(0, exit_code(other));
+	EXPECT_EQ(0, exit_code(watcher));
 	EXPECT_EQ(0, waiters(&self->dev));
 }
 

@@ -69,7 +69,7 @@ static int op(int fd, uint64_t idx, uint32_t order, uint32_t flags)
 static int work(int fd, _Atomic int64_t *bank, struct tally *t, double until)
 {
 	struct atomic_counter_op batch[32];
-	struct atomic_counter_batch b = { (uintptr_t)batch, 32, 0, 0 };
+	struct atomic_counter_batch b = { .ops = (uintptr_t)batch, .count = 32 };
 	int c, i, k;
 
 	while (now() < until) {

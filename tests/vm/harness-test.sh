@@ -6,6 +6,11 @@
 # report in the kept log. On the cloud lane, also require a hung guest to
 # fail at the time limit instead of stalling the run.
 #
+# A report from the kernel's own boot, before the first insmod, must
+# neither fail a run nor hide the module's reports: simulated here (a fake
+# WARNING in the kernel log, or the planted lock inversion loaded before
+# the first insmod as if built in, which switches lockdep off).
+#
 # usage: harness-test.sh LANE   (after lane_setup; reads LANE_* from env)
 set -u
 lane=${1:?usage: harness-test.sh LANE}
@@ -14,6 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lanes.sh"
 work=$(mktemp -d /tmp/acharness.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+kept=${VM_LOGDIR:-build/vm-logs}
 export VM_LOGDIR=$work/logs VM_KERNEL=$LANE_KERNEL VM_MACHINE=$LANE_MACHINE VM_APPEND=$LANE_APPEND
 
 cp "$here/planted/planted.c" "$here/planted/Kbuild" "$work/"
@@ -22,12 +28,40 @@ if ! make -s -C "$LANE_KDIR" M="$work" modules >"$work/build.log" 2>&1; then
 	sed 's/^/#   /' "$work/build.log"
 	exit 0
 fi
+# boots NAME: run-vm.sh's line for each boot of that run, with any
+# boot-time report under it, passed on for make check's count of such boots
+# per lane; the logs of a boot-time report outlive this script.
+boots() {
+	local f
+	if grep -Eq "^# vm: $1: boot [0-9]+: boot-time kernel report" "$work/$1.out"; then
+		mkdir -p "$kept"
+		for f in "$VM_LOGDIR/$1".*log; do
+			cp "$f" "$kept/$lane-harness-$(basename "$f")"
+		done
+	fi
+	awk '/^# vm: [^ ]+: boot [0-9]+: / { on = 1; print; next }
+	     on && /^#   / { print; next }
+	     /^# vm: [^ ]+: (log kept in|boot 1 proves nothing)/ { print }
+	     { on = 0 }' "$work/$1.out" | sed "s|$VM_LOGDIR/|$kept/$lane-harness-|"
+}
+
+# result NAME OK: the TAP line, with run-vm.sh's output when it failed.
+result() {
+	if [ "$2" = 0 ]; then
+		echo "ok $lane.harness.$1"
+	else
+		echo "not ok $lane.harness.$1"
+		sed 's/^/#   /' "$work/$1.out" | tail -n 30
+	fi
+}
+
 echo 'true' >"$work/true.sh"
 for bug in $LANE_BUGS; do
 	report=$(planted_report "$bug")
 	"$here/run-vm.sh" -n "$bug" -c 2 -t 120 -p "bug=$bug" -m "$work/planted.ko" \
 		"$work/true.sh" >"$work/$bug.out" 2>&1
 	rc=$?
+	boots "$bug"
 	if [ $rc -ne 0 ] && grep -q 'kernel log has reports' "$work/$bug.out" &&
 	   grep -q "$report" "$VM_LOGDIR/$bug.log"; then
 		echo "ok $lane.harness.planted_${bug}_is_caught"
@@ -37,11 +71,82 @@ for bug in $LANE_BUGS; do
 	fi
 done
 
+# The kernel's report is shown whole, with its stack, and the run passes.
+t=boot_time_report_is_a_note_not_a_failure
+"$here/run-vm.sh" -n "$t" -c 2 -t 120 -b kmsg "$work/true.sh" >"$work/$t.out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q "^ok vm $t\$" "$work/$t.out" &&
+	grep -q "^# vm: $t: boot 1: simulated boot-time kernel report" "$work/$t.out" &&
+	grep -q '^#   \[.*\] WARNING: CPU: 0 PID: 1 at harness/boot.c:1 ' "$work/$t.out" &&
+	grep -q '^#   \[.*\]  harness_fake_boot_report+0x0/0x10' "$work/$t.out" &&
+	grep -q '^#   \[.*\] ---\[ end trace' "$work/$t.out" &&
+	grep -q "^# vm: $t: log kept in $VM_LOGDIR/$t.log" "$work/$t.out" && [ -s "$VM_LOGDIR/$t.log" ]
+result "$t" $?
+
+# ...and the module's own report after it still fails the run, blamed on
+# the module alone.
+t=boot_time_report_does_not_hide_planted_warn
+"$here/run-vm.sh" -n "$t" -c 2 -t 120 -b kmsg -p bug=warn -m "$work/planted.ko" \
+	"$work/true.sh" >"$work/$t.out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && grep -q "^# vm: $t: boot 1: simulated boot-time kernel report" "$work/$t.out" &&
+	sed -n '/^not ok vm /,/^# vm: log kept/p' "$work/$t.out" >"$work/$t.blame" &&
+	grep -q 'kernel log has reports' "$work/$t.blame" &&
+	grep -q 'WARNING: .* planted_init' "$work/$t.blame" &&
+	! grep -q 'harness_fake_boot_report' "$work/$t.blame"
+result "$t" $?
+
+# A boot whose checker a boot-time report has switched off proves nothing:
+# the job is skipped and the kernel boots once more, where the checker must
+# be back and catch the planted bug; a second such boot fails. Switched off
+# by the planted inversion where lockdep is (lockdep stops at its first
+# report), else by a fake KASAN report on a kernel booted without
+# kasan_multi_shot (the guest takes KASAN for spent).
+case " $LANE_BUGS " in
+*" inversion "*)
+	off=lockdep_off off_by="$work/planted.ko bug=inversion"
+	reason="lockdep switched itself off (debug_locks=0)"
+	bug=inversion report='possible circular locking dependency'
+	;;
+*)
+	off=kasan_spent off_by=kmsg-kasan reason="KASAN has used its single report"
+	bug=warn report='WARNING: .* planted_init'
+	;;
+esac
+case " $LANE_APPEND " in
+*" kasan_multi_shot "*) [ "$off" = lockdep_off ] || off= ;;
+esac
+if [ -n "$off" ]; then
+	t=${off}_at_boot_boots_again_once
+	"$here/run-vm.sh" -n "$t" -c 2 -t 120 -B "$off_by" \
+		-p "bug=$bug" -m "$work/planted.ko" "$work/true.sh" >"$work/$t.out" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] &&
+		grep -qF "# vm: $t: boot 1 proves nothing about the module ($reason before the first insmod): booting again" "$work/$t.out" &&
+		[ "$(grep -c "^# vm: $t: boot [0-9]*: " "$work/$t.out")" = 2 ] &&
+		grep -q "^# vm: $t: boot 2: clean until the first insmod" "$work/$t.out" &&
+		[ -s "$VM_LOGDIR/$t.boot1.log" ] &&
+		sed -n '/^not ok vm /,/^# vm: log kept/p' "$work/$t.out" >"$work/$t.blame" &&
+		grep -q 'kernel log has reports' "$work/$t.blame" &&
+		grep -q "$report" "$work/$t.blame" &&
+		! grep -q 'harness_fake_boot_report' "$work/$t.blame"
+	result "$t" $?
+
+	t=${off}_at_boot_twice_fails_with_the_reason
+	"$here/run-vm.sh" -n "$t" -c 2 -t 120 -b "$off_by" \
+		"$work/true.sh" >"$work/$t.out" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && [ "$(grep -c "^# vm: $t: boot [0-9]*: " "$work/$t.out")" = 2 ] &&
+		grep -qF "not ok vm $t # on both boots a boot-time kernel report switched the checkers off before the first insmod ($reason): nothing is proven about the module" "$work/$t.out"
+	result "$t" $?
+fi
+
 [ "$lane" = cloud ] || exit 0
 echo 'echo hanging; sleep 1000' >"$work/hang.sh"
 start=$(date +%s)
 "$here/run-vm.sh" -n hang -t 15 "$work/hang.sh" >"$work/hang.out" 2>&1
 rc=$?
+boots hang
 took=$(($(date +%s) - start))
 if [ $rc -ne 0 ] && [ $took -lt 25 ] && grep -q 'did not finish within 15s' "$work/hang.out" &&
    [ -s "$VM_LOGDIR/hang.log" ]; then

@@ -19,8 +19,23 @@
 #   -M  QEMU memory in MiB (default $VM_MEM or 512)
 #   -e  VAR=VALUE to export in the guest (for the job)
 #   -r  DIR whose tree is copied onto the guest's root (/lib/modules, /etc)
+#   -b  for the harness's own tests, a report in the kernel's boot, before
+#       the first insmod: "kmsg" (a fake WARNING written to the kernel log),
+#       "kmsg-kasan" (a fake KASAN report: without kasan_multi_shot, KASAN
+#       counts as spent) or "MODULE.ko PARAMS" (loaded as if built in)
+#   -B  as -b, on the first boot only
 # The guest's console is printed as it arrives (the job's lines verbatim),
-# and saved to $VM_LOGDIR/NAME.log; the log is kept when the run fails.
+# and saved to $VM_LOGDIR/NAME.log; the log is kept when the run fails or
+# the kernel reported something during its own boot.
+#
+# The guest marks the kernel log just before the first insmod. A report
+# before the mark is the kernel's own: it is shown in full as a note, the
+# boot is counted as one with a boot-time report ("# vm: NAME: boot N: ..."
+# lines, one per boot), and it fails nothing. A report after the mark fails
+# the run. A boot whose checkers a boot-time report switched off (lockdep
+# after any report, KASAN without kasan_multi_shot) cannot judge the module:
+# the guest skips the job and the kernel boots once more; a second such
+# boot fails the run.
 set -u
 
 kernel=${VM_KERNEL:-}
@@ -34,8 +49,10 @@ modules=()
 files=()
 guestenv=()
 overlays=()
+simulate=
+simulate_once=
 
-while getopts "k:c:t:n:m:f:p:M:e:r:" opt; do
+while getopts "k:c:t:n:m:f:p:M:e:r:b:B:" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	c) cpus=$OPTARG ;;
@@ -47,6 +64,8 @@ while getopts "k:c:t:n:m:f:p:M:e:r:" opt; do
 	M) mem=$OPTARG ;;
 	e) guestenv+=("$OPTARG") ;;
 	r) overlays+=("$OPTARG") ;;
+	b) simulate=$OPTARG simulate_once= ;;
+	B) simulate=$OPTARG simulate_once=1 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -57,8 +76,10 @@ name=${name:-$(basename "$job" .sh)}
 die() { echo "run-vm: $*" >&2; exit 2; }
 [ -r "$kernel" ] || die "kernel image '$kernel' not readable (set VM_KERNEL or -k)"
 busybox=$(command -v busybox) || die "busybox not found: apt-get install busybox-static"
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
-	die "$busybox is not static: apt-get install busybox-static"
+# readelf (binutils, beside gcc) rather than file(1), which a minimal
+# Debian lacks: a static binary has no program interpreter.
+headers=$(readelf -l "$(readlink -f "$busybox")") || die "cannot read $busybox (readelf: apt-get install binutils)"
+! grep -q 'program interpreter' <<<"$headers" || die "$busybox is not static: apt-get install busybox-static"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found: apt-get install qemu-system-x86"
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -79,49 +100,170 @@ cp "$job" "$root/job.sh"
 	cat "$here/init.sh"
 } > "$root/init"
 chmod +x "$root/init" "$root/job.sh"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
+if [ -n "$simulate" ] && [ "${simulate#kmsg}" = "$simulate" ]; then
+	mkdir -p "$root/modules/boot"
+	cp "${simulate%% *}" "$root/modules/boot/" || die "no module ${simulate%% *}"
+	simulate="$(basename "${simulate%% *}") ${simulate#* }"
+fi
 
-mkdir -p "$logdir"
-log=$logdir/$name.log
-echo "# vm: $name: $(basename "$kernel"), $cpus vCPUs, limit ${limit}s"
+# pack BOOT: the initramfs for that boot (only the simulated report differs).
+pack() {
+	rm -f "$root/boot-report"
+	if [ -n "$simulate" ] && { [ "$1" = 1 ] || [ -z "$simulate_once" ]; }; then
+		echo "$simulate" >"$root/boot-report"
+	fi
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
+}
+
 # A line the guest prints can be split by kernel console output; keep the
 # console quiet so the job's TAP lines reach the host whole.
 # VM_MACHINE: the debug kernels have no ACPI, and under -M pc would see a
 # single CPU; they boot as "microvm,acpi=off" with VM_APPEND="reboot=t".
-timeout -k 5 "$limit" qemu-system-x86_64 -M "${VM_MACHINE:-pc}" \
-	-accel tcg,thread=multi -cpu "${VM_CPU:-max}" -smp "$cpus" -m "$mem" \
-	-display none -monitor none -serial stdio -no-reboot \
-	-kernel "$kernel" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 ${VM_APPEND:-}" \
-	</dev/null 2>&1 | tr -d '\r' | tee "$log" | sed -n '/^@@VM-DMESG-BEGIN/,/^@@VM-DMESG-END/!p'
-qemu_rc=${PIPESTATUS[0]}
+# no_timer_check: the kernel's IO-APIC timer test counts emulated ticks
+# against real time, and on a loaded host TCG misses it and the kernel
+# panics ("IO-APIC + timer doesn't work!", seen here at load 15).
+boot() { # LOG
+	timeout -k 5 "$limit" qemu-system-x86_64 -M "${VM_MACHINE:-pc}" \
+		-accel tcg,thread=multi -cpu "${VM_CPU:-max}" -smp "$cpus" -m "$mem" \
+		-display none -monitor none -serial stdio -no-reboot \
+		-kernel "$kernel" -initrd "$work/initrd.gz" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=3 no_timer_check ${VM_APPEND:-}" \
+		</dev/null 2>&1 | tr -d '\r' | tee "$1" | sed -n '/^@@VM-DMESG-BEGIN/,/^@@VM-DMESG-END/!p'
+	return "${PIPESTATUS[0]}"
+}
 
-fail=
-if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
-	fail="guest did not finish within ${limit}s"
-elif ! grep -q '^@@VM-EXIT ' "$log"; then
-	fail="guest died before reporting (qemu exit $qemu_rc)"
-else
-	status=$(sed -n 's/^@@VM-EXIT \([0-9]*\).*/\1/p' "$log" | tail -n 1)
-	[ "$status" = 0 ] || fail="guest job exited $status"
-fi
 # The kernel log is checked whatever the job said: a test that passes while
 # the kernel warns has not passed.
 bad='WARNING:|BUG|Oops|KASAN:|KCSAN:|lockdep is turned off|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|refcount_t|general protection fault|unreferenced object|Call Trace'
 # Known reports from the kernel's own code (tests/vm/known-reports.txt).
-if reports=$(sed -n '/^@@VM-DMESG-BEGIN/,/^@@VM-DMESG-END/p' "$log" | grep -E "$bad" |
-	     grep -v -F -f <(grep -v '^#' "$here/known-reports.txt" | grep .)); then
-	fail="${fail:+$fail; }kernel log has reports:"$'\n'"$reports"
-fi
-locks=$(sed -n 's/^@@VM-DEBUG-LOCKS \([0-9]*\).*/\1/p' "$log")
-if [ -n "$locks" ] && [ "$locks" != 1 ]; then
-	fail="${fail:+$fail; }lockdep switched itself off (debug_locks=$locks)"
-fi
+known=$work/known
+grep -v '^#' "$here/known-reports.txt" | grep . >"$known"
+
+# split_log LOG: the guest's kernel log, before the guest's mark into
+# $work/before and from it on into $work/after. Without a mark (the log
+# ring wrapped, or the guest died first) all of it counts as after.
+split_log() {
+	rm -f "$work/before" "$work/after"
+	sed -n '/^@@VM-DMESG-BEGIN/,/^@@VM-DMESG-END/p' "$1" >"$work/dmesg"
+	if grep -q '@@VM-FIRST-INSMOD' "$work/dmesg"; then
+		sed '/@@VM-FIRST-INSMOD/,$d' "$work/dmesg" >"$work/before"
+		sed -n '/@@VM-FIRST-INSMOD/,$p' "$work/dmesg" >"$work/after"
+		return 0
+	fi
+	: >"$work/before"
+	cp "$work/dmesg" "$work/after"
+	return 1
+}
+
+# reports FILE: its report lines, less the known ones.
+reports() {
+	grep -E "$bad" "$1" | grep -v -F -f "$known"
+}
+
+# blocks FILE: each report in it with its stack, as TAP comment lines: from
+# its first line to the end of the trace ("---[ end trace", the closing
+# "=====" of KASAN, or the "</TASK>" that closes a lockdep or
+# sleep-in-atomic stack), at most 100 lines each.
+blocks() {
+	awk -v bad="$bad" -v known="$known" '
+	BEGIN { while ((getline k <known) > 0) kn[++nk] = k }
+	function isknown(l, i) { for (i = 1; i <= nk; i++) if (index(l, kn[i])) return 1; return 0 }
+	function start(l) {
+		if (l ~ bad && !isknown(l)) {
+			in_block = 1; n = 0; kasan = (l ~ /KASAN:/); after_task = 0
+			return 1
+		}
+		return 0
+	}
+	{
+		if (after_task) {
+			after_task = 0
+			if ($0 !~ /---\[ end trace/) in_block = 0
+		}
+		if (!in_block && !start($0))
+			next
+		print "#   " $0
+		n++
+		if ($0 ~ /---\[ end trace/ || (kasan && n > 1 && $0 ~ /==========/)) {
+			in_block = 0
+		} else if (!kasan && $0 ~ /<\/TASK>/) {
+			after_task = 1
+		} else if (n >= 100) {
+			print "#   (cut at 100 lines; the whole log is kept)"
+			in_block = 0
+		}
+	}' "$1"
+}
+
+mkdir -p "$logdir"
+log=$logdir/$name.log
+echo "# vm: $name: $(basename "$kernel"), $cpus vCPUs, limit ${limit}s"
+for n in 1 2; do
+	pack "$n"
+	boot "$log"
+	qemu_rc=$?
+	keep=
+	fail=
+	rm -f "$work/before" "$work/after"
+	if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
+		fail="guest did not finish within ${limit}s"
+	elif ! grep -q '^@@VM-EXIT ' "$log"; then
+		fail="guest died before reporting (qemu exit $qemu_rc)"
+	else
+		status=$(sed -n 's/^@@VM-EXIT \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+		[ "$status" = 0 ] || fail="guest job exited $status"
+	fi
+	spent=$(sed -E -n 's/^(\[ *[0-9.]+\] )?@@VM-BOOT-SPENT //p' "$log" | head -n 1)
+	if [ -n "$spent" ] && [ "$n" = 1 ]; then
+		# Moved aside: the next boot's log takes the run's name.
+		mv "$log" "$logdir/$name.boot1.log"
+		note_log=$logdir/$name.boot1.log
+	else
+		note_log=$log
+	fi
+
+	# One line per boot saying whether the kernel reported anything
+	# before the first insmod (tests/summarize.sh counts them per lane).
+	what=
+	[ -n "$simulate" ] && { [ "$n" = 1 ] || [ -z "$simulate_once" ]; } &&
+		what="simulated "
+	if ! grep -q '^@@VM-DMESG-END' "$note_log"; then
+		echo "# vm: $name: boot $n: no kernel log came back"
+	elif ! split_log "$note_log"; then
+		echo "# vm: $name: boot $n: no @@VM-FIRST-INSMOD mark in the kernel log (ring wrapped?): every report in it counts against the module"
+	elif reports "$work/before" >/dev/null; then
+		echo "# vm: $name: boot $n: ${what}boot-time kernel report (before the first insmod: the kernel's own, not the module's)"
+		blocks "$work/before"
+		keep=1
+	else
+		echo "# vm: $name: boot $n: clean until the first insmod"
+	fi
+
+	if [ -n "$spent" ]; then
+		[ -n "$keep" ] || echo "# vm: $name: the checkers were off before the first insmod"
+		echo "# vm: $name: log kept in $note_log"
+		if [ "$n" = 1 ]; then
+			echo "# vm: $name: boot 1 proves nothing about the module ($spent before the first insmod): booting again"
+			continue
+		fi
+		fail="${fail:+$fail; }on both boots a boot-time kernel report switched the checkers off before the first insmod ($spent): nothing is proven about the module"
+		break
+	fi
+	if [ -f "$work/after" ] && reports=$(reports "$work/after"); then
+		fail="${fail:+$fail; }kernel log has reports:"$'\n'"$reports"
+	fi
+	locks=$(sed -n 's/^@@VM-DEBUG-LOCKS \([0-9]*\).*/\1/p' "$log")
+	if [ -n "$locks" ] && [ "$locks" != 1 ]; then
+		fail="${fail:+$fail; }lockdep switched itself off (debug_locks=$locks)"
+	fi
+	[ -n "$keep" ] && [ -z "$fail" ] && echo "# vm: $name: log kept in $log"
+	break
+done
 if [ -n "$fail" ]; then
 	echo "not ok vm $name # $fail"
 	echo "# vm: log kept in $log"
 	exit 1
 fi
 echo "ok vm $name"
-rm -f "$log"
+[ -n "$keep" ] || rm -f "$log"
 exit 0

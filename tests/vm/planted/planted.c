@@ -4,12 +4,14 @@
  * bug its checker exists for, or the lane proves nothing. Loaded with
  * bug=<name>; never part of the product.
  *
- *   warn       WARN_ON(1)                          any kernel
- *   leak       kmalloc() never freed               kmemleak
- *   oob        read one byte past a vmalloc area   KASAN
- *   sleep      GFP_KERNEL allocation under a lock  DEBUG_ATOMIC_SLEEP
- *   inversion  A->B then B->A lock order           lockdep
- *   race       two threads on a plain int          KCSAN
+ *   warn         WARN_ON(1)                          any kernel
+ *   leak         kmalloc() never freed               kmemleak
+ *   oob          read one byte past a vmalloc area   KASAN
+ *   sleep        GFP_KERNEL allocation under a lock  DEBUG_ATOMIC_SLEEP
+ *   rt_spinlock  spinlock_t taken, preemption off    DEBUG_ATOMIC_SLEEP,
+ *                (a sleeping lock on PREEMPT_RT)     PREEMPT_RT only
+ *   inversion    A->B then B->A lock order           lockdep
+ *   race         two threads on a plain int          KCSAN
  */
 #include <linux/bug.h>
 #include <linux/sched/task.h>
@@ -23,7 +25,7 @@
 
 static char *bug = "warn";
 module_param(bug, charp, 0444);
-MODULE_PARM_DESC(bug, "Which bug to plant: warn, leak, oob, sleep, inversion, race");
+MODULE_PARM_DESC(bug, "Which bug to plant: warn, leak, oob, sleep, rt_spinlock, inversion, race");
 
 static void *leaked;
 static DEFINE_SPINLOCK(planted_lock);
@@ -96,6 +98,16 @@ static int __init planted_init(void)
 		p = kmalloc(64, GFP_KERNEL);
 		spin_unlock(&planted_lock);
 		kfree(p);
+	} else if (!strcmp(bug, "rt_spinlock")) {
+		/*
+		 * What a kprobe handler or a preempt-disabled caller does when
+		 * it calls wake_up(): fine without RT, where spinlock_t spins;
+		 * a might-sleep in atomic context on RT, where it is an rtmutex.
+		 */
+		preempt_disable();
+		spin_lock(&planted_lock);
+		spin_unlock(&planted_lock);
+		preempt_enable();
 	} else if (!strcmp(bug, "inversion")) {
 		mutex_lock(&lock_a);
 		mutex_lock(&lock_b);
