@@ -4,9 +4,11 @@
 # make demo       the demo, in a QEMU guest running Debian's cloud kernel
 # make check      host checks, then every selftest in the guest
 # make check-host every selftest against the module loaded on this machine
+# make check-fresh make demo and make check in a fresh Debian 12 root
 # make fuzz       ac-fuzz for FUZZ_SECONDS on FUZZ_LANE's kernel
 # make soak       ac-soak for SOAK_SECONDS: total operations, lost updates
-# make bench      every counting path against its alternatives, VM_CPUS vCPUs
+# make bench      every counting path against its alternatives and floor, VM_CPUS vCPUs
+# make bench-host the paths that need no module, natively on this machine
 # See README.md.
 
 VERSION := $(shell cat VERSION)
@@ -29,16 +31,17 @@ KDIR ?= $(if $(wildcard /lib/modules/$(KVER)/build/Makefile),/lib/modules/$(KVER
 AC_CACHE ?= $(HOME)/.cache/atomic_counter
 export AC_CACHE
 BUILD := $(CURDIR)/build
-VMMOD := $(BUILD)/vm-$(VM_KVER)
+VMMOD = $(BUILD)/vm-$(VM_KVER)
 
 .PHONY: all module userspace selftests deps kernel-files vm-module \
-	check check-host demo fuzz soak clean help env-check install uninstall \
-	dkms-install dkms-uninstall sign bench
+	check check-host check-fresh demo fuzz soak clean help \
+	check-after-deps demo-after-deps bench-after-deps fuzz-after-deps soak-after-deps env-check install uninstall \
+	dkms-install dkms-uninstall sign bench bench-host
 
 all: module userspace selftests
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,12p' Makefile
 
 module: env-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
@@ -62,24 +65,44 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UDEVRULESDIR ?= /usr/lib/udev/rules.d
 MODULESLOADDIR ?= /usr/lib/modules-load.d
 SOVERSION := $(VERSION)
 SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
 
+# The library's man pages, one per function group; every other function
+# gets a symbolic link to its group's page, so that man ac_open_fd works.
+MAN3 := $(wildcard man/*.3)
+MAN3_LINKS := ac_counter.3:libatomic_counter.3 \
+	ac_open_fd.3:ac_open.3 ac_open_opts.3:ac_open.3 ac_close.3:ac_open.3 \
+	ac_op_striped.3:ac_op.3 ac_batch.3:ac_op.3 ac_read_index.3:ac_op.3 \
+	ac_op_name.3:ac_op.3 ac_op_from_name.3:ac_op.3 ac_order_name.3:ac_op.3 \
+	ac_name_lookup.3:ac_name_create.3 ac_name_delete.3:ac_name_create.3 \
+	ac_name_next.3:ac_name_create.3 ac_resolve.3:ac_name_create.3 \
+	ac_wake.3:ac_wait.3 ac_arm.3:ac_wait.3 \
+	ac_striped_add.3:ac_striped.3 ac_striped_sub.3:ac_striped.3 \
+	ac_striped_inc.3:ac_striped.3 ac_striped_dec.3:ac_striped.3 \
+	ac_striped_read.3:ac_striped.3 ac_cpu.3:ac_striped.3 \
+	ac_reopen.3:ac_bank_create.3
+
 install: userspace
 	install -Dm644 uapi/linux/atomic_counter.h $(DESTDIR)$(INCLUDEDIR)/linux/atomic_counter.h
 	install -Dm644 userspace/include/atomic_counter.h $(DESTDIR)$(INCLUDEDIR)/atomic_counter.h
+	install -Dm644 userspace/include/atomic_counter_version.h $(DESTDIR)$(INCLUDEDIR)/atomic_counter_version.h
 	install -Dm755 userspace/libatomic_counter.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libatomic_counter.so.$(SOVERSION)
 	ln -sf libatomic_counter.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libatomic_counter.so.$(SOMAJOR)
 	ln -sf libatomic_counter.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libatomic_counter.so
 	install -Dm644 userspace/libatomic_counter.a $(DESTDIR)$(LIBDIR)/libatomic_counter.a
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-		userspace/atomic_counter.pc.in > $(BUILD)/atomic_counter.pc
+	@mkdir -p $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' userspace/atomic_counter.pc.in > $(BUILD)/atomic_counter.pc
 	install -Dm644 $(BUILD)/atomic_counter.pc $(DESTDIR)$(LIBDIR)/pkgconfig/atomic_counter.pc
 	install -Dm755 userspace/atomic-counter $(DESTDIR)$(BINDIR)/atomic-counter
 	install -Dm644 man/atomic-counter.1 $(DESTDIR)$(MANDIR)/man1/atomic-counter.1
-	install -Dm644 man/libatomic_counter.3 $(DESTDIR)$(MANDIR)/man3/libatomic_counter.3
+	for m in $(MAN3); do install -Dm644 $$m $(DESTDIR)$(MANDIR)/man3/$${m#man/} || exit 1; done
+	for l in $(MAN3_LINKS); do ln -sf $${l#*:} $(DESTDIR)$(MANDIR)/man3/$${l%%:*} || exit 1; done
+	install -Dm644 userspace/tool/atomic-counter.bash-completion $(DESTDIR)$(BASHCOMPDIR)/atomic-counter
 	install -Dm644 man/atomic_counter.4 $(DESTDIR)$(MANDIR)/man4/atomic_counter.4
 	install -Dm644 system/60-atomic_counter.rules $(DESTDIR)$(UDEVRULESDIR)/60-atomic_counter.rules
 	install -Dm644 system/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/atomic_counter.conf
@@ -90,9 +113,12 @@ install: userspace
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/atomic_counter.h $(DESTDIR)$(INCLUDEDIR)/atomic_counter.h \
+		$(DESTDIR)$(INCLUDEDIR)/atomic_counter_version.h \
+		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)) $(foreach l,$(MAN3_LINKS),$(firstword $(subst :, ,$(l))))) \
+		$(DESTDIR)$(BASHCOMPDIR)/atomic-counter \
 		$(DESTDIR)$(LIBDIR)/libatomic_counter.so* $(DESTDIR)$(LIBDIR)/libatomic_counter.a \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/atomic_counter.pc $(DESTDIR)$(BINDIR)/atomic-counter \
-		$(DESTDIR)$(MANDIR)/man1/atomic-counter.1 $(DESTDIR)$(MANDIR)/man3/libatomic_counter.3 \
+		$(DESTDIR)$(MANDIR)/man1/atomic-counter.1 \
 		$(DESTDIR)$(MANDIR)/man4/atomic_counter.4 \
 		$(DESTDIR)$(UDEVRULESDIR)/60-atomic_counter.rules $(DESTDIR)$(MODULESLOADDIR)/atomic_counter.conf
 
@@ -138,15 +164,31 @@ vm-module:
 	@rm -rf $(VMMOD) && mkdir -p $(VMMOD)
 	@cp -r Kbuild VERSION kmod samples uapi $(VMMOD)/
 	$(MAKE) -s -C $(VM_KDIR) M=$(VMMOD) W=1 modules 2>&1 | grep -v 'Skipping BTF' ; test -f $(VMMOD)/kmod/atomic_counter.ko
+	@mkdir -p $(VMMOD)/tests && cp -r tests/kmod $(VMMOD)/tests/
+	$(MAKE) -s -C $(VM_KDIR) M=$(VMMOD)/tests/kmod W=1 KBUILD_EXTRA_SYMBOLS=$(VMMOD)/Module.symvers modules 2>&1 | grep -v 'Skipping BTF' ; test -f $(VMMOD)/tests/kmod/ac_hardirq_test.ko && test -f $(VMMOD)/tests/kmod/ac_bench_floor.ko
 
-check: deps
+# The targets that need installed packages run deps first, then start make
+# again: the guest kernel's version and every path computed from it are
+# read from what deps installed, not from the machine as it was when this
+# make started (a newcomer's first run has no kernel headers yet).
+demo check bench fuzz soak: deps
+	@$(MAKE) --no-print-directory $@-after-deps
+
+# Warnings are errors in make check, not in a user's make install.
+check-after-deps: export WERROR := 1
+check-after-deps:
 	@tests/check.sh "$(MAKE)"
+
+# A newcomer's machine: a minimal Debian 12 root, the README's first
+# install line, then make demo and make check inside it.
+check-fresh:
+	@scripts/check-fresh.sh
 
 # A long fuzz run on one lane's kernel (default the KASAN one).
 FUZZ_LANE ?= kasan
 FUZZ_SECONDS ?= 600
 FUZZ_PROCS ?= 8
-fuzz: deps selftests
+fuzz-after-deps: selftests
 	@tests/vm/run-lane.sh $(FUZZ_LANE) -c 4 -t $$(($(FUZZ_SECONDS) + 600)) -n fuzz-$(FUZZ_LANE) \
 		-e FUZZ_SECONDS=$(FUZZ_SECONDS) -e FUZZ_PROCS=$(FUZZ_PROCS) \
 		-f $(BUILD)/tests/ac-fuzz tests/vm/fuzz.sh
@@ -155,19 +197,23 @@ fuzz: deps selftests
 SOAK_LANE ?= cloud
 SOAK_SECONDS ?= 600
 SOAK_PROCS ?= 16
-soak: deps selftests
+soak-after-deps: selftests
 	@tests/vm/run-lane.sh $(SOAK_LANE) -c 4 -t $$(($(SOAK_SECONDS) + 300)) -n soak-$(SOAK_LANE) \
 		-e SOAK_SECONDS=$(SOAK_SECONDS) -e SOAK_PROCS=$(SOAK_PROCS) \
 		-f $(BUILD)/tests/ac-soak tests/vm/soak.sh
 
 # The benchmark in a guest: a table, build/bench/bench.json and bench.png.
-bench: deps userspace
+bench-after-deps: userspace
 	@scripts/bench.sh
+
+# The same paths that need no module, on this machine's own CPUs.
+bench-host: userspace
+	@scripts/bench.sh host
 
 check-host: selftests
 	@tests/run-tests.sh $(BUILD)/tests | tests/summarize.sh
 
-demo: deps
+demo-after-deps:
 	@$(MAKE) -s vm-module userspace
 	@tests/vm/run-vm.sh -n demo -m $(VMMOD)/kmod/atomic_counter.ko \
 		-f $(BUILD)/static/atomic-counter -f $(BUILD)/static/ac-demo \

@@ -1,46 +1,91 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# Build a debug kernel for the VM harness from Debian's linux-source-6.1:
-# tinyconfig + tests/vm/kconfig/base.config + tests/vm/kconfig/VARIANT.config.
-# Cached outside the clone, keyed by the source package version and the
-# configs, so a second run costs nothing. Prints the build directory, which
-# holds arch/x86/boot/bzImage and serves as the module build tree (KDIR).
+# Build a kernel for the VM harness from Debian's linux-source packages:
+# tinyconfig + tests/vm/kconfig/base.config + linux-SERIES.config (what
+# moved in that series, when anything did) + VARIANT.config (when there is
+# one). Cached outside the clone, keyed by the source package version, the
+# configs and the compiler and pahole versions, so a second run costs
+# nothing. Prints the build directory, which holds arch/x86/boot/bzImage
+# and serves as the module build tree (KDIR).
 #
-# usage: build-kernel.sh kasan|kcsan
+# usage: build-kernel.sh VARIANT
+#   kasan, kcsan   debug kernels from linux-source-6.1 (installed by deps)
+#   v5.10          linux-source-5.10 from bullseye      } fetched by
+#   v6.12          linux-source-6.12 from trixie        } fetch-kernel.sh
+#   v7.3           linux-source-7.3 from trixie-backports }
+#   rt-debug       linux-source-7.3, PREEMPT_RT with lockdep and
+#                  sleep-in-atomic checks
 set -eu
-variant=${1:?usage: build-kernel.sh kasan|kcsan}
+variant=${1:?usage: build-kernel.sh kasan|kcsan|v5.10|v6.12|v7.3|rt-debug}
 top=$(cd "$(dirname "$0")/.." && pwd)
 conf=$top/tests/vm/kconfig
-[ -f "$conf/$variant.config" ] || { echo "build-kernel: no $conf/$variant.config" >&2; exit 2; }
 cache=${AC_CACHE:-$HOME/.cache/atomic_counter}
-tarball=/usr/src/linux-source-6.1.tar.xz
-[ -r "$tarball" ] || { echo "build-kernel: $tarball missing: apt-get install linux-source-6.1" >&2; exit 1; }
+case $variant in
+kasan | kcsan) series=6.1 suite= ;;
+v5.10) series=5.10 suite=bullseye ;;
+v6.12) series=6.12 suite=trixie ;;
+v7.3 | rt-debug) series=7.3 suite=trixie-backports ;;
+*) echo "build-kernel: unknown variant '$variant'" >&2; exit 2 ;;
+esac
+fragments=("$conf/base.config")
+[ -f "$conf/linux-$series.config" ] && fragments+=("$conf/linux-$series.config")
+[ -f "$conf/$variant.config" ] && fragments+=("$conf/$variant.config")
 
-srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1)
-key=$(cat "$conf/base.config" "$conf/$variant.config" | sha256sum | cut -c1-12)
+if [ -z "$suite" ]; then
+	tarball=/usr/src/linux-source-$series.tar.xz
+	[ -r "$tarball" ] || { echo "build-kernel: $tarball missing: apt-get install linux-source-$series" >&2; exit 1; }
+	srcver=$(dpkg-query -W -f '${Version}' "linux-source-$series")
+else
+	debs=$("$top/scripts/fetch-kernel.sh" "$suite" "linux-source-$series") || exit 1
+	tarball=$debs/usr/src/linux-source-$series.tar.xz
+	srcver=$(sed -n "s/^linux-source-$series=//p" "$debs/packages")
+fi
+# The toolchain too: a kernel built before pahole was installed records
+# version 0, and 7.x's module build then warns that pahole differs.
+key=$({
+	cat "${fragments[@]}"
+	gcc --version | head -n 1
+	pahole --version 2>/dev/null || echo "no pahole"
+} | sha256sum | cut -c1-12)
+# The 6.1 tree keeps the name it had before other series were built.
 src=$cache/linux-source-$srcver
+[ "$series" = 6.1 ] || src=$cache/linux-source-$series-$srcver
 out=$cache/kernels/$variant-$srcver-$key
+mkdir -p "$cache/kernels"
+# One build of a kernel at a time: a second caller (another lane, another
+# checkout) waits for the first and then finds it done.
+exec 9>"$cache/kernels/.lock-$variant"
+flock 9
+# What the lane prints: the kernel, where it came from, how configured.
+describe() {
+	echo "Linux $(make -s -C "$out" kernelversion 2>/dev/null) from linux-source-$series $srcver${suite:+ ($suite)}, tinyconfig + $(for f in "${fragments[@]}"; do basename "$f"; done | paste -sd+ | sed 's/+/ + /g')" >"$out/.desc"
+}
 if [ -f "$out/.done" ]; then
+	[ -f "$out/.desc" ] || describe
 	echo "$out"
 	exit 0
 fi
 
 log=$cache/kernels/$variant-build.log
 mkdir -p "$cache/kernels"
-echo "build-kernel: building the $variant kernel from linux-source $srcver (a few minutes; log: $log)" >&2
+echo "build-kernel: building the $variant kernel from linux-source-$series $srcver (a few minutes; log: $log)" >&2
 {
+	# Variants of one series share its source tree: unpacked once.
+	exec 8>"$src.lock"
+	flock 8
 	if [ ! -f "$src/.done" ]; then
 		rm -rf "$src"
 		mkdir -p "$src"
 		tar -xJf "$tarball" -C "$src" --strip-components=1
 		touch "$src/.done"
 	fi
+	flock -u 8
 	rm -rf "$out"
 	mkdir -p "$out"
 	make -C "$src" O="$out" tinyconfig
 	# Apply the fragments in order, the later one winning.
-	for f in "$conf/base.config" "$conf/$variant.config"; do
+	for f in "${fragments[@]}"; do
 		sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=\(.*\)$/\1 \2/p; s/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1 n/p' "$f" |
 		while read -r opt val; do
 			case $val in
@@ -55,12 +100,12 @@ echo "build-kernel: building the $variant kernel from linux-source $srcver (a fe
 
 # An option that olddefconfig dropped (a missing dependency) would leave a
 # lane silently weaker than it claims: refuse to build it.
-missing=$(cat "$conf/base.config" "$conf/$variant.config" |
+missing=$(cat "${fragments[@]}" |
 	sed -n 's/^\(CONFIG_[A-Z0-9_]*=.*\)$/\1/p; s/^\(# CONFIG_[A-Z0-9_]* is not set\)$/\1/p' |
 	while read -r line; do
 		opt=$(echo "$line" | grep -o 'CONFIG_[A-Z0-9_]*')
 		# A later fragment may override an earlier one; check the last word.
-		last=$(grep -h "$opt[= ]" "$conf/base.config" "$conf/$variant.config" | tail -n 1)
+		last=$(grep -h "${opt}[= ]" "${fragments[@]}" | tail -n 1)
 		[ "$line" = "$last" ] || continue
 		case $line in
 		"# "*) if grep -q "^$opt=" "$out/.config"; then echo "$opt (should be off)"; fi ;;
@@ -78,5 +123,6 @@ if ! make -C "$src" O="$out" -j"$(nproc)" bzImage modules >>"$log" 2>&1; then
 	tail -n 20 "$log" >&2
 	exit 1
 fi
+describe
 touch "$out/.done"
 echo "$out"

@@ -2,38 +2,45 @@
 # SPDX-License-Identifier: MIT
 #
 # Install what building and testing atomic_counter needs, on Debian 12.
-# Says what it installs; when it cannot install (not root, no apt-get) it
-# prints the command to run by hand and fails.
+# The one list of the project's packages: every command a Makefile target or
+# a script of ours calls comes from a package here (or from Debian's
+# essential set). A command missing from it is a bug, which make check-fresh
+# exists to catch. Says what it installs; when it cannot install (not root,
+# no apt-get) it prints the command to run by hand and fails.
 set -eu
 
-want=()
-need() { # need PACKAGE TEST...
-	local pkg=$1
-	shift
-	"$@" >/dev/null 2>&1 || want+=("$pkg")
+packages=(
+	# Userspace, the selftests (gcc -m32 for the compat tests), the tool.
+	make gcc libc6-dev gcc-multilib g++ binutils pkg-config
+	# The guest: the emulator, Debian's kernels the cloud and rt lanes boot
+	# (and the module is built against), and the initramfs.
+	qemu-system-x86 linux-image-cloud-amd64 linux-headers-cloud-amd64
+	linux-image-rt-amd64 linux-headers-rt-amd64 busybox-static cpio gzip kmod
+	# pahole, which the module build of Debian's 6.12 headers (the deb6.12
+	# lane; DKMS users of that kernel) runs for the modules' BTF.
+	dwarves
+	# The kselftest harness, checkpatch, kernel-doc, and the debug kernels
+	# built from the same source (kconfig's lexer and parser, bc for
+	# timeconst, libelf for objtool, libssl for certificate tools).
+	linux-source-6.1 xz-utils perl flex bison bc libelf-dev libssl-dev
+	# Checks and installation: sparse, DKMS, signing, man pages, the plot.
+	sparse dkms openssl groff-base gnuplot-nox
+	# make check-fresh: a minimal Debian root to run the README in.
+	debootstrap git ca-certificates
+)
+
+installed() {
+	[ "$(dpkg-query -W -f '${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
 }
-has() { command -v "$1"; }
-static_busybox() { [ -x /bin/busybox ] && ! readelf -l /bin/busybox | grep -q INTERP; }
-m32() { printf 'int main(void){return 0;}\n' | gcc -m32 -static -x c -o /dev/null -; }
 
-need make has make
-need gcc has gcc
-need gcc-multilib m32
-need qemu-system-x86 has qemu-system-x86_64
-need linux-image-cloud-amd64 compgen -G '/boot/vmlinuz-*-cloud-amd64'
-need linux-headers-cloud-amd64 compgen -G '/lib/modules/*-cloud-amd64/build/Makefile'
-need busybox-static static_busybox
-need cpio has cpio
-need kmod has modinfo
-need linux-source-6.1 test -r /usr/src/linux-source-6.1.tar.xz
-need xz-utils has xz
-need sparse has sparse
-need dkms has dkms
-need pkg-config has pkg-config
-need gnuplot-nox has gnuplot
-need groff-base has groff
-need openssl has openssl
-
+want=()
+if command -v dpkg-query >/dev/null; then
+	for p in "${packages[@]}"; do
+		installed "$p" || want+=("$p")
+	done
+else
+	want=("${packages[@]}")
+fi
 [ ${#want[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${want[*]}"
@@ -43,12 +50,13 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+log=/tmp/atomic_counter-deps.log
 # The package lists of a fresh machine may be empty or stale.
-if ! apt-get install -y -q --no-install-recommends "${want[@]}" >/tmp/atomic_counter-deps.log 2>&1; then
-	apt-get update -q >>/tmp/atomic_counter-deps.log 2>&1
-	apt-get install -y -q --no-install-recommends "${want[@]}" >>/tmp/atomic_counter-deps.log 2>&1 || {
-		echo "deps: apt-get failed; see /tmp/atomic_counter-deps.log" >&2
-		tail -n 20 /tmp/atomic_counter-deps.log >&2
+if ! apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "${want[@]}" >$log 2>&1; then
+	apt-get update -q >>$log 2>&1
+	apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "${want[@]}" >>$log 2>&1 || {
+		echo "deps: apt-get failed; see $log" >&2
+		tail -n 20 $log >&2
 		exit 1
 	}
 fi

@@ -15,6 +15,9 @@ files="tools/testing/selftests/kselftest_harness.h tools/testing/selftests/kself
 scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch scripts/kernel-doc"
 # One marker per file list, so that a file added here is extracted too.
 done_mark=$dest/.done-$(printf '%s' "$files" | md5sum | cut -c1-8)
+mkdir -p "$cache"
+exec 9>"$cache/.lock-ksrc"
+flock 9
 if [ ! -f "$done_mark" ]; then
 	mkdir -p "$dest"
 	# shellcheck disable=SC2046

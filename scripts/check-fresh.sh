@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# make check-fresh: the README's two commands on a newcomer's machine.
+# A minimal Debian 12 root (debootstrap --variant=minbase, from the mirror
+# in this machine's own apt sources; cached as a tarball), the committed
+# HEAD cloned into it, only the README's first install line run, then
+# make demo and make check inside it through chroot, with an empty cache of
+# its own so that the debug kernel is really built there. Passes only when
+# the demo prints its totals and make check ends "N passed, 0 failed".
+#
+# FRESH_LANES: the lanes make check runs inside (default "cloud rt kasan
+# deb6.12": both Debian kernels, PREEMPT_RT among them, one kernel built
+# from source, and Debian's 6.12 headers from another suite, so every
+# package deps.sh installs is used).
+# FRESH_WITHOUT: packages to strike from the clone's scripts/deps.sh, to
+# see this check fail the way a newcomer would if one were missing.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${AC_CACHE:-$HOME/.cache/atomic_counter}
+work=$top/build/fresh
+root=$work/root
+lanes=${FRESH_LANES:-cloud rt kasan deb6.12}
+# What the README tells a newcomer to run first, word for word.
+readme_first='apt-get update && apt-get install -y git make'
+
+failed=0
+ok() { echo "ok fresh.$1"; }
+not_ok() {
+	failed=1
+	echo "not ok fresh.$1 # $2"
+	[ -f "${3:-}" ] && tail -n 30 "$3" | sed 's/^/#   /'
+}
+
+[ "$(id -u)" = 0 ] || { not_ok setup "needs root (debootstrap, chroot, mount)"; exit 1; }
+for c in debootstrap chroot mount git; do
+	command -v $c >/dev/null || { not_ok setup "no $c: make deps"; exit 1; }
+done
+grep -qF "$readme_first" "$top/README.md" ||
+	{ not_ok setup "README.md no longer says '$readme_first': update $0"; exit 1; }
+
+# The mirror this machine installs from, for the same Debian release.
+mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+	 grep -v security | head -n 1)
+[ -n "$mirror" ] || mirror=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\) bookworm .*/\2/p' \
+	/etc/apt/sources.list 2>/dev/null | head -n 1)
+[ -n "$mirror" ] || { not_ok setup "no Debian mirror in /etc/apt sources"; exit 1; }
+
+cleanup() {
+	for m in dev/pts dev sys proc; do
+		mountpoint -q "$root/$m" 2>/dev/null && umount -l "$root/$m"
+	done
+}
+trap cleanup EXIT
+cleanup
+rm -rf "$work"
+mkdir -p "$work" "$cache/fresh"
+
+tarball=$cache/fresh/bookworm-minbase.tar
+start=$(date +%s)
+if [ ! -f "$tarball" ]; then
+	if ! debootstrap --variant=minbase bookworm "$work/base" "$mirror" >"$work/debootstrap.log" 2>&1; then
+		not_ok debootstrap "debootstrap from $mirror failed" "$work/debootstrap.log"
+		exit 1
+	fi
+	tar -C "$work/base" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+	rm -rf "$work/base"
+fi
+mkdir -p "$root"
+tar -C "$root" -xf "$tarball"
+# A Debian 12 installation's own apt sources, and a resolver.
+rm -f "$root/etc/apt/sources.list"
+cp /etc/apt/sources.list.d/*.sources "$root/etc/apt/sources.list.d/" 2>/dev/null ||
+	cp /etc/apt/sources.list "$root/etc/apt/sources.list"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+git clone -q "$top" "$root/root/atomic_counter"
+for p in ${FRESH_WITHOUT:-}; do
+	sed -i "/^[[:space:]][^#]/s/ $p\b//; /^[[:space:]][^#]/s/^\([[:space:]]\)$p\b /\1/" \
+		"$root/root/atomic_counter/scripts/deps.sh"
+	echo "# fresh: $p struck from deps.sh"
+done
+mount -t proc proc "$root/proc"
+mount --bind /sys "$root/sys"
+mount --bind /dev "$root/dev"
+mount --bind /dev/pts "$root/dev/pts"
+ok "root # minimal Debian 12 from $mirror, HEAD $(git -C "$top" rev-parse --short HEAD)"
+
+# in_root LOG COMMAND: run a shell command in the root as a newcomer's
+# login would, with nothing of this machine's environment.
+in_root() {
+	local log=$1
+	shift
+	chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		DEBIAN_FRONTEND=noninteractive LANES="$lanes" \
+		/bin/bash -c "cd /root/atomic_counter && $*" >"$log" 2>&1
+}
+
+if ! in_root "$work/readme.log" "$readme_first"; then
+	not_ok readme-install "'$readme_first' failed" "$work/readme.log"
+	exit 1
+fi
+ok readme-install
+
+t=$(date +%s)
+# The demo's totals, each one exact, and the guest's clean exit.
+if in_root "$work/demo.log" make demo &&
+	grep -Eq 'total +[0-9]+ +expected +[0-9]+ +ok' "$work/demo.log" &&
+	! grep -q 'LOST UPDATES' "$work/demo.log" && grep -q '^ok vm demo' "$work/demo.log"; then
+	ok "demo # first run, $(($(date +%s) - t)) s"
+else
+	not_ok demo "make demo failed on its first run" "$work/demo.log"
+fi
+
+t=$(date +%s)
+in_root "$work/check.log" make check
+summary=$(tail -n 1 "$work/check.log")
+grep '^not ok' "$work/check.log" | sed 's/^/# fresh: /'
+if [[ $summary =~ ^[1-9][0-9]*\ passed,\ 0\ failed ]]; then
+	ok "check # LANES=\"$lanes\": $summary, $(($(date +%s) - t)) s"
+else
+	not_ok check "make check: '$summary' (log: $work/check.log)" "$work/check.log"
+fi
+echo "# fresh: $(($(date +%s) - start)) s in all"
+exit $failed

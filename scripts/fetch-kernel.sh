@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Fetch Debian kernel packages from another suite of the machine's own
+# Debian mirror and unpack them (never install them) into the cache:
+#
+#   fetch-kernel.sh SUITE PACKAGE...
+#
+# Prints the directory the packages were unpacked into, a root-like tree
+# (DIR/usr/src/..., DIR/boot/..., DIR/lib/modules/...). Each PACKAGE is
+# fetched with the packages it depends on whose names start with "linux-"
+# (a metapackage's versioned image, headers' -common part and kbuild) and
+# that the machine has not installed; the rest (gcc, libc) it already has. The directory's name holds
+# every fetched package's version, so a new upload lands beside the old.
+#
+# apt runs on a private sources file, lists and cache under the cache
+# directory: the machine's apt configuration and package lists are never
+# touched. The sources reuse the URI and Signed-By of the machine's own
+# /etc/apt/sources.list.d/*.sources. Once a SUITE/PACKAGE set has been
+# unpacked, later calls reuse it without the network; FETCH_REFRESH=1 asks
+# the mirror again. (The sources file is in deb822 form, which apt
+# recognises by its .sources name.)
+set -eu
+suite=${1:?usage: fetch-kernel.sh SUITE PACKAGE...}
+shift
+[ $# -gt 0 ] || { echo "usage: fetch-kernel.sh SUITE PACKAGE..." >&2; exit 2; }
+cache=${AC_CACHE:-$HOME/.cache/atomic_counter}
+apt=$cache/apt/$suite
+want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+# The last tree unpacked for this request, by name.
+latest=$cache/debs/.latest-$suite-$(printf '%s' "$want" | md5sum | cut -c1-8)
+mkdir -p "$cache/debs" "$apt"
+exec 9>"$cache/debs/.lock-$suite"
+flock 9
+
+if [ -z "${FETCH_REFRESH:-}" ] && [ -f "$latest" ] && [ -f "$(cat "$latest")/.done" ]; then
+	cat "$latest"
+	exit 0
+fi
+
+# The machine's Debian mirror and keyring (not the security archive).
+src=$(grep -l -i '^URIs:.*debian/*$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+[ -n "$src" ] || { echo "fetch-kernel: no Debian mirror in /etc/apt/sources.list.d/*.sources" >&2; exit 1; }
+uri=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' "$src" | head -n 1)
+keyring=$(sed -n 's/^Signed-By: *\([^ ]*\).*/\1/p' "$src" | head -n 1)
+cat >"$apt/private.sources" <<EOF
+Types: deb
+URIs: $uri
+Suites: $suite
+Components: main
+Signed-By: ${keyring:-/usr/share/keyrings/debian-archive-keyring.gpg}
+EOF
+mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
+# The sandbox user _apt could not write into root's cache.
+aptopts=(-q -o Dir::Etc::sourcelist="$apt/private.sources" -o Dir::Etc::sourceparts=-
+	-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache"
+	-o APT::Sandbox::User=root)
+log=$apt/fetch.log
+if ! apt-get "${aptopts[@]}" update >"$log" 2>&1; then
+	echo "fetch-kernel: apt-get update for $suite failed; see $log" >&2
+	tail -n 5 "$log" >&2
+	exit 1
+fi
+
+# The packages and their linux-* dependencies, each once.
+todo=("$@")
+declare -A seen=()
+pkgs=()
+while [ ${#todo[@]} -gt 0 ]; do
+	p=${todo[0]}
+	todo=("${todo[@]:1}")
+	[ -z "${seen[$p]:-}" ] || continue
+	seen[$p]=1
+	pkgs+=("$p")
+	# The first of each group of alternatives ("|Depends: A" then
+	# "Depends: B" means A or B), when the machine does not have it.
+	for d in $(apt-cache "${aptopts[@]}" depends --no-recommends --no-suggests \
+			--no-conflicts --no-breaks --no-replaces --no-enhances "$p" 2>>"$log" |
+		   awk '/^ *\|?(Pre)?Depends: / { if (!alt) print $2; alt = ($1 ~ /^\|/) }' |
+		   grep '^linux-[^<>]*$'); do
+		[ "$(dpkg-query -W -f '${db:Status-Status}' "$d" 2>/dev/null)" = installed ] ||
+			todo+=("$d")
+	done
+done
+
+versions=()
+for p in "${pkgs[@]}"; do
+	v=$(apt-cache "${aptopts[@]}" show --no-all-versions "$p" 2>>"$log" |
+	    sed -n 's/^Version: //p' | head -n 1)
+	[ -n "$v" ] || { echo "fetch-kernel: no package $p in $suite; see $log" >&2; exit 1; }
+	versions+=("$p=$v")
+done
+# Named after the packages asked for and the version of the first one; the
+# hash covers every version fetched.
+first=$(apt-cache "${aptopts[@]}" show --no-all-versions "$1" | sed -n 's/^Version: //p' | head -n 1)
+dest=$cache/debs/$1-$first-$(printf '%s ' "${versions[@]}" | md5sum | cut -c1-8)
+if [ ! -f "$dest/.done" ]; then
+	echo "fetch-kernel: fetching ${pkgs[*]} from $suite" >&2
+	rm -rf "$dest" "$apt/debs"
+	mkdir -p "$dest" "$apt/debs"
+	if ! (cd "$apt/debs" && apt-get "${aptopts[@]}" download "${pkgs[@]}") >>"$log" 2>&1; then
+		echo "fetch-kernel: apt-get download failed; see $log" >&2
+		tail -n 5 "$log" >&2
+		exit 1
+	fi
+	for deb in "$apt"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$dest"
+	done
+	# Debian's header packages assume they sit in /: the build and
+	# source links of lib/modules/VERSION and the include line of each
+	# flavour's Makefile name /usr/src/... absolutely. Point them into the
+	# unpacked tree, so that make -C DEST/usr/src/linux-headers-VERSION
+	# builds a module as it would against the installed package. (The
+	# scripts and tools links are relative already.)
+	find "$dest" -type l -lname '/*' | while read -r l; do
+		t=$(readlink "$l")
+		[ -e "$dest$t" ] && ln -sfn "$dest$t" "$l"
+	done
+	for mk in "$dest"/usr/src/linux-headers-*/Makefile; do
+		[ -f "$mk" ] && sed -i "s|^include /usr/src/|include $dest/usr/src/|" "$mk"
+	done
+	printf '%s\n' "${versions[@]}" >"$dest/packages"
+	rm -rf "$apt/debs"
+	touch "$dest/.done"
+fi
+echo "$dest" >"$latest"
+echo "$dest"
