@@ -8,9 +8,12 @@
 # during its own boot (run-vm.sh's "# vm: RUN: boot N: ..." lines; the
 # harness's simulated reports are not counted): a kernel bug that recurs
 # shows here even though it fails nothing.
+# The failed lines are repeated just above the totals, so that the tail of
+# a long run (all that a CI log may keep) says what failed.
 # Exits 1 when anything failed or nothing ran.
 set -u
 pass=0 fail=0 skip=0
+failed=()
 lane=
 lanes=()
 declare -A boots=() reported=()
@@ -18,7 +21,10 @@ boot_re='^# vm: [^ ]+: boot [0-9]+: '
 while IFS= read -r line; do
 	printf '%s\n' "$line"
 	case $line in
-	"not ok "*) fail=$((fail + 1)) ;;
+	"not ok "*)
+		fail=$((fail + 1))
+		failed+=("$line")
+		;;
 	"ok "*"# SKIP"*) skip=$((skip + 1)) ;;
 	"ok "*) pass=$((pass + 1)) ;;
 	"# lane "*": "*)
@@ -42,6 +48,10 @@ done
 for lane in "${lanes[@]}"; do
 	echo "# lane $lane: ${boots[$lane]} boots, ${reported[$lane]} with a boot-time kernel report"
 done
+if [ "$fail" -gt 0 ]; then
+	echo "# failed:"
+	printf '#   %s\n' "${failed[@]}"
+fi
 summary="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && summary="$summary, $skip skipped"
 echo "$summary"
