@@ -136,7 +136,7 @@ man_pages() {
 
 lane() {
 	local lane=$1 vmmod=$build/vm-$1
-	local tests
+	local tests t0=$SECONDS t1 t2
 	echo "# lane $lane: preparing its kernel"
 	if ! lane_setup "$lane" >"$logs/$lane-kernel.log" 2>&1; then
 		echo "not ok $lane.kernel"
@@ -148,7 +148,9 @@ lane() {
 	export LANE_KERNEL LANE_KDIR LANE_MACHINE LANE_APPEND LANE_BUGS
 	step "$lane.build-module" no_diagnostics $make -s vm-module VM_KDIR="$LANE_KDIR" VM_KVER="$lane"
 	[ "$lane" = cloud ] && step sparse no_diagnostics $make -s -C "$LANE_KDIR" M="$vmmod" C=2 modules
+	t1=$SECONDS
 	tests/vm/harness-test.sh "$lane"
+	t2=$SECONDS
 	tests=$(for t in "$build"/tests/* "$build"/static/*; do printf -- '-f %s ' "$t"; done)
 	# A bank of more than one page, so that windows at an offset are tested.
 	# shellcheck disable=SC2086
@@ -160,6 +162,8 @@ lane() {
 		-f tests/run-tests.sh $tests tests/vm/selftests.sh
 	[ "$lane" = cloud ] && tests/install-test.sh "$make" "$(basename "$(dirname "$LANE_KDIR")")" \
 		"$LANE_KDIR" "$LANE_KERNEL" "$vmmod/kmod/atomic_counter.ko"
+	# Where a run's time goes (CI must stay within its budget).
+	echo "# lane $lane: $((t1 - t0)) s kernel and module, $((t2 - t1)) s harness, $((SECONDS - t2)) s selftests"
 }
 
 {

@@ -28,20 +28,26 @@ if ! make -s -C "$LANE_KDIR" M="$work" modules >"$work/build.log" 2>&1; then
 	sed 's/^/#   /' "$work/build.log"
 	exit 0
 fi
-# boots NAME: run-vm.sh's line for each boot of that run, with any
-# boot-time report under it, passed on for make check's count of such boots
-# per lane; the logs of a boot-time report outlive this script.
+# boots NAME: run-vm.sh's line for each boot of that run, with any real
+# boot-time report under it (a simulated one is only named), passed on for
+# make check's count of such boots per lane; the logs of a real boot-time
+# report outlive this script. Every run here calls it: a kernel that
+# crashes in its own boot is shown and counted whichever run it hits.
 boots() {
-	local f
+	local f real=0
 	if grep -Eq "^# vm: $1: boot [0-9]+: boot-time kernel report" "$work/$1.out"; then
+		real=1
 		mkdir -p "$kept"
 		for f in "$VM_LOGDIR/$1".*log; do
 			cp "$f" "$kept/$lane-harness-$(basename "$f")"
 		done
 	fi
-	awk '/^# vm: [^ ]+: boot [0-9]+: / { on = 1; print; next }
+	awk -v real=$real '
+	     /^# vm: [^ ]+: boot [0-9]+: simulated / { print; on = 0; next }
+	     /^# vm: [^ ]+: boot [0-9]+: / { on = 1; print; next }
 	     on && /^#   / { print; next }
-	     /^# vm: [^ ]+: (log kept in|boot 1 proves nothing)/ { print }
+	     real && /^# vm: [^ ]+: log kept in/ { print }
+	     /^# vm: [^ ]+: boot 1 proves nothing/ { print }
 	     { on = 0 }' "$work/$1.out" | sed "s|$VM_LOGDIR/|$kept/$lane-harness-|"
 }
 
@@ -75,6 +81,7 @@ done
 t=boot_time_report_is_a_note_not_a_failure
 "$here/run-vm.sh" -n "$t" -c 2 -t 120 -b kmsg "$work/true.sh" >"$work/$t.out" 2>&1
 rc=$?
+boots "$t"
 [ $rc -eq 0 ] && grep -q "^ok vm $t\$" "$work/$t.out" &&
 	grep -q "^# vm: $t: boot 1: simulated boot-time kernel report" "$work/$t.out" &&
 	grep -q '^#   \[.*\] WARNING: CPU: 0 PID: 1 at harness/boot.c:1 ' "$work/$t.out" &&
@@ -89,6 +96,7 @@ t=boot_time_report_does_not_hide_planted_warn
 "$here/run-vm.sh" -n "$t" -c 2 -t 120 -b kmsg -p bug=warn -m "$work/planted.ko" \
 	"$work/true.sh" >"$work/$t.out" 2>&1
 rc=$?
+boots "$t"
 [ $rc -ne 0 ] && grep -q "^# vm: $t: boot 1: simulated boot-time kernel report" "$work/$t.out" &&
 	sed -n '/^not ok vm /,/^# vm: log kept/p' "$work/$t.out" >"$work/$t.blame" &&
 	grep -q 'kernel log has reports' "$work/$t.blame" &&
@@ -121,6 +129,7 @@ if [ -n "$off" ]; then
 	"$here/run-vm.sh" -n "$t" -c 2 -t 120 -B "$off_by" \
 		-p "bug=$bug" -m "$work/planted.ko" "$work/true.sh" >"$work/$t.out" 2>&1
 	rc=$?
+	boots "$t"
 	[ $rc -ne 0 ] &&
 		grep -qF "# vm: $t: boot 1 proves nothing about the module ($reason before the first insmod): booting again" "$work/$t.out" &&
 		[ "$(grep -c "^# vm: $t: boot [0-9]*: " "$work/$t.out")" = 2 ] &&
@@ -136,10 +145,50 @@ if [ -n "$off" ]; then
 	"$here/run-vm.sh" -n "$t" -c 2 -t 120 -b "$off_by" \
 		"$work/true.sh" >"$work/$t.out" 2>&1
 	rc=$?
+	boots "$t"
 	[ $rc -ne 0 ] && [ "$(grep -c "^# vm: $t: boot [0-9]*: " "$work/$t.out")" = 2 ] &&
 		grep -qF "not ok vm $t # on both boots a boot-time kernel report switched the checkers off before the first insmod ($reason): nothing is proven about the module" "$work/$t.out"
 	result "$t" $?
 fi
+
+# A guest that dies in the kernel's own boot (TCG has crashed Debian's 6.12
+# there) is the same: shown, counted, booted again; twice fails.
+t=crash_at_boot_boots_again_once
+"$here/run-vm.sh" -n "$t" -c 2 -t 120 -B kmsg-crash -p bug=warn -m "$work/planted.ko" \
+	"$work/true.sh" >"$work/$t.out" 2>&1
+rc=$?
+boots "$t"
+[ $rc -ne 0 ] &&
+	grep -q "^# vm: $t: boot 1: simulated boot-time kernel report (the guest died in the kernel's own boot" "$work/$t.out" &&
+	grep -q '^#   \[.*\] RIP: 0010:harness_fake_boot_crash' "$work/$t.out" &&
+	grep -qF "# vm: $t: boot 1 proves nothing about the module (the kernel crashed in its own boot before the first insmod): booting again" "$work/$t.out" &&
+	grep -q "^# vm: $t: boot 2: clean until the first insmod" "$work/$t.out" &&
+	[ -s "$VM_LOGDIR/$t.boot1.log" ] &&
+	sed -n '/^not ok vm /,/^# vm: log kept/p' "$work/$t.out" >"$work/$t.blame" &&
+	grep -q 'kernel log has reports' "$work/$t.blame" &&
+	grep -q 'WARNING: .* planted_init' "$work/$t.blame" &&
+	! grep -q 'harness_fake_boot_crash' "$work/$t.blame"
+result "$t" $?
+
+t=crash_at_boot_twice_fails_with_the_reason
+"$here/run-vm.sh" -n "$t" -c 2 -t 120 -b kmsg-crash "$work/true.sh" >"$work/$t.out" 2>&1
+rc=$?
+boots "$t"
+[ $rc -ne 0 ] && [ "$(grep -c "^# vm: $t: boot [0-9]*: " "$work/$t.out")" = 2 ] &&
+	grep -qF "not ok vm $t # boot 1 proved nothing, and on boot 2 the guest died in the kernel's own boot, before the first insmod: nothing is proven about the module" "$work/$t.out"
+result "$t" $?
+
+# A guest that dies after init said it would insmod is the module's crash:
+# it fails on the first boot, with the crash shown.
+t=crash_after_the_mark_fails_at_once
+echo 'echo "<2>Oops: 0000 [#1] PREEMPT SMP NOPTI" >/dev/kmsg; sleep 1; reboot -f' >"$work/crash.sh"
+"$here/run-vm.sh" -n "$t" -c 2 -t 120 "$work/crash.sh" >"$work/$t.out" 2>&1
+rc=$?
+boots "$t"
+[ $rc -ne 0 ] && [ "$(grep -c "^# vm: $t: boot [0-9]*: " "$work/$t.out")" = 1 ] &&
+	grep -q '^#   \[.*\] Oops: 0000 \[#1\]' "$work/$t.out" &&
+	grep -q "^not ok vm $t # guest died before reporting" "$work/$t.out"
+result "$t" $?
 
 [ "$lane" = cloud ] || exit 0
 echo 'echo hanging; sleep 1000' >"$work/hang.sh"

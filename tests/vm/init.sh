@@ -32,6 +32,20 @@ if [ -r /boot-report ]; then
 			 '=================================================================='; do
 			echo "<3>$l" >/dev/kmsg
 		done
+	elif [ "$what" = kmsg-crash ]; then
+		# A kernel that dies in its own boot: an oops and a panic on
+		# the console (crit, above loglevel=3), then the machine resets.
+		for l in 'BUG: kernel NULL pointer dereference, address: 0000000000000000' \
+			 'Oops: 0000 [#1] PREEMPT SMP NOPTI' \
+			 'RIP: 0010:harness_fake_boot_crash+0x0/0x10' \
+			 'Call Trace:' ' <TASK>' ' harness_fake_boot_crash+0x0/0x10' ' </TASK>' \
+			 'Modules linked in:' '---[ end trace 0000000000000000 ]---' \
+			 'Kernel panic - not syncing: Fatal exception'; do
+			echo "<2>$l" >/dev/kmsg
+		done
+		# Time for a threaded console (PREEMPT_RT) to print them.
+		sleep 1
+		reboot -f
 	else
 		# shellcheck disable=SC2086
 		insmod "/modules/boot/$what" $bparams
@@ -61,6 +75,9 @@ fi
 # From here on, a report in the kernel log is the module's (or its test's):
 # run-vm.sh splits the log at this line.
 echo "<6>@@VM-FIRST-INSMOD" >/dev/kmsg
+# And on the console, which is all that is left of a guest that dies: a
+# crash without this line happened in the kernel's own boot.
+echo "@@VM-INSMOD"
 
 export MODULES MODPARAMS
 status=0
