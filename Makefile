@@ -181,7 +181,7 @@ check-after-deps:
 
 # A newcomer's machine: a minimal Debian 12 root, the README's first
 # install line, then make demo and make check inside it.
-check-fresh:
+check-fresh: deps
 	@scripts/check-fresh.sh
 
 # A long fuzz run on one lane's kernel (default the KASAN one).

@@ -122,4 +122,23 @@ else
 	not_ok check "make check: '$summary' (log: $work/check.log)" "$work/check.log"
 fi
 echo "# fresh: $(($(date +%s) - start)) s in all"
+
+# The kernels the root built or fetched, where this machine has none yet,
+# become this machine's own (same paths, same Debian compiler, so the same
+# cache keys): on a new machine a kernel is then built once, not once here
+# and once again by the make check that follows (.ci/run runs this first).
+fresh_cache=$root/root/.cache/atomic_counter
+if [ "$cache" = /root/.cache/atomic_counter ] && [ -d "$fresh_cache" ]; then
+	for d in "$fresh_cache"/linux-source-* "$fresh_cache"/kernels/* "$fresh_cache"/debs/*; do
+		[ -d "$d" ] && [ -f "$d/.done" ] || continue
+		rel=${d#"$fresh_cache"/}
+		[ -e "$cache/$rel" ] && continue
+		mkdir -p "$(dirname "$cache/$rel")"
+		mv "$d" "$cache/$rel" && echo "# fresh: $rel kept for this machine"
+	done
+	for f in "$fresh_cache"/debs/.latest-*; do
+		[ -f "$f" ] && [ ! -e "$cache/debs/${f##*/}" ] && [ -d "$cache/$(sed 's|^/root/.cache/atomic_counter/||' "$f")" ] &&
+			cp "$f" "$cache/debs/"
+	done
+fi
 exit $failed
