@@ -4,6 +4,7 @@
  * /dev/atomic_counter, with every outcome checked against the documented
  * errno set: ioctls with random commands, fields, indices and pointers
  * (NULL, unmapped, read-only, straddling a mapping's end), huge batches,
+ * private banks created and files reopened with random flags and sizes,
  * and mmap, mprotect, munmap, fork and close in random order.
  *
  *   ac-fuzz [-s SEED] [-p PROCS] [-n CALLS | -t SECONDS] [-v]
@@ -306,6 +307,90 @@ static void fuzz_info(struct proc *p)
 	check(p, "IOC_INFO", got, want);
 }
 
+/* A size for one region of a new bank: mostly small, sometimes at or over a bound. */
+static uint64_t bank_size(uint64_t max)
+{
+	switch (below(8)) {
+	case 0:
+		return 0;
+	case 1:
+		return max;
+	case 2:
+		return max + 1 + below(3);
+	case 3:
+		return next();
+	default:
+		return 1 + below(3 * page / ATOMIC_COUNTER_SIZE);
+	}
+}
+
+/*
+ * IOC_BANK from the global bank's file, in the order of errors the uapi
+ * gives; a new descriptor is checked (its bank, its access mode, CLOEXEC)
+ * and closed. A creation the sizes allow may still find the user's budget
+ * or the guest's memory spent by the other processes.
+ */
+static void fuzz_bank(struct proc *p)
+{
+	const uint64_t known = ATOMIC_COUNTER_BANK_REOPEN | ATOMIC_COUNTER_BANK_RDONLY;
+	struct atomic_counter_bank req = { .flags = below(4) };
+	struct atomic_counter_info bi = { .api = ATOMIC_COUNTER_API };
+	int fault, result_fault, got, want = 0, reopen, rdonly, fd;
+	uint64_t max = ATOMIC_COUNTER_BANK_MAX, reserved = 0;
+	void *arg;
+	int i;
+
+	if (chance(5))
+		req.flags |= next() & ~known;
+	if (chance(5))
+		req.reserved[below(ARRAY_LEN(req.reserved))] = next() | 1;
+	reopen = !!(req.flags & ATOMIC_COUNTER_BANK_REOPEN);
+	rdonly = !!(req.flags & ATOMIC_COUNTER_BANK_RDONLY);
+	if (!reopen || chance(10)) {
+		req.nr_counters = bank_size(max);
+		req.nr_named = bank_size(max);
+		req.nr_striped = bank_size(max / info.nr_stripes);
+	}
+	for (i = 0; i < (int)ARRAY_LEN(req.reserved); i++)
+		reserved |= req.reserved[i];
+	if ((req.flags & ~known) || reserved)
+		want = EINVAL;
+	else if (reopen && !rdonly && !p->writable)
+		want = EBADF;
+	else if (reopen && (req.nr_counters | req.nr_named | req.nr_striped))
+		want = EINVAL;
+	else if (!reopen && !p->writable)
+		want = EBADF;
+	else if (!reopen && rdonly)
+		want = EINVAL;
+	else if (!reopen && (!req.nr_counters || req.nr_counters > max ||
+			     !req.nr_named || req.nr_named > max || !req.nr_striped ||
+			     req.nr_striped > max / info.nr_stripes))
+		want = EINVAL;
+	arg = arg_pointer(&req, sizeof(req), &fault, &result_fault);
+	if (fault)
+		want = EFAULT;	/* the kernel only reads it: result_fault is no fault */
+	fd = ioctl(p->fd, ATOMIC_COUNTER_IOC_BANK, arg);
+	got = fd < 0 ? errno : 0;
+	if (!want && !reopen && (got == EDQUOT || got == ENOMEM)) {
+		p->calls++;
+		return;
+	}
+	check(p, "IOC_BANK", got, want);
+	if (fd < 0)
+		return;
+	if (ioctl(fd, ATOMIC_COUNTER_IOC_INFO, &bi))
+		report(p, "IOC_INFO on a new bank file", errno, "success");
+	else if (reopen ? bi.flags != 0 || bi.map_size != info.map_size :
+			  bi.flags != ATOMIC_COUNTER_INFO_PRIVATE || bi.nr_counters < req.nr_counters ||
+			  bi.nr_named < req.nr_named || bi.nr_striped < req.nr_striped)
+		report(p, "IOC_BANK's new file", 0, "its own bank, as large as asked");
+	if ((fcntl(fd, F_GETFL) & O_ACCMODE) != (rdonly ? O_RDONLY : O_RDWR) ||
+	    !(fcntl(fd, F_GETFD) & FD_CLOEXEC))
+		report(p, "IOC_BANK's new file", 0, "the access asked for, close-on-exec");
+	check(p, "close", close(fd) ? errno : 0, 0);
+}
+
 static void fuzz_unknown_ioctl(struct proc *p)
 {
 	unsigned long cmd;
@@ -327,7 +412,8 @@ static void fuzz_unknown_ioctl(struct proc *p)
 	    cmd == ATOMIC_COUNTER_IOC_BATCH || cmd == ATOMIC_COUNTER_IOC_NAME_CREATE ||
 	    cmd == ATOMIC_COUNTER_IOC_NAME_LOOKUP || cmd == ATOMIC_COUNTER_IOC_NAME_DELETE ||
 	    cmd == ATOMIC_COUNTER_IOC_NAME_NEXT || cmd == ATOMIC_COUNTER_IOC_WAIT ||
-	    cmd == ATOMIC_COUNTER_IOC_WAKE || cmd == ATOMIC_COUNTER_IOC_ARM)
+	    cmd == ATOMIC_COUNTER_IOC_WAKE || cmd == ATOMIC_COUNTER_IOC_ARM ||
+	    cmd == ATOMIC_COUNTER_IOC_BANK)
 		return;
 	/*
 	 * The VFS answers some commands itself for every file (FIOCLEX,
@@ -590,7 +676,10 @@ static int run(int id, uint64_t seed, long calls, double seconds)
 		case 63 ... 64:
 			fuzz_name(&p);
 			break;
-		case 65 ... 74:
+		case 65:
+			fuzz_bank(&p);
+			break;
+		case 66 ... 74:
 			fuzz_unknown_ioctl(&p);
 			break;
 		case 75 ... 80:
