@@ -61,6 +61,17 @@ result() {
 	fi
 }
 
+# twice_fails NAME REPORT WHY: a boot-time REPORT (run-vm.sh -b) on both
+# boots fails the run after the second, saying WHY.
+twice_fails() {
+	"$here/run-vm.sh" -n "$1" -c 2 -t 120 -b "$2" "$work/true.sh" >"$work/$1.out" 2>&1
+	local rc=$?
+	boots "$1"
+	[ $rc -ne 0 ] && [ "$(grep -c "^# vm: $1: boot [0-9]*: " "$work/$1.out")" = 2 ] &&
+		grep -qF "not ok vm $1 # $3" "$work/$1.out"
+	result "$1" $?
+}
+
 echo 'true' >"$work/true.sh"
 for bug in $LANE_BUGS; do
 	report=$(planted_report "$bug")
@@ -130,14 +141,8 @@ if [ -n "$off" ]; then
 
 	# The rules below are the harness's own, the same on every lane.
 	if [ "$lane" = cloud ]; then
-		t=${off}_at_boot_twice_fails_with_the_reason
-		"$here/run-vm.sh" -n "$t" -c 2 -t 120 -b "$off_by" \
-			"$work/true.sh" >"$work/$t.out" 2>&1
-		rc=$?
-		boots "$t"
-		[ $rc -ne 0 ] && [ "$(grep -c "^# vm: $t: boot [0-9]*: " "$work/$t.out")" = 2 ] &&
-			grep -qF "not ok vm $t # on both boots a boot-time kernel report switched the checkers off before the first insmod ($reason): nothing is proven about the module" "$work/$t.out"
-		result "$t" $?
+		twice_fails "${off}_at_boot_twice_fails_with_the_reason" "$off_by" \
+			"on both boots a boot-time kernel report switched the checkers off before the first insmod ($reason): nothing is proven about the module"
 	fi
 fi
 
@@ -175,13 +180,8 @@ boots "$t"
 	grep -q "^# vm: $t: log kept in $VM_LOGDIR/$t.log" "$work/$t.out" && [ -s "$VM_LOGDIR/$t.log" ]
 result "$t" $?
 
-t=crash_at_boot_twice_fails_with_the_reason
-"$here/run-vm.sh" -n "$t" -c 2 -t 120 -b kmsg-crash "$work/true.sh" >"$work/$t.out" 2>&1
-rc=$?
-boots "$t"
-[ $rc -ne 0 ] && [ "$(grep -c "^# vm: $t: boot [0-9]*: " "$work/$t.out")" = 2 ] &&
-	grep -qF "not ok vm $t # boot 1 proved nothing, and on boot 2 the guest died in the kernel's own boot, before the first insmod: nothing is proven about the module" "$work/$t.out"
-result "$t" $?
+twice_fails crash_at_boot_twice_fails_with_the_reason kmsg-crash \
+	"boot 1 proved nothing, and on boot 2 the guest died in the kernel's own boot, before the first insmod: nothing is proven about the module"
 
 # A guest that dies after init said it would insmod is the module's crash:
 # it fails on the first boot, with the crash shown.
