@@ -88,7 +88,11 @@ static inline void ac_init_irq_work_hard(struct irq_work *work,
  * charged page carried the PageKmemcg page type, and vm_insert_page(),
  * under remap_vmalloc_range(), refuses typed pages: a bank would not map
  * for any task in a memory cgroup. There the pages go uncharged (as BPF's
- * ring buffer did on 5.10); the per-user budget still holds.
+ * ring buffer did on 5.10); the per-user budget still holds. The fault
+ * path (mmap.c) relies on it too: it hands the page to the core, which
+ * checks no type and counts the page's mappings in _mapcount, the very
+ * word a 5.10 page type lives in, so a typed page would be corrupted
+ * there rather than refused.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
 #define AC_GFP_BANK_PAGE	GFP_KERNEL_ACCOUNT

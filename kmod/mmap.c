@@ -11,6 +11,40 @@
 #include "atomic_counter.h"
 #include "compat.h"
 
+/*
+ * A page whose page table entry is gone: ac_mmap() maps every page of the
+ * window at once, but madvise(MADV_DONTNEED) (allocators, checkpointers and
+ * sanitizers issue it) and other zaps take entries away again, and the next
+ * access comes here. The page is the bank's own, never a copy: mappings are
+ * shared only, and a write fault on a window that may not be written never
+ * reaches a handler. The core takes the reference passed in vmf->page into
+ * the new entry, as perf's ring buffer does (perf_mmap_fault()).
+ *
+ * vmalloc_to_page() finds the page of either kind of bank: vmalloc_user()
+ * memory (the global bank) or a private bank's pages vmap()ed. Those pages
+ * are untyped on every kernel (see AC_GFP_BANK_PAGE), so the core's rmap
+ * accounting of a mapped page may count their mappings.
+ */
+static vm_fault_t ac_vm_fault(struct vm_fault *vmf)
+{
+	struct ac_bank *bank = ac_file_bank(vmf->vma->vm_file);
+	struct page *page;
+
+	/* The window was checked against the bank, and cannot grow; still. */
+	if (vmf->pgoff >= bank->size >> PAGE_SHIFT)
+		return VM_FAULT_SIGBUS;
+	page = vmalloc_to_page((char *)bank->counters + (vmf->pgoff << PAGE_SHIFT));
+	if (WARN_ON_ONCE(!page))
+		return VM_FAULT_SIGBUS;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct ac_vm_ops = {
+	.fault = ac_vm_fault,
+};
+
 /**
  * ac_mmap() - map (a window of) the bank into a process
  * @file: the open device
@@ -27,23 +61,40 @@
  * window that covers any of their pages is refused PROT_WRITE and loses
  * VM_MAYWRITE, so no process can forge a kernel counter.
  *
+ * No mapping is executable: a page that any writer of the bank can change
+ * must not become code in another process. PROT_EXEC is refused with
+ * -EPERM, as the core refuses it on a noexec mount, and VM_MAYEXEC is
+ * cleared, so mprotect(PROT_EXEC) fails with -EACCES.
+ *
+ * Every page of the window is mapped here, and a page whose entry is
+ * zapped later (madvise(MADV_DONTNEED)) is mapped again at its next access
+ * (ac_vm_fault()).
+ *
  * Return: 0, -EINVAL for a private mapping or one that does not fit in the
- * bank, or -EACCES for a writable mapping of the kernel's counters.
+ * bank, -EPERM for an executable mapping, or -EACCES for a writable mapping
+ * of the kernel's counters.
  */
 int ac_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct ac_bank *bank = ac_file_bank(file);
 	unsigned long pages = vma_pages(vma);
 	unsigned long kernel_page = bank->kernel_first * ATOMIC_COUNTER_SIZE >> PAGE_SHIFT;
+	int ret;
 
 	/* VM_MAYSHARE, not VM_SHARED: the core clears the latter read-only. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
-	if (vma->vm_pgoff + pages > kernel_page) {
-		if (vma->vm_flags & VM_WRITE)
-			return -EACCES;
-		ac_vm_flags_clear(vma, VM_MAYWRITE);
-	}
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	if (vma->vm_pgoff + pages > kernel_page && (vma->vm_flags & VM_WRITE))
+		return -EACCES;
 	/* Checks the window against the bank, and sets VM_DONTEXPAND | VM_DONTDUMP. */
-	return remap_vmalloc_range(vma, bank->counters, vma->vm_pgoff);
+	ret = remap_vmalloc_range(vma, bank->counters, vma->vm_pgoff);
+	if (ret)
+		return ret;
+	if (vma->vm_pgoff + pages > kernel_page)
+		ac_vm_flags_clear(vma, VM_MAYWRITE);
+	ac_vm_flags_clear(vma, VM_MAYEXEC);
+	vma->vm_ops = &ac_vm_ops;
+	return 0;
 }

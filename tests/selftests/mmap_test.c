@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The shared page: the mapping is the very memory the ioctls operate on,
- * shared only, bounded, read-only for good on a read-only fd, and alive
- * after close().
+ * shared only, bounded, read-only for good on a read-only fd, never
+ * executable, alive after close(), and mapped again after its page table
+ * entries are zapped (MADV_DONTNEED).
  */
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -232,6 +234,107 @@ TEST_F(map, mapping_is_shared_with_a_forked_child)
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	atomic_fetch_add(&self->bank[IDX], 2);
 	EXPECT_EQ(42, raw_read(self->fd, IDX));
+}
+
+/*
+ * In a child, so that a SIGBUS fails the test with its signal logged
+ * instead of killing the test itself: zap the page table entries of
+ * [@p, @p + @len) with MADV_DONTNEED, as allocators, checkpointers and
+ * sanitizers do, then touch the page again: it must read @want at @i, and
+ * take @add there (when not 0). 0 when all of that held.
+ */
+static int zap_then_access(_Atomic int64_t *p, size_t len, size_t i, int64_t want, int64_t add,
+			   struct __test_metadata *_metadata)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (madvise((void *)p, len, MADV_DONTNEED))
+			_exit(2);
+		if (atomic_load(&p[i]) != want)
+			_exit(3);
+		if (add)
+			atomic_fetch_add(&p[i], add);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		TH_LOG("the child died of signal %d (%s) touching the zapped page",
+		       WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) == 2)
+		TH_LOG("madvise(MADV_DONTNEED) failed");
+	else if (WEXITSTATUS(status) == 3)
+		TH_LOG("the zapped page reads another value than the ioctl");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST_F(map, window_reads_and_counts_again_after_madv_dontneed)
+{
+	ASSERT_EQ(0, raw_set(self->fd, IDX, 0x5eed));
+	ASSERT_EQ(0, zap_then_access(self->bank, self->size, IDX, 0x5eed, 4, _metadata));
+	EXPECT_EQ(0x5eed + 4, raw_read(self->fd, IDX));
+	/* And the zapped page is the bank's again for an update by ioctl. */
+	ASSERT_EQ(0, raw_set(self->fd, IDX, -8));
+	ASSERT_EQ(0, zap_then_access(self->bank, self->size, IDX, -8, 0, _metadata));
+}
+
+TEST_F(map, kernel_window_reads_again_after_madv_dontneed)
+{
+	struct atomic_counter_name n = { .name = "atomic_counter.waiters" };
+	size_t len = self->info.map_size - self->size;
+	_Atomic int64_t *k;
+
+	/* The bank's own kernel counter: nobody waits while the test runs. */
+	ASSERT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, &n));
+	k = mmap(NULL, len, PROT_READ, MAP_SHARED, self->fd, self->size);
+	ASSERT_NE(MAP_FAILED, k);
+	EXPECT_EQ(0, zap_then_access(k, len, n.index - self->info.kernel_first,
+				     raw_read(self->fd, n.index), 0, _metadata));
+	munmap((void *)k, len);
+}
+
+TEST_F(map, private_bank_window_reads_and_counts_again_after_madv_dontneed)
+{
+	struct atomic_counter_bank b = { .nr_counters = 1, .nr_named = 1, .nr_striped = 1 };
+	int dev = open(AC_DEVICE, O_RDWR | O_CLOEXEC);
+	_Atomic int64_t *p;
+	int fd;
+
+	/* A bank of its own, whichever bank the suite runs on. */
+	ASSERT_LE(0, dev);
+	fd = ioctl(dev, ATOMIC_COUNTER_IOC_BANK, &b);
+	close(dev);
+	ASSERT_LE(0, fd) TH_LOG("IOC_BANK: %s", strerror(errno));
+	p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, raw_set(fd, IDX, 77));
+	EXPECT_EQ(0, zap_then_access(p, self->page, IDX, 77, 5, _metadata));
+	EXPECT_EQ(82, raw_read(fd, IDX));
+	munmap((void *)p, self->page);
+	close(fd);
+}
+
+TEST_F(map, map_prot_exec_eperm)
+{
+	void *p = mmap(NULL, self->page, PROT_READ | PROT_EXEC, MAP_SHARED, self->fd, 0);
+
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
+	if (p != MAP_FAILED)
+		munmap(p, self->page);
+}
+
+TEST_F(map, mprotect_cannot_add_prot_exec_eacces)
+{
+	EXPECT_EQ(-1, mprotect((void *)self->bank, self->page, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	/* Still the bank, still writable: the refusal changed nothing. */
+	atomic_store(&self->bank[IDX], 6);
+	EXPECT_EQ(6, raw_read(self->fd, IDX));
 }
 
 TEST_HARNESS_MAIN

@@ -81,6 +81,10 @@
  * cannot upgrade it). Every index below @map_size / %ATOMIC_COUNTER_SIZE
  * can be read; every index below @kernel_first can be written.
  *
+ * No mapping of a bank is executable: mmap() with PROT_EXEC gets -EPERM,
+ * and mprotect() cannot add it (-EACCES). A page whose page table entries
+ * are zapped (madvise(MADV_DONTNEED)) is mapped again at its next access.
+ *
  * (Field names as in &struct atomic_counter_info.)
  */
 
