@@ -99,6 +99,18 @@ u64 ac_supported_ops(void);
 /* mmap.c */
 int ac_mmap(struct file *file, struct vm_area_struct *vma);
 
+/**
+ * struct ac_names_hash_stats - the shape of a name table's hash
+ * @buckets: hash buckets, a power of two
+ * @names: names in the table
+ * @longest_chain: names in the fullest bucket
+ */
+struct ac_names_hash_stats {
+	u64 buckets;
+	u64 names;
+	u64 longest_chain;
+};
+
 /* names.c */
 size_t ac_names_size(const struct ac_bank *bank);
 int ac_names_init(struct ac_bank *bank);
@@ -107,6 +119,7 @@ long ac_ioctl_name(struct file *file, unsigned int cmd, void __user *uarg);
 int ac_name_claim_kernel(struct ac_bank *bank, const char *name, bool striped, u64 *index);
 void ac_name_release(struct ac_bank *bank, u64 index);
 bool ac_name_next(struct ac_bank *bank, struct atomic_counter_name *n);
+void ac_names_hash_stats(struct ac_bank *bank, struct ac_names_hash_stats *stats);
 
 /* wait.c */
 void ac_wait_init(void);

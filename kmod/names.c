@@ -467,6 +467,45 @@ bool ac_name_next(struct ac_bank *bank, struct atomic_counter_name *n)
 	return false;
 }
 
+/**
+ * ac_names_hash_stats() - the shape of a bank's name hash
+ * @bank: the bank
+ * @stats: set to the number of buckets, of names and of names in the
+ *	fullest bucket
+ *
+ * For the text view: a chain much longer than the table's load would give
+ * shows names that collide on purpose. The lock is dropped every
+ * AC_NAMES_SCAN_BATCH buckets, so a table that changes meanwhile gives
+ * figures of no one moment, as a walk with NEXT does.
+ *
+ * Context: process context; takes a mutex.
+ */
+void ac_names_hash_stats(struct ac_bank *bank, struct ac_names_hash_stats *stats)
+{
+	struct ac_names *t = bank->names;
+	u64 nr_buckets = (u64)t->bucket_mask + 1;
+	u64 b = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	stats->buckets = nr_buckets;
+	while (b < nr_buckets) {
+		u64 end = min_t(u64, b + AC_NAMES_SCAN_BATCH, nr_buckets);
+
+		mutex_lock(&t->lock);
+		for (; b < end; b++) {
+			u64 chain = 0;
+			u32 e;
+
+			for (e = t->buckets[b]; e != AC_NO_ENTRY; e = t->entries[e].hash_next)
+				chain++;
+			stats->names += chain;
+			stats->longest_chain = max(stats->longest_chain, chain);
+		}
+		mutex_unlock(&t->lock);
+		cond_resched();
+	}
+}
+
 static int ac_name_create(struct ac_bank *bank, struct atomic_counter_name *n)
 {
 	struct ac_names *t = bank->names;

@@ -11,6 +11,11 @@
  * a whole read looks at each entry of the name table once, holds the
  * table's lock only inside ac_name_next(), and skips or repeats no name
  * when names before the position are deleted between two reads.
+ *
+ * /sys/kernel/debug/atomic_counter/name_hash shows the shape of the global
+ * bank's name hash, one "key value" line each: "buckets", "names" and
+ * "longest_chain" (the names in the fullest bucket): a chain far longer
+ * than the load (names / buckets) would give shows names that collide.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -78,11 +83,23 @@ static const struct file_operations ac_counters_fops = {
 	.release	= seq_release_private,
 };
 
+static int ac_name_hash_show(struct seq_file *m, void *v)
+{
+	struct ac_names_hash_stats stats;
+
+	ac_names_hash_stats(&ac_global, &stats);
+	seq_printf(m, "buckets %llu\nnames %llu\nlongest_chain %llu\n",
+		   stats.buckets, stats.names, stats.longest_chain);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ac_name_hash);
+
 /* debugfs is a debugging aid: the module works the same without it. */
 void ac_textview_init(void)
 {
 	ac_debugfs_dir = debugfs_create_dir("atomic_counter", NULL);
 	debugfs_create_file("counters", 0444, ac_debugfs_dir, NULL, &ac_counters_fops);
+	debugfs_create_file("name_hash", 0444, ac_debugfs_dir, NULL, &ac_name_hash_fops);
 }
 
 void ac_textview_exit(void)
