@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/nospec.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -59,6 +60,9 @@ struct ac_name_entry {
  *	and DELETE do not scan a table of up to millions of entries under
  *	the lock
  * @bucket_mask: buckets - 1, a power of two
+ * @seed: the hash's seed, drawn at random for each table: with a fixed
+ *	one, a writer could precompute names that all land in one bucket and
+ *	make every name operation a walk of one long chain under @lock
  * @lock: see below
  */
 struct ac_names {
@@ -67,6 +71,7 @@ struct ac_names {
 	u64 nr;
 	u32 *buckets;
 	u32 bucket_mask;
+	u32 seed;
 	/* Guards the entries, buckets and free hints; the rest is set once. */
 	struct mutex lock;
 };
@@ -147,6 +152,7 @@ int ac_names_init(struct ac_bank *bank)
 	if (!t)
 		return -ENOMEM;
 	mutex_init(&t->lock);
+	t->seed = get_random_u32();
 	bank->names = t;
 	for (r = 0; r < AC_NR_RANGES; r++) {
 		t->ranges[r].first = firsts[r];
@@ -192,7 +198,7 @@ void ac_names_exit(struct ac_bank *bank)
 /* @name is valid: zero-padded to ATOMIC_COUNTER_NAME_MAX. */
 static u32 *ac_bucket_of(struct ac_names *t, const char *name)
 {
-	return &t->buckets[jhash(name, ATOMIC_COUNTER_NAME_MAX, 0) & t->bucket_mask];
+	return &t->buckets[jhash(name, ATOMIC_COUNTER_NAME_MAX, t->seed) & t->bucket_mask];
 }
 
 static u64 ac_entry_index(const struct ac_names *t, u64 entry)

@@ -14,8 +14,9 @@
  *
  * /sys/kernel/debug/atomic_counter/name_hash shows the shape of the global
  * bank's name hash, one "key value" line each: "buckets", "names" and
- * "longest_chain" (the names in the fullest bucket): a chain far longer
- * than the load (names / buckets) would give shows names that collide.
+ * "longest_chain" (the names in the fullest bucket). Each table's hash is
+ * seeded at random, so a chain far longer than the load (names / buckets)
+ * would give means names collide that nobody could choose to.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>

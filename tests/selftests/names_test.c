@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Named counters from userspace: create (or open), look up, delete, walk,
- * and every error case with its errno.
+ * and every error case with its errno; and a name hash that names chosen
+ * in advance cannot pile into one chain.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -573,6 +575,149 @@ TEST_F(names, text_view_skips_no_name_when_one_already_read_is_deleted)
 	close(view);
 	EXPECT_EQ(0, delete(self->fd, "test.skip_b"));
 	EXPECT_EQ(0, delete(self->fd, "test.skip_c"));
+}
+
+/*
+ * Bob Jenkins' lookup3 hash (hashlittle(), public domain), which the
+ * kernel's jhash() is on a little-endian CPU and the module hashed names
+ * with under a fixed seed: written here from the algorithm, so that the test
+ * can find names that collide as an attacker would.
+ */
+static uint32_t rot32(uint32_t x, int k)
+{
+	return x << k | x >> (32 - k);
+}
+
+#define LOOKUP3_MIX(a, b, c) do {					\
+	a -= c; a ^= rot32(c, 4); c += b;				\
+	b -= a; b ^= rot32(a, 6); a += c;				\
+	c -= b; c ^= rot32(b, 8); b += a;				\
+	a -= c; a ^= rot32(c, 16); c += b;				\
+	b -= a; b ^= rot32(a, 19); a += c;				\
+	c -= b; c ^= rot32(b, 4); b += a;				\
+} while (0)
+
+#define LOOKUP3_FINAL(a, b, c) do {					\
+	c ^= b; c -= rot32(b, 14);					\
+	a ^= c; a -= rot32(c, 11);					\
+	b ^= a; b -= rot32(a, 25);					\
+	c ^= b; c -= rot32(b, 16);					\
+	a ^= c; a -= rot32(c, 4);					\
+	b ^= a; b -= rot32(a, 14);					\
+	c ^= b; c -= rot32(b, 24);					\
+} while (0)
+
+/* Bytes @k[0..3] as a little-endian word. */
+static uint32_t le32_at(const uint8_t *k)
+{
+	return k[0] | (uint32_t)k[1] << 8 | (uint32_t)k[2] << 16 | (uint32_t)k[3] << 24;
+}
+
+static uint32_t lookup3(const void *key, size_t length, uint32_t seed)
+{
+	const uint8_t *k = key;
+	uint32_t a, b, c;
+	uint8_t tail[12] = {};
+
+	a = b = c = 0xdeadbeef + (uint32_t)length + seed;
+	for (; length > 12; length -= 12, k += 12) {
+		a += le32_at(k);
+		b += le32_at(k + 4);
+		c += le32_at(k + 8);
+		LOOKUP3_MIX(a, b, c);
+	}
+	if (!length)
+		return c;
+	/* The last 1..12 bytes, zero-padded. */
+	memcpy(tail, k, length);
+	a += le32_at(tail);
+	b += le32_at(tail + 4);
+	c += le32_at(tail + 8);
+	LOOKUP3_FINAL(a, b, c);
+	return c;
+}
+
+#define NAME_HASH	"/sys/kernel/debug/atomic_counter/name_hash"
+#define COLLIDING	64
+/*
+ * With the hash seeded at random, the names of a table behave as thrown
+ * into its B buckets at random, and a table never holds more names than
+ * buckets (B is its entries rounded up to a power of two). The chance that
+ * any bucket then holds 16 or more is at most B * C(n, 16) / B^16 <=
+ * B / 16!, below 2e-7 for the largest table the module allows (B = 2^22)
+ * and 1e-10 for the default one (2048): a false failure is never seen. Under
+ * the old fixed seed all COLLIDING names share one chain.
+ */
+#define LONGEST_CHAIN_MAX	15
+
+struct hash_shape {
+	unsigned long long buckets, names, longest_chain;
+};
+
+static int read_hash_shape(struct hash_shape *h)
+{
+	FILE *f = fopen(NAME_HASH, "r");
+	int got;
+
+	if (!f)
+		return -errno;
+	got = fscanf(f, "buckets %llu names %llu longest_chain %llu",
+		     &h->buckets, &h->names, &h->longest_chain);
+	fclose(f);
+	return got == 3 ? 0 : -EIO;
+}
+
+/* @nr names, zero-padded as the module hashes them, that share bucket 0 under seed 0. */
+static void names_colliding_under_seed_0(char (*names)[ATOMIC_COUNTER_NAME_MAX], int nr,
+					 uint32_t bucket_mask)
+{
+	char name[ATOMIC_COUNTER_NAME_MAX];
+	uint32_t i;
+	int found = 0;
+
+	for (i = 0; found < nr; i++) {
+		memset(name, 0, sizeof(name));
+		snprintf(name, sizeof(name), "test.hash.%" PRIx32, i);
+		if (!(lookup3(name, sizeof(name), 0) & bucket_mask))
+			memcpy(names[found++], name, sizeof(name));
+	}
+}
+
+TEST(lookup3_gives_the_published_values)
+{
+	/* From the self-test of Bob Jenkins' lookup3.c. */
+	EXPECT_EQ(0xdeadbeef, lookup3("", 0, 0));
+	EXPECT_EQ(0x17770551, lookup3("Four score and seven years ago", 30, 0));
+	EXPECT_EQ(0xcd628161, lookup3("Four score and seven years ago", 30, 1));
+}
+
+TEST_F(names, names_chosen_to_collide_under_a_fixed_seed_spread_over_the_buckets)
+{
+	char colliding[COLLIDING][ATOMIC_COUNTER_NAME_MAX];
+	struct hash_shape before, after;
+	int i, made, ret = 0, shape;
+
+	if (ac_test_private())
+		SKIP(return, "a private bank: " NAME_HASH " shows the global bank's table");
+	if (read_hash_shape(&before))
+		SKIP(return, "no " NAME_HASH " (debugfs not mounted at /sys/kernel/debug)");
+	ASSERT_EQ(0, before.buckets & (before.buckets - 1));
+	ASSERT_LE(COLLIDING, self->info.nr_named);
+	names_colliding_under_seed_0(colliding, COLLIDING, before.buckets - 1);
+	for (i = 0; i < COLLIDING; i++)
+		delete(self->fd, colliding[i]);
+	ASSERT_EQ(0, read_hash_shape(&before));
+	for (made = 0; made < COLLIDING && !ret; made++)
+		ret = create(self->fd, colliding[made], NULL);
+	shape = read_hash_shape(&after);
+	for (i = 0; i < made; i++)
+		delete(self->fd, colliding[i]);
+	ASSERT_EQ(0, ret) TH_LOG("create %s: %s", colliding[made - 1], strerror(-ret));
+	ASSERT_EQ(0, shape);
+	EXPECT_EQ(before.names + COLLIDING, after.names);
+	EXPECT_GE(LONGEST_CHAIN_MAX, after.longest_chain)
+		TH_LOG("%d names chosen to collide under seed 0, %llu buckets: a chain of %llu",
+		       COLLIDING, after.buckets, after.longest_chain);
 }
 
 TEST_HARNESS_MAIN
