@@ -12,6 +12,7 @@
 #include <linux/irq_work.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
+#include <linux/sizes.h>
 #include <linux/version.h>
 
 /* 6.3 made vm_flags read-only and added vm_flags_{set,clear}(). */
@@ -88,12 +89,25 @@ static inline void ac_init_irq_work_hard(struct irq_work *work,
  * charged page carried the PageKmemcg page type, and vm_insert_page(),
  * under remap_vmalloc_range(), refuses typed pages: a bank would not map
  * for any task in a memory cgroup. There the pages go uncharged (as BPF's
- * ring buffer did on 5.10); the per-user budget still holds.
+ * ring buffer did on 5.10); the per-user budget still holds, on by default
+ * there (below).
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
 #define AC_GFP_BANK_PAGE	GFP_KERNEL_ACCOUNT
 #else
 #define AC_GFP_BANK_PAGE	GFP_KERNEL
+#endif
+
+/*
+ * The default of bank_bytes_per_user. Where the pages are charged, the
+ * memory cgroup bounds a creator's banks and a per-user pool is left off:
+ * a kuid is one pool for every tenant that shares it. Where they are not
+ * (before 5.11), that pool is all that bounds them, so it stays on.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+#define AC_BANK_BYTES_PER_USER_DEFAULT	0UL
+#else
+#define AC_BANK_BYTES_PER_USER_DEFAULT	SZ_16M
 #endif
 
 #endif /* _ATOMIC_COUNTER_COMPAT_H */
