@@ -7,6 +7,7 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/gfp.h>
 #include <linux/mm_types.h>
 #include <linux/poll.h>
 #include <linux/refcount.h>
@@ -17,6 +18,15 @@
 
 /* 1M counters (8 MiB) a region is far more than any user has asked for. */
 #define AC_MAX_COUNTERS		SZ_1M
+
+/*
+ * Every table a private bank holds (its pages: AC_GFP_BANK_PAGE in
+ * compat.h): charged to the creator's memory cgroup, and failing with
+ * -ENOMEM at that cgroup's limit rather than OOM-killing one of its tasks,
+ * which would not free the bank. A name table can be larger than the
+ * counters (56 bytes a name).
+ */
+#define AC_GFP_BANK		(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 struct ac_names;
 struct ac_user;

@@ -10,11 +10,15 @@
  * bank is a task in an ioctl on one of its files, or an armed file of it,
  * gone before that release.
  *
- * Its memory is charged twice: to the memory cgroup of the task that
- * creates it (__GFP_ACCOUNT on every page and table, so a container pays
- * for its own banks), and to the creator's effective user ID, within
- * bank_bytes_per_user, so that one user cannot take all of a machine's
- * memory through banks it keeps open.
+ * Its memory is charged to the memory cgroup of the task that creates it
+ * (__GFP_ACCOUNT on every page and table, so a container pays for its own
+ * banks, and one tenant at its limit leaves the others' banks alone). Its
+ * bytes are also counted against the creator's effective user ID, and
+ * refused over bank_bytes_per_user when the administrator sets one: a pool
+ * per kuid for the whole machine, for machines without memory cgroups (and
+ * kernels before 5.11, whose bank pages go uncharged; on by default there).
+ * Off by default elsewhere, as tenants that share a kuid (containers
+ * without a user namespace, banks made by one helper) would share it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,10 +37,10 @@
 #include "atomic_counter.h"
 #include "compat.h"
 
-static unsigned long bank_bytes_per_user = SZ_16M;
+static unsigned long bank_bytes_per_user = AC_BANK_BYTES_PER_USER_DEFAULT;
 module_param(bank_bytes_per_user, ulong, 0644);
 MODULE_PARM_DESC(bank_bytes_per_user,
-		 "Bytes of private banks each user may have alive at once (default 16 MiB)");
+		 "Bytes of private banks each effective user ID (kuid) may have alive at once, one pool per kuid for the whole machine; 0 = no per-user limit, the memory cgroup bounds them (the default; 16 MiB before 5.11)");
 
 /**
  * struct ac_user - what one user's private banks take
@@ -93,7 +97,10 @@ void ac_bank_layout(struct ac_bank *bank, u64 nr_counters, u64 nr_named, u64 nr_
 }
 
 /*
- * Charge @bytes to the current effective user, within bank_bytes_per_user.
+ * Charge @bytes to the current effective user, within bank_bytes_per_user
+ * unless that is 0. Live banks are counted with or without a limit, so a
+ * limit set at run time counts the banks already alive; it refuses new
+ * banks only, and a lower one takes nothing away.
  * Return: 0, -EDQUOT over the budget, -ENOMEM.
  */
 static int ac_user_charge(struct ac_bank *bank, size_t bytes)
@@ -118,7 +125,7 @@ static int ac_user_charge(struct ac_bank *bank, size_t bytes)
 	u->uid = uid;
 	hash_add(ac_users, &u->node, __kuid_val(uid));
 found:
-	if (bytes > limit || u->bytes > limit - bytes) {
+	if (limit && (bytes > limit || u->bytes > limit - bytes)) {
 		ret = -EDQUOT;
 		if (!u->bytes) {
 			hash_del(&u->node);
@@ -172,17 +179,19 @@ static void ac_bank_free(struct ac_bank *bank)
  * The counters: pages of their own, charged to the memory cgroup, mapped
  * into one range with VM_USERMAP, which remap_vmalloc_range() requires
  * (vmalloc_user() would give that, but takes no gfp flags and so charges
- * nobody); as kernel/bpf/ringbuf.c does for its ring.
+ * nobody); as kernel/bpf/ringbuf.c does for its ring. They fail rather
+ * than OOM-kill, as AC_GFP_BANK says why (and BPF's map areas do).
  */
 static int ac_bank_alloc_counters(struct ac_bank *bank)
 {
 	unsigned int i;
 
-	bank->pages = kvcalloc(bank->nr_pages, sizeof(*bank->pages), GFP_KERNEL_ACCOUNT);
+	bank->pages = kvcalloc(bank->nr_pages, sizeof(*bank->pages), AC_GFP_BANK);
 	if (!bank->pages)
 		return -ENOMEM;
 	for (i = 0; i < bank->nr_pages; i++) {
-		bank->pages[i] = alloc_page(AC_GFP_BANK_PAGE | __GFP_ZERO | __GFP_NOWARN);
+		bank->pages[i] = alloc_page(AC_GFP_BANK_PAGE | __GFP_ZERO | __GFP_NOWARN |
+					    __GFP_RETRY_MAYFAIL);
 		if (!bank->pages[i])
 			return -ENOMEM;
 	}
@@ -199,7 +208,8 @@ static int ac_bank_alloc_counters(struct ac_bank *bank)
  *
  * Context: process context; sleeps.
  * Return: the bank with one reference, or an ERR_PTR(): -EINVAL for a size
- * out of range, -EDQUOT over the user's budget, -ENOMEM.
+ * out of range, -EDQUOT over the user's budget, -ENOMEM (also over the
+ * memory cgroup's limit).
  */
 struct ac_bank *ac_bank_create(const struct atomic_counter_bank *req)
 {
@@ -213,7 +223,7 @@ struct ac_bank *ac_bank_create(const struct atomic_counter_bank *req)
 	    !req->nr_striped || req->nr_striped > AC_MAX_COUNTERS / nr_cpu_ids)
 		return ERR_PTR(-EINVAL);
 
-	bank = kzalloc(sizeof(*bank), GFP_KERNEL_ACCOUNT);
+	bank = kzalloc(sizeof(*bank), AC_GFP_BANK);
 	if (!bank)
 		return ERR_PTR(-ENOMEM);
 	bank->is_private = true;

@@ -12,6 +12,7 @@
 #include <linux/irq_work.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
+#include <linux/sizes.h>
 #include <linux/version.h>
 
 /* 6.3 made vm_flags read-only and added vm_flags_{set,clear}(). */
@@ -88,16 +89,28 @@ static inline void ac_init_irq_work_hard(struct irq_work *work,
  * charged page carried the PageKmemcg page type, and vm_insert_page(),
  * under remap_vmalloc_range(), refuses typed pages: a bank would not map
  * for any task in a memory cgroup. There the pages go uncharged (as BPF's
- * ring buffer did on 5.10); the per-user budget still holds. The fault
- * path (mmap.c) relies on it too: it hands the page to the core, which
- * checks no type and counts the page's mappings in _mapcount, the very
- * word a 5.10 page type lives in, so a typed page would be corrupted
- * there rather than refused.
+ * ring buffer did on 5.10); the per-user budget still holds, on by default
+ * there (below). The fault path (mmap.c) relies on it too: it hands the
+ * page to the core, which checks no type and counts the page's mappings in
+ * _mapcount, the very word a 5.10 page type lives in, so a typed page
+ * would be corrupted there rather than refused.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
 #define AC_GFP_BANK_PAGE	GFP_KERNEL_ACCOUNT
 #else
 #define AC_GFP_BANK_PAGE	GFP_KERNEL
+#endif
+
+/*
+ * The default of bank_bytes_per_user. Where the pages are charged, the
+ * memory cgroup bounds a creator's banks and a per-user pool is left off:
+ * a kuid is one pool for every tenant that shares it. Where they are not
+ * (before 5.11), that pool is all that bounds them, so it stays on.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+#define AC_BANK_BYTES_PER_USER_DEFAULT	0UL
+#else
+#define AC_BANK_BYTES_PER_USER_DEFAULT	SZ_16M
 #endif
 
 #endif /* _ATOMIC_COUNTER_COMPAT_H */

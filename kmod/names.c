@@ -143,7 +143,7 @@ int ac_names_init(struct ac_bank *bank)
 		bank->named_first, bank->striped_first,
 		bank->kernel_first, bank->kernel_striped_first,
 	};
-	gfp_t gfp = bank->is_private ? GFP_KERNEL_ACCOUNT : GFP_KERNEL;
+	gfp_t gfp = bank->is_private ? AC_GFP_BANK : GFP_KERNEL;
 	struct ac_names *t;
 	u64 nr_buckets;
 	int r;

@@ -3,7 +3,8 @@
  * Private banks: only the holders of a bank's descriptors reach it; they
  * share it across fork() and SCM_RIGHTS; it lives while any of them (or a
  * mapping) does, and its memory is counted against its creator's budget,
- * bank_bytes_per_user, which refuses with EDQUOT.
+ * bank_bytes_per_user, which refuses with EDQUOT when set (the tests here
+ * set it; tenant_test.c has the memory cgroup's side).
  *
  * Every other suite runs on a private bank too (tests/vm/selftests.sh):
  * this one pins down what only a private bank does.

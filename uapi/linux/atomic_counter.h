@@ -637,12 +637,43 @@ struct atomic_counter_wait {
  * hand to a process that should only read, and a file of its own for each
  * ARM (an armed condition belongs to the file, and dup() shares the file).
  *
- * Memory: the bank's pages (from 5.11 on) and tables are charged to the
- * memory cgroup of the task that creates it, and to its effective user ID
- * (a kuid: each ID of a user namespace's range is another user), within the
- * module parameter ``bank_bytes_per_user`` (bytes of every private bank a
- * user has created that is still alive), as keyrings charge a user's keys
- * to its quota. A creation over that budget fails with -EDQUOT.
+ * Memory: three limits compose, and a creation must pass all of them.
+ *
+ * - The memory cgroup of the task that calls %ATOMIC_COUNTER_IOC_BANK is
+ *   charged with every byte of the bank: its pages
+ *   (&atomic_counter_info.map_size), its name table (56 bytes a name,
+ *   more than the counters for a bank with many names), its page array
+ *   and the bank itself, for the bank's whole life, whoever holds it
+ *   later. Over the cgroup's
+ *   memory.max the creation fails with -ENOMEM (after reclaim, never by
+ *   OOM-killing a task of the cgroup). This is the bound that keeps
+ *   tenants apart: one at its limit leaves the others' banks alone.
+ *   Kernels before 5.11 charge the tables but not the pages, which
+ *   vm_insert_page() there refuses to map once charged.
+ * - The module parameter ``bank_bytes_per_user`` (root may change it at
+ *   run time in /sys/module/atomic_counter/parameters/), when not 0, bounds
+ *   the bytes of every live private bank created under one effective user
+ *   ID: a kuid, so one pool for the whole machine, shared by every process
+ *   and container with that ID (containers without a user namespace share
+ *   the host's IDs; each ID of a user namespace's range is another user).
+ *   Over it the creation fails with -EDQUOT. It is 0, no such limit, by
+ *   default, and 16 MiB by default before 5.11, where it is the only bound
+ *   on the pages: an administrator's limit for machines without memory
+ *   cgroups, at the cost that tenants of one kuid can deny each other.
+ *   Live banks are counted even while it is 0, so a limit set later
+ *   counts them; it refuses new banks only, and takes none away.
+ * - Each file of a bank is a descriptor, within RLIMIT_NOFILE (-EMFILE) and
+ *   the system's file-max (-ENFILE); a mapping holds its file too.
+ *
+ * A helper that creates banks for tenants (a container manager, a broker)
+ * would charge its own cgroup, and with the parameter set its own kuid, for
+ * all of them. It creates each bank from a process in the tenant's memory
+ * cgroup instead: a child that joins the tenant's cgroup (writes 0, its
+ * own PID, to the cgroup's cgroup.procs; with the parameter set, it also
+ * takes the tenant's user ID), creates the bank through a descriptor of
+ * the device it inherited, passes the new descriptor to the helper or the
+ * tenant by SCM_RIGHTS, and exits. The charge stays with that cgroup until
+ * the bank is freed: passing the descriptor on moves no charge.
  *
  * Errors of %ATOMIC_COUNTER_IOC_BANK, checked in this order:
  *
@@ -652,8 +683,11 @@ struct atomic_counter_wait {
  * - -EPERM: a new bank through a file of a private bank (a bank's file
  *   reaches that bank and nothing more; new banks come from the device);
  * - -EINVAL: a size out of range, or any size with REOPEN;
- * - -EDQUOT: the creator's user is over ``bank_bytes_per_user``;
- * - -ENOMEM, -EMFILE, -ENFILE: no memory, no free descriptor.
+ * - -EDQUOT: ``bank_bytes_per_user`` is set and the creator's effective
+ *   user would go over it;
+ * - -ENOMEM: no memory, or the creator's memory cgroup would go over its
+ *   limit;
+ * - -EMFILE, -ENFILE: no free descriptor.
  */
 
 /* IOC_BANK: a new file of the caller's bank instead of a new bank. */
