@@ -155,7 +155,7 @@ lane() {
 	# A bank of more than one page, so that windows at an offset are tested.
 	# shellcheck disable=SC2086
 	VM_KERNEL=$LANE_KERNEL VM_MACHINE=$LANE_MACHINE VM_APPEND=$LANE_APPEND \
-		tests/vm/run-vm.sh -c "${CHECK_CPUS:-4}" -t 600 -n "$lane-selftests" \
+		tests/vm/run-vm.sh -c "${CHECK_CPUS:-4}" -t 900 -n "$lane-selftests" \
 		-p nr_counters=1000 -m "$vmmod/kmod/atomic_counter.ko" \
 		-f "$vmmod/samples/atomic_counter_forks.ko" \
 		-f "$vmmod/tests/kmod/ac_hardirq_test.ko" \
