@@ -122,7 +122,7 @@ TEST_F(lib, op_errors_are_negative_errno)
 	EXPECT_EQ(-EINVAL, ac_op(&self->dev, IDX, ATOMIC_COUNTER_NR_OPS, AC_FULL, 0, 0, NULL));
 	EXPECT_EQ(-EINVAL, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_INC,
 				 AC_ORDER(ATOMIC_COUNTER_NR_ORDERS), 0, 0, NULL));
-	EXPECT_EQ(-EINVAL, ac_batch(&self->dev, NULL, 0));
+	EXPECT_EQ(-EINVAL, ac_batch(&self->dev, NULL, 0, NULL));
 }
 
 TEST_F(lib, op_and_batch)
@@ -133,7 +133,7 @@ TEST_F(lib, op_and_batch)
 	};
 	int64_t r;
 
-	ASSERT_EQ(0, ac_batch(&self->dev, ops, 2));
+	ASSERT_EQ(0, ac_batch(&self->dev, ops, 2, NULL));
 	EXPECT_EQ(0, ops[0].result);
 	EXPECT_EQ(10, ops[1].result);
 	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_INC_RETURN, AC_ACQUIRE, 0, 0, &r));
@@ -281,11 +281,11 @@ TEST_F(lib, names_create_lookup_resolve_delete)
 	struct atomic_counter_name e;
 
 	ac_name_delete(&self->dev, "lib.test");
-	ASSERT_EQ(1, ac_name_create(&self->dev, "lib.test", 0, &idx));
-	EXPECT_EQ(0, ac_name_create(&self->dev, "lib.test", 0, &again));
+	ASSERT_EQ(1, ac_name_create(&self->dev, "lib.test", 0, &idx, NULL));
+	EXPECT_EQ(0, ac_name_create(&self->dev, "lib.test", 0, &again, NULL));
 	EXPECT_EQ(idx, again);
-	EXPECT_EQ(-EEXIST, ac_name_create(&self->dev, "lib.test", ATOMIC_COUNTER_NAME_EXCL, NULL));
-	EXPECT_EQ(0, ac_name_lookup(&self->dev, "lib.test", &found, &owner));
+	EXPECT_EQ(-EEXIST, ac_name_create(&self->dev, "lib.test", ATOMIC_COUNTER_NAME_EXCL, NULL, NULL));
+	EXPECT_EQ(0, ac_name_lookup(&self->dev, "lib.test", &found, &owner, NULL));
 	EXPECT_EQ(idx, found);
 	EXPECT_EQ(ATOMIC_COUNTER_OWNER_USER, owner);
 	EXPECT_EQ(0, ac_resolve(&self->dev, "lib.test", &found));
@@ -302,8 +302,8 @@ TEST_F(lib, names_create_lookup_resolve_delete)
 	EXPECT_STREQ("lib.test", e.name);
 	EXPECT_EQ(0, ac_name_delete(&self->dev, "lib.test"));
 	EXPECT_EQ(-ENOENT, ac_name_delete(&self->dev, "lib.test"));
-	EXPECT_EQ(-EINVAL, ac_name_create(&self->dev, "this-name-is-far-too-long-for-the-forty-eight-bytes", 0, NULL));
-	EXPECT_EQ(-EINVAL, ac_name_lookup(&self->dev, "9lives", NULL, NULL));
+	EXPECT_EQ(-EINVAL, ac_name_create(&self->dev, "this-name-is-far-too-long-for-the-forty-eight-bytes", 0, NULL, NULL));
+	EXPECT_EQ(-EINVAL, ac_name_lookup(&self->dev, "9lives", NULL, NULL, NULL));
 }
 
 TEST(op_and_order_names_round_trip)
