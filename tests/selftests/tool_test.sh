@@ -245,6 +245,8 @@ t bank_variables_are_ignored_by_the_commands_children 0 "bank:             globa
 	$tool bank sh -c "$tool info | grep '^bank:'"
 t bank_handed_on_by_a_script 0 "bank:             private" \
 	$tool bank sh -c "sh -c 'export ATOMIC_COUNTER_BANK_PID=\$\$; exec $tool info' | grep '^bank:'"
+tm bank_variables_naming_another_file_ebadf 1 "Bad file descriptor" \
+	sh -c "exec 5</dev/null; export ATOMIC_COUNTER_BANK_FD=5 ATOMIC_COUNTER_BANK_PID=\$\$; exec $tool info"
 t bank_counters_start_at_zero_and_are_its_own 0 "12345" \
 	$tool bank sh -c "b=\$ATOMIC_COUNTER_BANK_FD; $tool -b \$b get 40 | grep -qx 0 && $tool -b \$b set 40 12345 && $tool -b \$b get 40"
 t bank_left_the_other_bank_alone 0 "$before" $tool get 40
