@@ -47,6 +47,14 @@ int ac_wake(const struct ac_dev *dev, uint64_t index)
 	int fd = ac__fd(dev);
 	uint64_t arg = index;
 
+	/*
+	 * Like a futex: the fence orders the caller's update (whatever its
+	 * ordering) before the look at the waiter count, which the kernel
+	 * raises before a waiter first reads the counter; so a zero count
+	 * means no waiter can miss the update. First of all, so that no
+	 * branch can go round it (make check looks for it there).
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
 	if (fd < 0)
 		return fd;
 	/*
@@ -56,13 +64,6 @@ int ac_wake(const struct ac_dev *dev, uint64_t index)
 	 */
 	if (!dev->writable)
 		return -EBADF;
-	/*
-	 * Like a futex: the fence orders the caller's update (whatever its
-	 * ordering) before the look at the waiter count, which the kernel
-	 * raises before a waiter first reads the counter; so a zero count
-	 * means no waiter can miss the update.
-	 */
-	atomic_thread_fence(memory_order_seq_cst);
 	if (dev->bank &&
 	    !atomic_load_explicit(&dev->bank[dev->info.waiters_index], memory_order_relaxed))
 		return 0;
