@@ -3,6 +3,7 @@
  * libatomic_counter: waiting for a counter's condition, arming a file for
  * poll(), and waking waiters after an update on the page.
  */
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -44,17 +45,22 @@ int ac_arm(const struct ac_dev *dev, uint64_t index, enum atomic_counter_cond co
 
 int ac_wake(const struct ac_dev *dev, uint64_t index)
 {
-	int fd = ac__fd(dev);
 	uint64_t arg = index;
+	bool waiting;
+	int fd;
 
 	/*
 	 * Like a futex: the fence orders the caller's update (whatever its
 	 * ordering) before the look at the waiter count, which the kernel
 	 * raises before a waiter first reads the counter; so a zero count
-	 * means no waiter can miss the update. First of all, so that no
-	 * branch can go round it (make check looks for it there).
+	 * means no waiter can miss the update. The count is read before the
+	 * handle's checks, so that no branch can go round the fence (make
+	 * check looks for it before the first test).
 	 */
 	atomic_thread_fence(memory_order_seq_cst);
+	waiting = !dev->bank ||
+		  atomic_load_explicit(&dev->bank[dev->info.waiters_index], memory_order_relaxed);
+	fd = ac__fd(dev);
 	if (fd < 0)
 		return fd;
 	/*
@@ -64,8 +70,7 @@ int ac_wake(const struct ac_dev *dev, uint64_t index)
 	 */
 	if (!dev->writable)
 		return -EBADF;
-	if (dev->bank &&
-	    !atomic_load_explicit(&dev->bank[dev->info.waiters_index], memory_order_relaxed))
+	if (!waiting)
 		return 0;
 	return ioctl(fd, ATOMIC_COUNTER_IOC_WAKE, &arg) < 0 ? -errno : 0;
 }
