@@ -69,14 +69,15 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UDEVRULESDIR ?= /usr/lib/udev/rules.d
 MODULESLOADDIR ?= /usr/lib/modules-load.d
 SOVERSION := $(VERSION)
-SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+# The SONAME's number: userspace/Makefile's LIBABI, the one place it is kept.
+SOMAJOR := $(shell sed -n 's/^LIBABI := //p' userspace/Makefile)
 
 # The library's man pages, one per function group; every other function
 # gets a symbolic link to its group's page, so that man ac_open_fd works.
 MAN3 := $(wildcard man/*.3)
 MAN3_LINKS := ac_counter.3:libatomic_counter.3 \
-	ac_open_fd.3:ac_open.3 ac_open_opts.3:ac_open.3 ac_close.3:ac_open.3 \
-	ac_op_striped.3:ac_op.3 ac_batch.3:ac_op.3 ac_read_index.3:ac_op.3 \
+	ac_open_fd.3:ac_open.3 ac_open_opts.3:ac_open.3 ac_close.3:ac_open.3 ac_info.3:ac_open.3 \
+	ac_op_cmpxchg.3:ac_op.3 ac_op_striped.3:ac_op.3 ac_batch.3:ac_op.3 ac_read_index.3:ac_op.3 \
 	ac_op_name.3:ac_op.3 ac_op_from_name.3:ac_op.3 ac_order_name.3:ac_op.3 \
 	ac_name_lookup.3:ac_name_create.3 ac_name_delete.3:ac_name_create.3 \
 	ac_name_next.3:ac_name_create.3 ac_resolve.3:ac_name_create.3 \

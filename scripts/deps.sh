@@ -25,6 +25,7 @@ packages=(
 	linux-source-6.1 xz-utils perl flex bison bc libelf-dev libssl-dev
 	# Checks and installation: sparse, DKMS, signing, man pages, the plot.
 	sparse dkms openssl groff-base gnuplot-nox
+	abigail-tools
 	# make check-fresh: a minimal Debian root to run the README in.
 	debootstrap git ca-certificates
 )

@@ -134,6 +134,46 @@ man_pages() {
 	done
 }
 
+# abidiff of the library as built against $1 (a .so): fails on any change
+# to what the 0.4 release exported but the reviewed ones in
+# tests/abi/libatomic_counter.abignore; added symbols break nothing.
+abi_diff() {
+	abidw --no-corpus-path --headers-dir userspace/include --headers-dir uapi/linux "$1" \
+		>"$logs/abi-new.abi" || return 2
+	abidiff --no-added-syms --suppressions tests/abi/libatomic_counter.abignore \
+		tests/abi/libatomic_counter.so.0.abi "$logs/abi-new.abi"
+}
+
+# A program built against 0.4 must run with this library (the SONAME stays
+# libatomic_counter.so.0). The same check must reject a planted break, a
+# field added to struct ac_dev (with the header's own static assertions
+# switched off, which would catch it first), or it tells nothing.
+library_abi_unchanged() {
+	local so plant=$logs/abi-planted rc
+	command -v abidiff >/dev/null || { echo "abidiff not found: apt-get install abigail-tools"; return 1; }
+	so=libatomic_counter.so.$(cat VERSION)
+	abi_diff "userspace/$so" || return 1
+	rm -rf "$plant" && mkdir -p "$plant" && cp -r VERSION uapi userspace "$plant/" || return 1
+	$make -s -C "$plant/userspace" clean >/dev/null || return 1
+	sed -i '0,/^\tbool writable;$/s//\tbool writable;\n\tint planted;/' "$plant/userspace/include/atomic_counter.h"
+	grep -q planted "$plant/userspace/include/atomic_counter.h" || { echo "could not plant the field"; return 1; }
+	$make -s -C "$plant/userspace" "$so" CPPFLAGS="-D'AC_IMPL_ASSERT(c,m)='" || return 1
+	abi_diff "$plant/userspace/$so"
+	rc=$?
+	[ $rc -ne 0 ] || { echo "a field added to struct ac_dev: abidiff saw no change"; return 1; }
+	echo "the planted break: abidiff exit status $rc, as it should"
+}
+
+# The header on 32-bit x86, where 8-byte atomics are lock-free only when
+# aligned: clang -m32 says ATOMIC_LLONG_LOCK_FREE 1 there, and a header
+# that tested that refused it.
+header_compiles_m32() {
+	local cc=$1 src=$logs/m32.c
+	command -v "$cc" >/dev/null || { echo "$cc not installed (not in scripts/deps.sh: a large package)"; return 77; }
+	printf '#include <atomic_counter.h>\nint f(struct ac_dev *d) { ac_inc(ac_counter(d, 0)); return ac_open(d, 0, 0); }\n' >"$src"
+	no_diagnostics "$cc" -m32 -std=c11 -Wall -Wextra -Iuapi -Iuserspace/include -c -o /dev/null "$src"
+}
+
 lane() {
 	local lane=$1 vmmod=$build/vm-$1
 	local tests t0=$SECONDS t1 t2
@@ -172,6 +212,9 @@ lane() {
 	step checkpatch checkpatch_all
 	step kernel-doc kernel_doc
 	step man-pages man_pages
+	step library-abi-unchanged library_abi_unchanged
+	step header-compiles-with-gcc-m32 header_compiles_m32 gcc
+	step header-compiles-with-clang-m32 header_compiles_m32 clang
 	step fast-path-relaxed-stores-are-plain-stores fast_path_stores_are_plain
 	step ac-wake-fences-before-reading-the-waiter-count ac_wake_fences_before_it_reads
 	step litmus-sb-reordering-is-observable litmus_witness

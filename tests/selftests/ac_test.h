@@ -29,11 +29,23 @@
  */
 #define AC_BANK_ENV "ATOMIC_COUNTER_BANK_FD"
 
-static inline bool ac_test_private(void)
+/*
+ * Read before anything else runs: the library takes (and removes) the
+ * variable in a constructor of its own, of the default priority, which
+ * runs after this one.
+ */
+static const char *ac_test_bank_env;
+
+__attribute__((constructor(101))) static void ac_test_read_bank_env(void)
 {
 	const char *env = getenv(AC_BANK_ENV);
 
-	return env && *env;
+	ac_test_bank_env = env && *env ? strdup(env) : NULL;
+}
+
+static inline bool ac_test_private(void)
+{
+	return ac_test_bank_env;
 }
 
 /*
@@ -50,7 +62,7 @@ static inline int ac_test_open(int flags)
 		return open(AC_DEVICE, flags | O_CLOEXEC);
 	if ((flags & O_ACCMODE) == O_RDONLY)
 		b.flags |= ATOMIC_COUNTER_BANK_RDONLY;
-	return ioctl(atoi(getenv(AC_BANK_ENV)), ATOMIC_COUNTER_IOC_BANK, &b);
+	return ioctl(atoi(ac_test_bank_env), ATOMIC_COUNTER_IOC_BANK, &b);
 }
 
 /* A suite of the global bank's own (kernel code's counters, rmmod): skip it on a private one. */

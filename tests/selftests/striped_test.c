@@ -135,7 +135,7 @@ static int64_t ioctl_sum(FIXTURE_DATA(striped) *self)
 
 TEST_F(striped, info_gives_a_slot_per_possible_cpu_and_whole_lines)
 {
-	const struct atomic_counter_info *i = &self->dev.info;
+	const struct atomic_counter_info *i = ac_info(&self->dev);
 
 	EXPECT_TRUE(i->features & ATOMIC_COUNTER_FEATURE_STRIPED);
 	EXPECT_EQ(cpu_list_count("/sys/devices/system/cpu/possible"), i->nr_stripes);
@@ -288,7 +288,7 @@ TEST_F(striped, other_operations_and_orderings_einval)
 		for (order = 0; order < ATOMIC_COUNTER_NR_ORDERS; order++) {
 			struct atomic_counter_op o = { .index = self->index, .op = op, .order = order,
 						       .flags = ATOMIC_COUNTER_OP_STRIPED };
-			int want = spec_op_errno(&o, &self->dev.info, true);
+			int want = spec_op_errno(&o, ac_info(&self->dev), true);
 			int got = raw_striped_op(self->dev.fd, self->index, op, order, 0, NULL);
 
 			EXPECT_EQ(-want, got) TH_LOG("%s, order %u", spec[op].name, order);
@@ -302,7 +302,7 @@ TEST_F(striped, other_operations_and_orderings_einval)
 
 TEST_F(striped, the_flag_on_anything_but_a_striped_counter_einval)
 {
-	const struct atomic_counter_info *i = &self->dev.info;
+	const struct atomic_counter_info *i = ac_info(&self->dev);
 	uint64_t first = i->named_first + i->nr_named;
 	uint64_t bad[] = {
 		0, i->named_first, first + i->nr_striped, self->index + i->nr_striped,
@@ -353,11 +353,11 @@ TEST_F(striped, a_batch_takes_striped_operations)
 		  .flags = ATOMIC_COUNTER_OP_STRIPED },
 	};
 
-	ASSERT_EQ(0, ac_batch(&self->dev, ops, 4));
+	ASSERT_EQ(0, ac_batch(&self->dev, ops, 4, NULL));
 	EXPECT_EQ(42, ops[3].result);
 	/* One striped request the module refuses: none applied. */
 	ops[1].op = ATOMIC_COUNTER_OP_XCHG;
-	EXPECT_EQ(-EINVAL, ac_batch(&self->dev, ops, 4));
+	EXPECT_EQ(-EINVAL, ac_batch(&self->dev, ops, 4, NULL));
 	EXPECT_EQ(42, ioctl_sum(self));
 }
 
@@ -649,7 +649,7 @@ static int batch_incs(const struct ac_dev *dev, uint64_t index, int count)
 			.index = index, .op = ATOMIC_COUNTER_OP_INC,
 			.order = ATOMIC_COUNTER_RELAXED, .flags = ATOMIC_COUNTER_OP_STRIPED,
 		};
-	return ac_batch(dev, ops, count);
+	return ac_batch(dev, ops, count, NULL);
 }
 
 static int worker(FIXTURE_DATA(striped_stress) *self,

@@ -237,9 +237,18 @@ $tool delete tool.b
 # $ATOMIC_COUNTER_BANK_FD, which the tool inside uses.
 before=$($tool get 40)
 t bank_runs_the_command_on_a_private_bank 0 "bank:             private" \
+	sh -c "$tool bank $tool info | grep '^bank:'"
+# The variables count only in the process ATOMIC_COUNTER_BANK_PID names:
+# the shell's children ignore them (they name a descriptor of the shell's
+# choosing), unless it hands them on.
+t bank_variables_are_ignored_by_the_commands_children 0 "bank:             global" \
 	$tool bank sh -c "$tool info | grep '^bank:'"
+t bank_handed_on_by_a_script 0 "bank:             private" \
+	$tool bank sh -c "sh -c 'export ATOMIC_COUNTER_BANK_PID=\$\$; exec $tool info' | grep '^bank:'"
+tm bank_variables_naming_another_file_ebadf 1 "Bad file descriptor" \
+	sh -c "exec 5</dev/null; export ATOMIC_COUNTER_BANK_FD=5 ATOMIC_COUNTER_BANK_PID=\$\$; exec $tool info"
 t bank_counters_start_at_zero_and_are_its_own 0 "12345" \
-	$tool bank sh -c "$tool get 40 | grep -qx 0 && $tool set 40 12345 && $tool get 40"
+	$tool bank sh -c "b=\$ATOMIC_COUNTER_BANK_FD; $tool -b \$b get 40 | grep -qx 0 && $tool -b \$b set 40 12345 && $tool -b \$b get 40"
 t bank_left_the_other_bank_alone 0 "$before" $tool get 40
 t bank_names_are_its_own 1 "atomic-counter: no counter named 'tool.banked'" \
 	sh -c "$tool bank $tool create tool.banked >/dev/null; $tool lookup tool.banked"

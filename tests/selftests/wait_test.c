@@ -545,7 +545,7 @@ static int64_t striped_counter(struct ac_dev *dev)
 	uint64_t index;
 
 	ac_name_delete(dev, STRIPED_NAME);
-	if (ac_name_create(dev, STRIPED_NAME, ATOMIC_COUNTER_NAME_STRIPED, &index) < 0)
+	if (ac_name_create(dev, STRIPED_NAME, ATOMIC_COUNTER_NAME_STRIPED, &index, NULL) < 0)
 		return -1;
 	return index;
 }
@@ -668,7 +668,7 @@ TEST_F(wait, deleting_a_name_wakes_the_waiters_zero_satisfies)
 	pid_t eq, le;
 
 	ac_name_delete(&self->dev, DELETED_NAME);
-	ASSERT_LE(0, ac_name_create(&self->dev, DELETED_NAME, 0, &index));
+	ASSERT_LE(0, ac_name_create(&self->dev, DELETED_NAME, 0, &index, NULL));
 	ac_set(ac_counter(&self->dev, index), 5);
 	eq = waiter_on(&self->dev, index, 0, ATOMIC_COUNTER_COND_EQ, 0);
 	ASSERT_LT(0, eq);

@@ -504,7 +504,7 @@ static int open_striped(void)
 	for (t = 0; t < MAXTASKS; t++) {
 		snprintf(name, sizeof(name), "bench.striped.%d", t);
 		ac_name_delete(&dev, name);
-		ret = ac_name_create(&dev, name, ATOMIC_COUNTER_NAME_STRIPED, &index);
+		ret = ac_name_create(&dev, name, ATOMIC_COUNTER_NAME_STRIPED, &index, NULL);
 		if (ret < 0 || (ret = ac_striped(&dev, index, &striped[t])))
 			return ret;
 	}

@@ -69,7 +69,7 @@ static int run(struct ac_dev *dev, enum path path)
 		/* A fresh one: a deleted name's slots are zeroed. */
 		ac_name_delete(dev, "demo.striped");
 		if (ac_name_create(dev, "demo.striped", ATOMIC_COUNTER_NAME_STRIPED,
-				   &striped_index) < 0 || ac_striped(dev, striped_index, &striped))
+				   &striped_index, NULL) < 0 || ac_striped(dev, striped_index, &striped))
 			return -EIO;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);

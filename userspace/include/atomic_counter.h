@@ -54,22 +54,32 @@ extern "C" {
 #define AC_DEFAULT_DEVICE "/dev/atomic_counter"
 /* A descriptor of a private bank a parent handed down; see ac_open(). */
 #define AC_BANK_FD_ENV "ATOMIC_COUNTER_BANK_FD"
+/* The process ID $ATOMIC_COUNTER_BANK_FD is meant for; see ac_open(). */
+#define AC_BANK_PID_ENV "ATOMIC_COUNTER_BANK_PID"
+/* What the library needs of the module; a module without any is -EPROTO. */
+#define AC_REQUIRED_FEATURES (ATOMIC_COUNTER_FEATURE_MMAP | ATOMIC_COUNTER_FEATURE_BATCH | \
+			      ATOMIC_COUNTER_FEATURE_NAMES | ATOMIC_COUNTER_FEATURE_WAIT | \
+			      ATOMIC_COUNTER_FEATURE_STRIPED)
 
 /** One counter in the mapped bank: the kernel's own atomic64_t word. */
-#ifdef __cplusplus
-typedef std::atomic<int64_t> ac_counter_t;
-static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && sizeof(long long) == sizeof(int64_t),
-	      "libatomic_counter needs lock-free 8-byte atomics");
-static_assert(sizeof(ac_counter_t) == ATOMIC_COUNTER_SIZE, "a counter is 8 bytes");
-#else
-typedef _Atomic int64_t ac_counter_t;
 /*
  * Without lock-free 8-byte atomics the compiler calls libatomic, whose
  * fallback takes a lock private to the process: updates from two processes
  * to the shared page would be lost without a word. Refuse such a target.
+ * The test is on what the header really uses, an aligned 8-byte object
+ * (ac_counter_t is 8-aligned: the bank is page-aligned): not
+ * ATOMIC_LLONG_LOCK_FREE, which clang -m32 sets to 1 ("sometimes") because
+ * an unaligned long long on i386 is not lock-free, although an aligned one
+ * is (cmpxchg8b).
  */
-_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2 && sizeof(long long) == sizeof(int64_t),
-	       "libatomic_counter needs lock-free 8-byte atomics");
+#define AC_IMPL_LOCK_FREE_8 __atomic_always_lock_free(8, 0)
+#ifdef __cplusplus
+typedef std::atomic<int64_t> ac_counter_t;
+static_assert(AC_IMPL_LOCK_FREE_8, "libatomic_counter needs lock-free 8-byte atomics");
+static_assert(sizeof(ac_counter_t) == ATOMIC_COUNTER_SIZE, "a counter is 8 bytes");
+#else
+typedef _Atomic int64_t ac_counter_t;
+_Static_assert(AC_IMPL_LOCK_FREE_8, "libatomic_counter needs lock-free 8-byte atomics");
 _Static_assert(sizeof(ac_counter_t) == ATOMIC_COUNTER_SIZE, "a counter is 8 bytes");
 #endif
 
@@ -97,19 +107,108 @@ typedef struct ac_order {
 #define AC_ACQUIRE	AC_ORDER(ATOMIC_COUNTER_ACQUIRE)
 #define AC_RELEASE	AC_ORDER(ATOMIC_COUNTER_RELEASE)
 
+struct ac_state;
+
+/**
+ * struct ac_dev_info - the fast path's view of the bank, FROZEN
+ *
+ * What the inline functions of this header read (they are compiled into
+ * programs, so the library cannot change what they find where). It is the
+ * layout of 0.4's struct atomic_counter_info, with the same field names,
+ * and it never changes: no field is ever added, removed or moved, whatever
+ * the module's INFO reply grows. New information is reached through
+ * functions: ac_info() returns the module's whole reply.
+ *
+ * @api .. @flags: as in &struct atomic_counter_info (the module's values).
+ * @priv: the library's own state (malloc'ed by the open functions, freed
+ *	by ac_close()); not API. 8 bytes on every target, as 0.4's
+ *	reserved[1] was.
+ */
+struct ac_dev_info {
+	uint64_t api;
+	uint64_t features;
+	uint64_t nr_counters;
+	uint64_t map_size;
+	uint64_t ops;
+	uint64_t batch_max;
+	uint64_t cache_line_bytes;
+	uint64_t named_first;
+	uint64_t nr_named;
+	uint64_t kernel_first;
+	uint64_t nr_kernel;
+	uint64_t waiters_index;
+	uint64_t nr_striped;
+	uint64_t nr_stripes;
+	uint64_t flags;
+	union {
+		struct ac_state *state;
+		uint64_t word;
+	} priv;
+};
+
 /**
  * struct ac_dev - an open device
  * @fd: the file descriptor
- * @info: what the module said in the handshake
+ * @info: the fast path's frozen view of the bank (see &struct ac_dev_info)
  * @bank: the mapped bank (info.map_size bytes), or NULL when not mapped
  * @writable: opened for writing
+ *
+ * Its layout is the ABI of every program built since 0.1 (the SONAME is
+ * libatomic_counter.so.0): it never changes either. A handle the library
+ * did not fill (a zeroed struct, or one whose open failed or that was
+ * closed) is refused by every function with -EBADF, and ac_close() of it
+ * does nothing. A copy of an open handle shares the library's state with
+ * it: close only one of them.
  */
 struct ac_dev {
 	int fd;
-	struct atomic_counter_info info;
+	struct ac_dev_info info;
 	ac_counter_t *bank;
 	bool writable;
 };
+
+/* The layout of 0.4, which programs built then were compiled with. */
+/* (Defined empty only by make check, to plant an ABI break abidiff must see.) */
+#ifndef AC_IMPL_ASSERT
+#ifdef __cplusplus
+#define AC_IMPL_ASSERT(c, m) static_assert(c, m)
+#else
+#define AC_IMPL_ASSERT(c, m) _Static_assert(c, m)
+#endif
+#endif
+/* Each field where the uapi put it in 0.4 (the uapi never moves a field). */
+#define AC_IMPL_SAME(f) (offsetof(struct ac_dev_info, f) == offsetof(struct atomic_counter_info, f))
+AC_IMPL_ASSERT(AC_IMPL_SAME(api) && AC_IMPL_SAME(features) && AC_IMPL_SAME(nr_counters) &&
+	       AC_IMPL_SAME(map_size) && AC_IMPL_SAME(ops) && AC_IMPL_SAME(batch_max) &&
+	       AC_IMPL_SAME(cache_line_bytes) && AC_IMPL_SAME(named_first) &&
+	       AC_IMPL_SAME(nr_named) && AC_IMPL_SAME(kernel_first) && AC_IMPL_SAME(nr_kernel) &&
+	       AC_IMPL_SAME(waiters_index) && AC_IMPL_SAME(nr_striped) &&
+	       AC_IMPL_SAME(nr_stripes) && AC_IMPL_SAME(flags), "struct ac_dev_info is frozen");
+#undef AC_IMPL_SAME
+AC_IMPL_ASSERT(sizeof(struct ac_dev_info) == 128, "struct ac_dev_info is frozen");
+AC_IMPL_ASSERT(offsetof(struct ac_dev_info, priv) == 120, "struct ac_dev_info is frozen");
+/* 0.4's struct ac_dev, with its info (16 __u64) spelt out. */
+struct ac_impl_dev_v0_4 {
+	int fd;
+	struct { uint64_t w[16]; } info;
+	void *bank;
+	bool writable;
+};
+AC_IMPL_ASSERT(sizeof(struct ac_dev) == sizeof(struct ac_impl_dev_v0_4) &&
+	       offsetof(struct ac_dev, info) == offsetof(struct ac_impl_dev_v0_4, info) &&
+	       offsetof(struct ac_dev, bank) == offsetof(struct ac_impl_dev_v0_4, bank) &&
+	       offsetof(struct ac_dev, writable) == offsetof(struct ac_impl_dev_v0_4, writable),
+	       "struct ac_dev is frozen");
+
+/**
+ * ac_info() - the module's whole INFO reply for the bank @dev reaches
+ *
+ * Every field, including those added after struct ac_dev_info was frozen
+ * (&atomic_counter_info grows; the view does not).
+ * Return: the library's copy, valid until ac_close(), or NULL for a handle
+ * that is not open.
+ */
+const struct atomic_counter_info *ac_info(const struct ac_dev *dev);
 
 /* Flags for ac_open() and ac_open_fd(); any other bit is -EINVAL. */
 #define AC_OPEN_READONLY	(1 << 0)	/* O_RDONLY: reads only, read-only map */
@@ -125,16 +224,25 @@ struct ac_dev {
  *	it, as ac_reopen() gives), else the device $ATOMIC_COUNTER_DEVICE,
  *	else the default (both ignored in a set-user-ID program:
  *	secure_getenv()); AC_DEFAULT_DEVICE always names the global bank.
- *	The descriptor is trusted to be the one a parent left there (as
- *	systemd's LISTEN_FDS are): one that is not the module's gives
- *	-ENOTTY.
+ *	The descriptor is guarded as systemd guards LISTEN_FDS: it counts
+ *	only when $ATOMIC_COUNTER_BANK_PID is this process's ID (a variable
+ *	left by an ancestor names a descriptor of some other process's
+ *	choosing, and is ignored), and only when it is a file of this
+ *	module's (-EBADF otherwise). The library reads both variables when it
+ *	is loaded, before main(), keeps the descriptor for every later
+ *	ac_open(NULL) of the process and its fork() children, and removes
+ *	both from the environment, so that programs this one runs do not
+ *	inherit them. A program that hands the bank on sets both again for
+ *	its child (the PID is the child's: the shell's $$ before an exec).
  * @flags: AC_OPEN_* flags
  *
  * Return: 0, or -errno: -ENOENT when the node does not exist (the module
  * is not loaded, for the default path), -EACCES without permission,
- * -EPROTO when the module speaks another ABI version, -EINVAL for an
- * unknown flag, -EBADF (or -ENOTTY) when $ATOMIC_COUNTER_BANK_FD is not a
- * descriptor of a bank.
+ * -EPROTO when the module speaks another ABI version, lacks a feature the
+ * library needs (AC_REQUIRED_FEATURES) or describes a layout the library
+ * cannot use (a module older than the library: reload it), -EINVAL for an
+ * unknown flag, -EBADF when $ATOMIC_COUNTER_BANK_FD is not a descriptor
+ * of a bank of this module.
  */
 int ac_open(struct ac_dev *dev, const char *path, int flags);
 
@@ -153,7 +261,11 @@ int ac_open_fd(struct ac_dev *dev, int fd, int flags);
 /**
  * struct ac_open_opts - what ac_open_opts() takes beyond ac_open()'s
  * @sz: sizeof(struct ac_open_opts), so that later versions can add fields
- *	without new functions (bytes past what the library knows must be 0)
+ *	without new functions: a smaller @sz (a program built against an
+ *	older header) reads the missing fields as 0; a larger one (a newer
+ *	header) is refused with -E2BIG unless the bytes the library does not
+ *	know are all 0, as the kernel's copy_struct_from_user() does; less
+ *	than sizeof(size_t) is -EINVAL
  * @flags: AC_OPEN_* flags
  * @features: ATOMIC_COUNTER_FEATURE_* bits the module must have; the
  *	module itself refuses unknown ones, with -EINVAL, at open time
@@ -170,7 +282,8 @@ struct ac_open_opts {
  * @opts: options, or NULL for none
  *
  * Return: as ac_open(); -EINVAL when the module lacks a feature in
- * @opts->features or @opts->sz is too small.
+ * @opts->features or @opts->sz is smaller than sizeof(size_t), -E2BIG for
+ * a nonzero byte past what the library knows.
  */
 int ac_open_opts(struct ac_dev *dev, const char *path, const struct ac_open_opts *opts);
 
@@ -181,8 +294,7 @@ int ac_open_opts(struct ac_dev *dev, const char *path, const struct ac_open_opts
 
 /**
  * struct ac_bank_opts - what ac_bank_create() takes
- * @sz: sizeof(struct ac_bank_opts), so that later versions can add fields
- *	without new functions (bytes past what the library knows must be 0)
+ * @sz: sizeof(struct ac_bank_opts); as &ac_open_opts.sz
  * @flags: 0 or AC_OPEN_NOMAP
  * @nr_counters: counters used by number (0: AC_BANK_DEFAULT_COUNTERS)
  * @nr_named: counters allocated by name (0: AC_BANK_DEFAULT_NAMED)
@@ -210,7 +322,8 @@ struct ac_bank_opts {
  * $ATOMIC_COUNTER_BANK_FD, which that program's ac_open(NULL) honours.
  *
  * Return: 0, or -errno: as ac_open() for the device, -EINVAL for sizes
- * out of range, a flag other than AC_OPEN_NOMAP or a bad @opts->sz,
+ * out of range, a flag other than AC_OPEN_NOMAP or an @opts->sz below
+ * sizeof(size_t), -E2BIG for a nonzero byte past what the library knows,
  * -EDQUOT when the user's private banks would take more than the module's
  * bank_bytes_per_user, -ENOTTY for a module without private banks.
  */
@@ -232,32 +345,59 @@ int ac_bank_create(struct ac_dev *dev, const struct ac_bank_opts *opts);
  */
 int ac_reopen(struct ac_dev *dev, int fd, int flags);
 
-/** ac_close() - unmap and close; pointers into the bank become invalid. */
+/**
+ * ac_close() - unmap and close; pointers into the bank become invalid.
+ * Safe on a handle that is not open (a zeroed one, a failed open, a second
+ * close): it closes nothing then, not even descriptor 0.
+ */
 void ac_close(struct ac_dev *dev);
 
 /**
  * ac_op() - one operation through the ioctl
  * @dev: the device
  * @index: counter index
- * @op: an enum atomic_counter_opcode
+ * @op: an enum atomic_counter_opcode (a condition or ordering passed here is
+ *	a -Wenum-conversion warning, which -Wextra enables)
  * @order: AC_FULL, AC_RELAXED, AC_ACQUIRE or AC_RELEASE
- * @value: operand (the kernel's i, new or a)
- * @expected: cmpxchg's old, add_unless's u; 0 for other operations
+ * @value: operand (the kernel's i, new or a): for CMPXCHG the NEW value
+ * @expected: cmpxchg's OLD value, add_unless's u; 0 for other operations
  * @result: where to store what the kernel primitive returned, or NULL
+ *
+ * The operand order is the uapi's (value, then expected), which for
+ * CMPXCHG is (new, old): the reverse of ac_cmpxchg(v, old, new). Use
+ * ac_op_cmpxchg(), which names them, for a compare-and-exchange.
  *
  * Return: 0 or -errno (-EINVAL for a bad index, operation or ordering,
  * -EBADF for a write through a read-only device).
  */
-int ac_op(const struct ac_dev *dev, uint64_t index, uint32_t op, ac_order_t order,
-	  int64_t value, int64_t expected, int64_t *result);
+int ac_op(const struct ac_dev *dev, uint64_t index, enum atomic_counter_opcode op,
+	  ac_order_t order, int64_t value, int64_t expected, int64_t *result);
+
+/**
+ * ac_op_cmpxchg() - atomic64_cmpxchg() through the ioctl, in the kernel's
+ *	argument order
+ * @old: the value the counter must hold
+ * @new_: what it becomes if it does
+ * @found: if not NULL, the value found (== @old iff it swapped)
+ *
+ * Return: 1 when it swapped, 0 when the counter held something else, or
+ * -errno as ac_op().
+ */
+int ac_op_cmpxchg(const struct ac_dev *dev, uint64_t index, int64_t old, int64_t new_,
+		  ac_order_t order, int64_t *found);
 
 /**
  * ac_batch() - up to ATOMIC_COUNTER_BATCH_MAX operations in one call
+ * @failed: if not NULL, set when the call fails: the position in @ops of
+ *	the entry at fault, or ATOMIC_COUNTER_BATCH_NO_ENTRY when none is
+ *	(or the module is too old to say); untouched on success
  *
  * All are checked before any is applied; each op's result is filled in.
+ * (Programs built before 0.5 call a 3-argument form, which stays.)
  * Return: 0 or -errno.
  */
-int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t count);
+int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t count,
+	     uint32_t *failed);
 
 /**
  * ac_op_striped() - ADD, SUB, INC, DEC or READ of a striped counter
@@ -265,8 +405,8 @@ int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t c
  *	of the CPU the call runs on, READ returns the sum
  * Return: 0 or -errno (-EINVAL when @index is not a striped counter).
  */
-int ac_op_striped(const struct ac_dev *dev, uint64_t index, uint32_t op, ac_order_t order,
-		  int64_t value, int64_t *result);
+int ac_op_striped(const struct ac_dev *dev, uint64_t index, enum atomic_counter_opcode op,
+		  ac_order_t order, int64_t value, int64_t *result);
 
 /**
  * ac_read_index() - read a counter through the ioctl (relaxed); the sum
@@ -287,7 +427,7 @@ static inline uint64_t ac_nr_total(const struct ac_dev *dev)
  */
 static inline int64_t ac_striped_row(const struct ac_dev *dev, uint64_t index)
 {
-	const struct atomic_counter_info *i = &dev->info;
+	const struct ac_dev_info *i = &dev->info;
 	uint64_t firsts[2] = { i->named_first + i->nr_named, i->kernel_first + i->nr_kernel };
 	uint64_t size = i->nr_striped * i->nr_stripes;
 	int r;
@@ -336,12 +476,21 @@ static inline ac_counter_t *ac_counter(const struct ac_dev *dev, uint64_t index)
  * ac_name_create() - create a named counter, or open it if it exists
  * @flags: ATOMIC_COUNTER_NAME_EXCL to fail with -EEXIST instead;
  *	ATOMIC_COUNTER_NAME_STRIPED for a striped counter
- * @index: set to the counter's index
+ * @index: if not NULL, set to the counter's index
+ * @generation: if not NULL, set to the counter's generation (see "Names"
+ *	in <linux/atomic_counter.h>: the pair (index, generation) is one life
+ *	of the name; 0 from a module that does not report generations)
+ * (Programs built before 0.5 call a form without @generation, which stays.)
  * Return: 1 when created, 0 when opened, or -errno.
  */
-int ac_name_create(const struct ac_dev *dev, const char *name, uint64_t flags, uint64_t *index);
-/** ac_name_lookup() - the index of a name (and its owner, if @owner). */
-int ac_name_lookup(const struct ac_dev *dev, const char *name, uint64_t *index, uint32_t *owner);
+int ac_name_create(const struct ac_dev *dev, const char *name, uint64_t flags, uint64_t *index,
+		   uint32_t *generation);
+/**
+ * ac_name_lookup() - the index of a name, and if asked its owner
+ *	(ATOMIC_COUNTER_OWNER_*) and generation (as for ac_name_create())
+ */
+int ac_name_lookup(const struct ac_dev *dev, const char *name, uint64_t *index, uint32_t *owner,
+		   uint32_t *generation);
 /** ac_name_delete() - delete a user counter's name (-EPERM for the kernel's). */
 int ac_name_delete(const struct ac_dev *dev, const char *name);
 /**
@@ -360,22 +509,28 @@ int ac_name_next(const struct ac_dev *dev, uint64_t from, struct atomic_counter_
  * @seen: if not NULL, the value that satisfied the condition
  * Return: 0, -ETIMEDOUT, -EINTR, or -errno.
  */
-int ac_wait(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t value,
-	    int64_t timeout_ns, int64_t *seen);
+int ac_wait(const struct ac_dev *dev, uint64_t index, enum atomic_counter_cond cond,
+	    int64_t value, int64_t timeout_ns, int64_t *seen);
 /**
  * ac_wake() - after updating counter @index on the page, wake its waiters
  *
  * Costs a full barrier (a seq_cst fence, which the uapi's "Waiting" rule
  * requires even on x86), a read of the waiter count on the page and, only
  * when someone waits, one system call.
- * Return: 0 or -errno.
+ * Return: 0 or -errno: -EBADF for a read-only handle, always (it cannot
+ * have written the page), not only when someone waits.
  */
 int ac_wake(const struct ac_dev *dev, uint64_t index);
 /**
  * ac_arm() - make poll() on dev->fd report POLLIN while the condition holds
  * (on the sum, for a striped counter)
+ *
+ * The condition belongs to the open file, which fork() shares: a child that
+ * arms replaces its parent's condition (and the reverse). A child that
+ * wants a condition of its own arms a file of its own, from ac_reopen().
  */
-int ac_arm(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t value);
+int ac_arm(const struct ac_dev *dev, uint64_t index, enum atomic_counter_cond cond,
+	   int64_t value);
 
 /**
  * ac_resolve() - an index from a number ("12", "0x10") or a name
@@ -712,7 +867,9 @@ typedef struct {
 /**
  * ac_striped() - the striped counter at @index, for the inline functions
  * Return: 0, -EINVAL when @index is not a striped counter, -ENXIO when
- * the bank is not mapped.
+ * the bank is not mapped, -EBADF for a handle that is not open. On error
+ * *@s is zeroed, and the inline functions trap (SIGILL) on a zeroed
+ * ac_striped_t instead of dropping its updates.
  */
 int ac_striped(const struct ac_dev *dev, uint64_t index, ac_striped_t *s);
 
@@ -738,32 +895,34 @@ static inline unsigned int ac_cpu(void)
 }
 
 /*
- * This CPU's slot, or NULL for a zeroed ac_striped_t (one ac_striped()
- * never filled). A CPU the module did not count (none should be) still
+ * A zeroed ac_striped_t (one ac_striped() never filled, or refused) has no
+ * slot: using it is a bug that must not pass silently (updates that go
+ * nowhere, a sum of 0), so it traps, as a NULL ac_counter() would fault.
+ */
+static inline void ac_impl_striped_check(const ac_striped_t *s)
+{
+	if (!s->nr_stripes || !s->slots)
+		__builtin_trap();
+}
+
+/*
+ * This CPU's slot. A CPU the module did not count (none should be) still
  * adds somewhere.
  */
 static inline ac_counter_t *ac_striped_slot(const ac_striped_t *s)
 {
 	unsigned int cpu = ac_cpu();
 
-	if (cpu >= s->nr_stripes) {
-		if (!s->nr_stripes)
-			return NULL;
+	ac_impl_striped_check(s);
+	if (cpu >= s->nr_stripes)
 		cpu %= s->nr_stripes;
-	}
 	return &s->slots[(uint64_t)cpu * s->stride];
 }
 
-/*
- * Updates of a striped counter. A zeroed ac_striped_t has no slot: it
- * reads 0 and its updates go nowhere, instead of dividing by zero.
- */
+/* Updates of a striped counter. */
 static inline void ac_striped_add(int64_t i, const ac_striped_t *s)
 {
-	ac_counter_t *slot = ac_striped_slot(s);
-
-	if (slot)
-		ac_add(i, slot);
+	ac_add(i, ac_striped_slot(s));
 }
 
 static inline void ac_striped_sub(int64_t i, const ac_striped_t *s)
@@ -781,6 +940,7 @@ static inline int64_t ac_striped_read(const ac_striped_t *s)
 	uint64_t sum = 0;
 	uint32_t cpu;
 
+	ac_impl_striped_check(s);
 	for (cpu = 0; cpu < s->nr_stripes; cpu++)
 		sum += (uint64_t)ac_read(&s->slots[(uint64_t)cpu * s->stride]);
 	return (int64_t)sum;

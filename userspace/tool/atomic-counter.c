@@ -53,6 +53,8 @@ static const char usage[] =
 "  bank COMMAND [ARGS]    run COMMAND with a new private bank: its descriptor\n"
 "                         in $" AC_BANK_FD_ENV ", which atomic-counter and\n"
 "                         every program's ac_open() use instead of the device\n"
+"                         when $" AC_BANK_PID_ENV " is their PID (COMMAND's;\n"
+"                         a script hands it on with VAR=$$ before an exec)\n"
 "                         (--counters, --named, --striped-counters: its size)\n"
 "\n"
 "Options:\n"
@@ -172,6 +174,27 @@ static int parse_index(const struct ac_dev *dev, const char *s, uint64_t *out)
 	}
 }
 
+/*
+ * -EPROTO: the module loaded is not one this library can use, most often
+ * an older one still loaded after an upgrade (DKMS installs the new one for
+ * the next load).
+ */
+static int module_mismatch(const char *path)
+{
+	char ver[64] = "";
+	FILE *f = fopen("/sys/module/atomic_counter/version", "r");
+
+	if (f) {
+		if (!fgets(ver, sizeof(ver), f))
+			ver[0] = 0;
+		ver[strcspn(ver, "\n")] = 0;
+		fclose(f);
+	}
+	fprintf(stderr, "atomic-counter: %s: module %s loaded, library %s needs a module of the same version: reload it (modprobe -r atomic_counter && modprobe atomic_counter)\n",
+		path, *ver ? ver : "of unknown version", ac_version());
+	return EXIT_OPFAIL;
+}
+
 static int open_failed(const char *device, int err)
 {
 	const char *path = device ? device : secure_getenv("ATOMIC_COUNTER_DEVICE");
@@ -184,8 +207,7 @@ static int open_failed(const char *device, int err)
 	else if (err == -EACCES)
 		fprintf(stderr, "atomic-counter: %s: permission denied: join the device's group (see atomic_counter(4))\n", path);
 	else if (err == -EPROTO)
-		fprintf(stderr, "atomic-counter: %s: the module speaks another ABI than this tool (version %s)\n",
-			path, ac_version());
+		return module_mismatch(path);
 	else
 		fprintf(stderr, "atomic-counter: %s: %s\n", path, strerror(-err));
 	return EXIT_OPFAIL;
@@ -212,7 +234,7 @@ static int bank_failed(int fd, int err)
 static int cmd_bank(const struct opts *o, int nops, char **ops)
 {
 	struct ac_dev dev;
-	char num[16];
+	char num[16], pid[16];
 	int ret;
 
 	if (nops < 1) {
@@ -243,7 +265,10 @@ static int cmd_bank(const struct opts *o, int nops, char **ops)
 	if (ret)
 		return open_failed(o->device, ret);
 	snprintf(num, sizeof(num), "%d", dev.fd);
-	if (fcntl(dev.fd, F_SETFD, 0) || setenv(AC_BANK_FD_ENV, num, 1)) {
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	/* COMMAND runs in this process's place: the PID is its own. */
+	if (fcntl(dev.fd, F_SETFD, 0) || setenv(AC_BANK_FD_ENV, num, 1) ||
+	    setenv(AC_BANK_PID_ENV, pid, 1)) {
 		ret = -errno;
 		ac_close(&dev);
 		return op_failed("bank", ret);
@@ -277,7 +302,7 @@ static void print_value(const struct opts *o, const char *key, uint64_t index, i
 
 static int cmd_info(const struct opts *o, const struct ac_dev *dev)
 {
-	const struct atomic_counter_info *i = &dev->info;
+	const struct atomic_counter_info *i = ac_info(dev);
 
 	if (o->json) {
 		printf("{\"api\": %llu, \"version\": \"%s\", \"nr_counters\": %llu, \"map_size\": %llu, "
@@ -463,9 +488,10 @@ static int cmd_name(const struct opts *o, const struct ac_dev *dev, const char *
 	int ret;
 
 	if (!strcmp(cmd, "create"))
-		ret = ac_name_create(dev, name, o->striped ? ATOMIC_COUNTER_NAME_STRIPED : 0, &index);
+		ret = ac_name_create(dev, name, o->striped ? ATOMIC_COUNTER_NAME_STRIPED : 0, &index,
+				     NULL);
 	else if (!strcmp(cmd, "lookup"))
-		ret = ac_name_lookup(dev, name, &index, &owner);
+		ret = ac_name_lookup(dev, name, &index, &owner, NULL);
 	else
 		ret = ac_name_delete(dev, name);
 	if (ret == -EINVAL) {
