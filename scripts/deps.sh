@@ -35,14 +35,15 @@ packages=(
 	debootstrap git ca-certificates
 )
 
-installed() {
-	[ "$(dpkg-query -W -f '${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
-}
-
 want=()
 if command -v dpkg-query >/dev/null; then
+	# One query for all (one each took 23 s on a busy machine).
+	declare -A have=()
+	while read -r p s; do
+		[ "$s" = installed ] && have[$p]=1
+	done < <(dpkg-query -W -f '${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null)
 	for p in "${packages[@]}"; do
-		installed "$p" || want+=("$p")
+		[ -n "${have[$p]:-}" ] || want+=("$p")
 	done
 else
 	want=("${packages[@]}")
