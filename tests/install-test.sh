@@ -184,15 +184,14 @@ else
 	mkdir -p "$dk/var" "$dk/src" "$dk/modules/$kver"
 	dkmsmake() { $make -s "$1" KVER="$kver" DKMS_SOURCETREE="$dk/src" DKMS_FLAGS="$dkmsflags"; }
 	before=$(host_modules)
+	# shellcheck disable=SC2086
 	if dkmsmake dkms-install >"$work/log" 2>&1 && [ -f "$ko" ] &&
 	   [ "$(modinfo -F version "$ko")" = "$version" ] &&
 	   [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver" ] &&
-	   # shellcheck disable=SC2086
 	   dkms $dkmsflags status -m atomic_counter | grep -q "$kver.*installed" &&
 	   [ "$(host_modules)" = "$before" ] &&
 	   dkmsmake dkms-uninstall >>"$work/log" 2>&1 && [ ! -e "$ko" ] &&
 	   [ ! -d "$dk/src/atomic_counter-$version" ] &&
-	   # shellcheck disable=SC2086
 	   [ -z "$(dkms $dkmsflags status -m atomic_counter)" ]; then
 		ok dkms_add_build_install_remove
 	else
