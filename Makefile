@@ -13,23 +13,30 @@
 
 VERSION := $(shell cat VERSION)
 
-# The guest kernel: the newest installed Debian kernel of VM_FLAVOUR that
-# has headers; chosen by flavour, never by the running kernel.
-VM_FLAVOUR ?= cloud-amd64
-VM_KVER ?= $(shell ls -d /lib/modules/*-$(VM_FLAVOUR)/build 2>/dev/null | \
-		   cut -d/ -f4 | sort -V | tail -n 1)
-VM_KDIR ?= /lib/modules/$(VM_KVER)/build
-VM_KERNEL ?= /boot/vmlinuz-$(VM_KVER)
-VM_CPUS ?= 2
-export VM_KERNEL VM_CPUS
-
-# The host module build: the running kernel's tree when it has one (a real
-# box), else the guest's.
-KVER ?= $(shell uname -r)
-KDIR ?= $(if $(wildcard /lib/modules/$(KVER)/build/Makefile),/lib/modules/$(KVER)/build,$(VM_KDIR))
-
 AC_CACHE ?= $(HOME)/.cache/atomic_counter
 export AC_CACHE
+
+# The guest kernel: Debian 12's kernel of VM_FLAVOUR with its headers,
+# unpacked into the cache by scripts/fetch-kernel.sh, never installed (a
+# workstation's boot loader would boot an installed one next). Looked up
+# only by the targets that build for it or boot it, once per make; VM_KDIR
+# and VM_KERNEL name any other kernel.
+VM_FLAVOUR ?= cloud-amd64
+VM_TREE = $(eval VM_TREE := $(shell AC_CACHE='$(AC_CACHE)' $(CURDIR)/scripts/fetch-kernel.sh \
+		bookworm linux-image-$(VM_FLAVOUR) linux-headers-$(VM_FLAVOUR)))$(VM_TREE)
+VM_TREE_KVER = $(if $(VM_TREE),$(notdir $(lastword $(wildcard $(VM_TREE)/lib/modules/*))))
+VM_KDIR ?= $(if $(VM_TREE_KVER),$(VM_TREE)/lib/modules/$(VM_TREE_KVER)/build)
+VM_KERNEL ?= $(VM_TREE)/boot/vmlinuz-$(VM_TREE_KVER)
+# Names the module's build directory (build/vm-VM_KVER).
+VM_KVER ?= $(if $(filter file,$(origin VM_KDIR)),$(VM_TREE_KVER),custom)
+VM_CPUS ?= 2
+export VM_CPUS
+
+# The host module build: the running kernel's tree (a real machine's
+# linux-headers-$(uname -r)); without one, env-check says so in one line.
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+
 BUILD := $(CURDIR)/build
 VMMOD = $(BUILD)/vm-$(VM_KVER)
 
@@ -54,7 +61,7 @@ KERNEL_CC = $(shell sed -n 's/^CONFIG_CC_VERSION_TEXT="\{0,1\}\([^"]*\)"\{0,1\}$
 		$(KDIR)/include/config/auto.conf 2>/dev/null | cut -d' ' -f2-)
 MODULE_CC = $(shell $(CC) --version 2>/dev/null | head -n 1 | cut -d' ' -f2-)
 env-check:
-	@test -f "$(KDIR)/Makefile" || { echo "atomic_counter: no kernel headers for $(KVER) at $(KDIR): apt-get install linux-headers-$(KVER) (or make KDIR=/path/to/build)"; exit 1; }
+	@test -f "$(KDIR)/Makefile" || { echo "atomic_counter: no kernel headers for $(KVER) at $(KDIR): apt-get install linux-headers-$(KVER), or make KDIR=/path/to/build (make demo and make check need neither)"; exit 1; }
 	@test -z "$(KERNEL_CC)" || test "$(KERNEL_CC)" = "$(MODULE_CC)" || test -n "$(ALLOW_CC_MISMATCH)" || \
 		{ echo "atomic_counter: the kernel at $(KDIR) was built by compiler '$(KERNEL_CC)', but $(CC) is '$(MODULE_CC)': install the kernel's compiler and make CC=<it> (or ALLOW_CC_MISMATCH=1)"; exit 1; }
 
@@ -124,19 +131,26 @@ uninstall:
 		$(DESTDIR)$(UDEVRULESDIR)/60-atomic_counter.rules $(DESTDIR)$(MODULESLOADDIR)/atomic_counter.conf
 
 # DKMS: the module, rebuilt for every kernel the machine installs.
-DKMS_SRC := /usr/src/atomic_counter-$(VERSION)
+KBUILD_OUTPUTS := \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name 'modules.order' -o -name Module.symvers \)
+# DKMS_SOURCETREE (where dkms finds the sources, default /usr/src) and
+# DKMS_FLAGS (more dkms options: private trees, --kernelsourcedir) let a
+# test build and install for a kernel the machine does not run, into trees
+# of its own.
+DKMS_SOURCETREE ?= /usr/src
+DKMS_SRC = $(DKMS_SOURCETREE)/atomic_counter-$(VERSION)
+DKMS = dkms --sourcetree $(DKMS_SOURCETREE) $(DKMS_FLAGS)
 dkms-install:
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
 	cp -r Kbuild VERSION dkms.conf kmod samples uapi $(DKMS_SRC)/
-	find $(DKMS_SRC) \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
-		-o -name '.*.cmd' -o -name 'modules.order' \) -delete
-	dkms add -m atomic_counter -v $(VERSION)
-	dkms build -m atomic_counter -v $(VERSION) -k $(KVER)
-	dkms install -m atomic_counter -v $(VERSION) -k $(KVER)
+	find $(DKMS_SRC) $(KBUILD_OUTPUTS) -delete
+	$(DKMS) add -m atomic_counter -v $(VERSION)
+	$(DKMS) build -m atomic_counter -v $(VERSION) -k $(KVER)
+	$(DKMS) install -m atomic_counter -v $(VERSION) -k $(KVER)
 
 dkms-uninstall:
-	-dkms remove -m atomic_counter -v $(VERSION) --all
+	-$(DKMS) remove -m atomic_counter -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
 # Sign the module for Secure Boot with a key enrolled as a MOK (see README).
@@ -161,7 +175,7 @@ kernel-files:
 # The module for the guest, built in a copy of the sources so that it never
 # mixes objects with the host build.
 vm-module:
-	@test -f "$(VM_KDIR)/Makefile" || { echo "No $(VM_FLAVOUR) kernel headers: make deps"; exit 1; }
+	@test -f "$(VM_KDIR)/Makefile" || { echo "atomic_counter: no $(VM_FLAVOUR) kernel headers at '$(VM_KDIR)' (scripts/fetch-kernel.sh failed: see above)"; exit 1; }
 	@rm -rf $(VMMOD) && mkdir -p $(VMMOD)
 	@cp -r Kbuild VERSION kmod samples uapi $(VMMOD)/
 	$(MAKE) -s -C $(VM_KDIR) M=$(VMMOD) W=1 modules 2>&1 | grep -v 'Skipping BTF' ; test -f $(VMMOD)/kmod/atomic_counter.ko
@@ -216,14 +230,15 @@ check-host: selftests
 
 demo-after-deps:
 	@$(MAKE) -s vm-module userspace
-	@tests/vm/run-vm.sh -n demo -m $(VMMOD)/kmod/atomic_counter.ko \
+	@VM_KERNEL='$(VM_KERNEL)' tests/vm/run-vm.sh -n demo -m $(VMMOD)/kmod/atomic_counter.ko \
 		-f $(BUILD)/static/atomic-counter -f $(BUILD)/static/ac-demo \
 		-f $(VMMOD)/samples/atomic_counter_forks.ko tests/vm/demo.sh
 
 print-%:
 	@echo '$($*)'
 
+# Without the kernel's tree (make demo's machine), kbuild's outputs by name.
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(if $(wildcard $(KDIR)/Makefile),-$(MAKE) -C $(KDIR) M=$(CURDIR) clean,find kmod samples . -maxdepth 1 $(KBUILD_OUTPUTS) -delete)
 	-$(MAKE) -C userspace clean
 	rm -rf $(BUILD)

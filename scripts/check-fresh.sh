@@ -3,11 +3,15 @@
 #
 # make check-fresh: the README's two commands on a newcomer's machine.
 # A minimal Debian 12 root (debootstrap --variant=minbase, from the mirror
-# in this machine's own apt sources; cached as a tarball), the committed
-# HEAD cloned into it, only the README's first install line run, then
-# make demo and make check inside it through chroot, with an empty cache of
-# its own so that the debug kernel is really built there. Passes only when
-# the demo prints its totals and make check ends "N passed, 0 failed".
+# in this machine's own apt sources; cached as a tarball) with the apt
+# sources debootstrap wrote, the one-line /etc/apt/sources.list of a
+# standard Debian 12 install, left as they are; the committed HEAD cloned
+# into it, only the README's first install line run, then make deps, make
+# demo and make check inside it through chroot, with an empty cache of its
+# own so that the debug kernel is really built there. Passes only when the
+# demo prints its totals, make check ends "N passed, 0 failed", and
+# neither make deps nor the rest changed the root's /boot or /lib/modules
+# (the kernels are unpacked into the cache, never installed).
 #
 # FRESH_LANES: the lanes make check runs inside (default "cloud rt kasan
 # deb6.12": both Debian kernels, PREEMPT_RT among them, one kernel built
@@ -40,11 +44,7 @@ grep -qF "$readme_first" "$top/README.md" ||
 	{ not_ok setup "README.md no longer says '$readme_first': update $0"; exit 1; }
 
 # The mirror this machine installs from, for the same Debian release.
-mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
-	 grep -v security | head -n 1)
-[ -n "$mirror" ] || mirror=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*\) bookworm .*/\2/p' \
-	/etc/apt/sources.list 2>/dev/null | head -n 1)
-[ -n "$mirror" ] || { not_ok setup "no Debian mirror in /etc/apt sources"; exit 1; }
+mirror=$("$top/scripts/debian-mirror.sh" 2>&1) || { not_ok setup "$mirror"; exit 1; }
 
 cleanup() {
 	for m in dev/pts dev sys proc; do
@@ -68,10 +68,10 @@ if [ ! -f "$tarball" ]; then
 fi
 mkdir -p "$root"
 tar -C "$root" -xf "$tarball"
-# A Debian 12 installation's own apt sources, and a resolver.
-rm -f "$root/etc/apt/sources.list"
-cp /etc/apt/sources.list.d/*.sources "$root/etc/apt/sources.list.d/" 2>/dev/null ||
-	cp /etc/apt/sources.list "$root/etc/apt/sources.list"
+# The root keeps the apt sources debootstrap wrote (a one-line
+# sources.list for bookworm): every fetch from another suite must work from
+# those, as on a standard install. It gets only a resolver.
+sources=$(cat "$root/etc/apt/sources.list" "$root"/etc/apt/sources.list.d/* 2>/dev/null)
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 git clone -q "$top" "$root/root/atomic_counter"
 for p in ${FRESH_WITHOUT:-}; do
@@ -83,7 +83,14 @@ mount -t proc proc "$root/proc"
 mount --bind /sys "$root/sys"
 mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
-ok "root # minimal Debian 12 from $mirror, HEAD $(git -C "$top" rev-parse --short HEAD)"
+ok "root # minimal Debian 12 from $mirror, HEAD $(git -C "$top" rev-parse --short HEAD), apt sources as debootstrap wrote them: $(printf '%s' "$sources" | tr '\n' ';')"
+
+# What a kernel's installation changes: make deps, make demo and make check
+# must leave both alone (a workstation's boot loader would boot an
+# installed kernel next).
+boot_state() {
+	find "$root/boot" "$root/lib/modules" "$root/usr/lib/modules" -printf '%p %y %s\n' 2>/dev/null | sort
+}
 
 # in_root LOG COMMAND: run a shell command in the root as a newcomer's
 # login would, with nothing of this machine's environment.
@@ -101,6 +108,22 @@ if ! in_root "$work/readme.log" "$readme_first"; then
 	exit 1
 fi
 ok readme-install
+
+# make deps, the first step of make demo, on its own: what it installs,
+# and that no kernel is among it.
+boot_before=$(boot_state)
+t=$(date +%s)
+if in_root "$work/deps.log" make deps; then
+	ok "deps # $(sed -n 's/^deps: installing //p' "$work/deps.log" | wc -w) packages, $(($(date +%s) - t)) s"
+else
+	not_ok deps "make deps failed" "$work/deps.log"
+fi
+if [ "$(boot_state)" = "$boot_before" ]; then
+	ok deps-leaves-boot-unchanged
+else
+	not_ok deps-leaves-boot-unchanged "make deps changed /boot or /lib/modules:"
+	diff <(printf '%s\n' "$boot_before") <(boot_state) | head -n 20 | sed 's/^/#   /'
+fi
 
 t=$(date +%s)
 # The demo's totals, each one exact, and the guest's clean exit.
@@ -121,6 +144,12 @@ if [[ $summary =~ ^[1-9][0-9]*\ passed,\ 0\ failed ]]; then
 	ok "check # LANES=\"$lanes\": $summary, $(($(date +%s) - t)) s"
 else
 	not_ok check "make check: '$summary' (log: $work/check.log)" "$work/check.log"
+fi
+if [ "$(boot_state)" = "$boot_before" ]; then
+	ok demo-and-check-leave-boot-unchanged
+else
+	not_ok demo-and-check-leave-boot-unchanged "make demo or make check changed /boot or /lib/modules:"
+	diff <(printf '%s\n' "$boot_before") <(boot_state) | head -n 20 | sed 's/^/#   /'
 fi
 echo "# fresh: $(($(date +%s) - start)) s in all"
 

@@ -1,24 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# Fetch Debian kernel packages from another suite of the machine's own
-# Debian mirror and unpack them (never install them) into the cache:
+# Fetch Debian kernel packages from a suite of the machine's own Debian
+# mirror and unpack them (never install them) into the cache:
 #
 #   fetch-kernel.sh SUITE PACKAGE...
 #
 # Prints the directory the packages were unpacked into, a root-like tree
 # (DIR/usr/src/..., DIR/boot/..., DIR/lib/modules/...). Each PACKAGE is
-# fetched with the packages it depends on whose names start with "linux-"
-# (a metapackage's versioned image, headers' -common part and kbuild) and
-# that the machine has not installed; the rest (gcc, libc) it already has. The directory's name holds
-# every fetched package's version, so a new upload lands beside the old.
+# fetched with every package it depends on whose name starts with "linux-"
+# (a metapackage's versioned image, the headers' -common part, kbuild),
+# installed on the machine or not, so that the tree never leans on an
+# installed kernel's files; the rest (gcc, libc) comes from make deps. The
+# directory's name holds every fetched package's version, so a new upload
+# lands beside the old.
 #
 # apt runs on a private sources file, lists and cache under the cache
 # directory: the machine's apt configuration and package lists are never
-# touched. The sources reuse the URI and Signed-By of the machine's own
-# /etc/apt/sources.list.d/*.sources. Once a SUITE/PACKAGE set has been
+# touched. The private sources name the machine's own mirror (found by
+# scripts/debian-mirror.sh, whichever form its sources take) and Debian's
+# archive keyring from the machine's own debian-archive-keyring package,
+# whose keys sign the other suites too. Once a SUITE/PACKAGE set has been
 # unpacked, later calls reuse it without the network; FETCH_REFRESH=1 asks
-# the mirror again. (The sources file is in deb822 form, which apt
+# the mirror again. (The private sources file is in deb822 form, which apt
 # recognises by its .sources name.)
 set -eu
 suite=${1:?usage: fetch-kernel.sh SUITE PACKAGE...}
@@ -38,22 +42,29 @@ if [ -z "${FETCH_REFRESH:-}" ] && [ -f "$latest" ] && [ -f "$(cat "$latest")/.do
 	exit 0
 fi
 
-# The machine's Debian mirror and keyring (not the security archive).
-src=$(grep -l -i '^URIs:.*debian/*$' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
-[ -n "$src" ] || { echo "fetch-kernel: no Debian mirror in /etc/apt/sources.list.d/*.sources" >&2; exit 1; }
-uri=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' "$src" | head -n 1)
-keyring=$(sed -n 's/^Signed-By: *\([^ ]*\).*/\1/p' "$src" | head -n 1)
+# The machine's Debian mirror (not the security archive), and Debian's keyring.
+here=$(cd "$(dirname "$0")" && pwd)
+uri=$("$here/debian-mirror.sh") || exit 1
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -r "$keyring" ] || { echo "fetch-kernel: no $keyring: apt-get install debian-archive-keyring" >&2; exit 1; }
 cat >"$apt/private.sources" <<EOF
 Types: deb
 URIs: $uri
 Suites: $suite
 Components: main
-Signed-By: ${keyring:-/usr/share/keyrings/debian-archive-keyring.gpg}
+Signed-By: $keyring
 EOF
 mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
-# The sandbox user _apt could not write into root's cache.
+# An empty dpkg status: what the machine has installed must not change the
+# version chosen (an installed kernel newer than the suite's would be the
+# candidate, with nothing to download).
+: >"$apt/status"
+# The sandbox user _apt could not write into root's cache. The package
+# cache kept (container images often switch it off): without it every
+# apt-cache call below parses the whole suite again, 5 s each here.
 aptopts=(-q -o Dir::Etc::sourcelist="$apt/private.sources" -o Dir::Etc::sourceparts=-
-	-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache"
+	-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache" -o Dir::State::status="$apt/status"
+	-o Dir::Cache::pkgcache=pkgcache.bin -o Dir::Cache::srcpkgcache=srcpkgcache.bin
 	-o APT::Sandbox::User=root)
 log=$apt/fetch.log
 if ! apt-get "${aptopts[@]}" update >"$log" 2>&1; then
@@ -73,13 +84,15 @@ while [ ${#todo[@]} -gt 0 ]; do
 	seen[$p]=1
 	pkgs+=("$p")
 	# The first of each group of alternatives ("|Depends: A" then
-	# "Depends: B" means A or B), when the machine does not have it.
+	# "Depends: B" means A or B). Installed or not: a package the machine
+	# has would leave the tree's links (the headers' scripts ->
+	# ../../lib/linux-kbuild-6.1/scripts) dangling, or pointing at an
+	# installed kernel's files.
 	for d in $(apt-cache "${aptopts[@]}" depends --no-recommends --no-suggests \
 			--no-conflicts --no-breaks --no-replaces --no-enhances "$p" 2>>"$log" |
 		   awk '/^ *\|?(Pre)?Depends: / { if (!alt) print $2; alt = ($1 ~ /^\|/) }' |
 		   grep '^linux-[^<>]*$'); do
-		[ "$(dpkg-query -W -f '${db:Status-Status}' "$d" 2>/dev/null)" = installed ] ||
-			todo+=("$d")
+		todo+=("$d")
 	done
 done
 
@@ -101,10 +114,13 @@ if [ ! -f "$dest/.done" ]; then
 	if ! (cd "$apt/debs" && apt-get "${aptopts[@]}" download "${pkgs[@]}") >>"$log" 2>&1; then
 		echo "fetch-kernel: apt-get download failed; see $log" >&2
 		tail -n 5 "$log" >&2
+		rm -rf "$dest"
 		exit 1
 	fi
+	# Not an image's modules (300 MB for the rt kernel): the guest boots
+	# it with an initramfs of ours and never loads one of them.
 	for deb in "$apt"/debs/*.deb; do
-		dpkg-deb -x "$deb" "$dest"
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dest" --exclude='./lib/modules/*/kernel'
 	done
 	# Debian's header packages assume they sit in /: the build and
 	# source links of lib/modules/VERSION and the include line of each

@@ -9,7 +9,11 @@
 #  - the library keeps its old symbol versions; the userspace build honours
 #    CPPFLAGS, LDFLAGS and INCLUDEDIR; bash completion is installed;
 #  - DKMS adds, builds and installs the tree against the cloud kernel's
-#    headers, into /lib/modules/$KVER/updates/dkms, and removes it cleanly;
+#    headers (unpacked in the cache, not installed: --kernelsourcedir), into
+#    updates/dkms of an install tree, and removes it cleanly; its trees are
+#    the test's own (--dkmstree, --sourcetree, --installtree), so nothing
+#    lands in /var/lib/dkms, /usr/src or the host's /lib/modules, which has
+#    no such kernel;
 #  - make sign signs the module with a (throwaway) MOK key;
 #  - in a guest: modprobe from a depmod'ed tree, the device node's group and
 #    mode as the installed udev rule and the mode parameter give them, and a
@@ -167,20 +171,33 @@ else
 fi
 rm -f "$work/log"
 
-# 3. DKMS, as root, against the installed headers.
+# 3. DKMS, as root, against the unpacked headers, in trees of the test's
+# own (dkms's defaults are /var/lib/dkms, /usr/src and /lib/modules); no
+# depmod, which would index the host's /lib/modules/$kver.
+host_modules() { find /lib/modules /usr/lib/modules -name 'atomic_counter*' 2>/dev/null | sort; }
+dk=$work/dkms
+dkmsflags="--dkmstree $dk/var --installtree $dk/modules --kernelsourcedir $kdir --no-depmod"
+ko=$dk/modules/$kver/updates/dkms/atomic_counter.ko
 if [ "$(id -u)" != 0 ] || ! command -v dkms >/dev/null; then
 	echo "ok install.dkms_add_build_install_remove # SKIP needs root and dkms"
-elif $make -s dkms-install KVER="$kver" >"$work/log" 2>&1 &&
-     [ -f "/lib/modules/$kver/updates/dkms/atomic_counter.ko" ] &&
-     [ "$(modinfo -F version "/lib/modules/$kver/updates/dkms/atomic_counter.ko")" = "$version" ] &&
-     dkms status -m atomic_counter | grep -q "$kver.*installed" &&
-     $make -s dkms-uninstall >>"$work/log" 2>&1 &&
-     [ ! -e "/lib/modules/$kver/updates/dkms/atomic_counter.ko" ] &&
-     [ ! -d "/usr/src/atomic_counter-$version" ] && [ -z "$(dkms status -m atomic_counter)" ]; then
-	ok dkms_add_build_install_remove
 else
-	fail dkms_add_build_install_remove
-	$make -s dkms-uninstall >/dev/null 2>&1
+	mkdir -p "$dk/var" "$dk/src" "$dk/modules/$kver"
+	dkmsmake() { $make -s "$1" KVER="$kver" DKMS_SOURCETREE="$dk/src" DKMS_FLAGS="$dkmsflags"; }
+	before=$(host_modules)
+	# shellcheck disable=SC2086
+	if dkmsmake dkms-install >"$work/log" 2>&1 && [ -f "$ko" ] &&
+	   [ "$(modinfo -F version "$ko")" = "$version" ] &&
+	   [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver" ] &&
+	   dkms $dkmsflags status -m atomic_counter | grep -q "$kver.*installed" &&
+	   [ "$(host_modules)" = "$before" ] &&
+	   dkmsmake dkms-uninstall >>"$work/log" 2>&1 && [ ! -e "$ko" ] &&
+	   [ ! -d "$dk/src/atomic_counter-$version" ] &&
+	   [ -z "$(dkms $dkmsflags status -m atomic_counter)" ]; then
+		ok dkms_add_build_install_remove
+	else
+		fail dkms_add_build_install_remove
+		dkmsmake dkms-uninstall >/dev/null 2>&1
+	fi
 fi
 
 # 4. Secure Boot: sign with a MOK-style key; the signature names its signer.

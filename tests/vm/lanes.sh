@@ -10,10 +10,24 @@
 #   LANE_BUGS     planted bugs this lane's checkers must catch
 #   LANE_CPU      QEMU -cpu model (exported as VM_CPU for run-vm.sh)
 #   LANE_DESC     the kernel version and config, for the log
-# Debian's kernels are chosen by flavour, never by the running kernel.
+# Debian's kernels are unpacked into the cache with their headers, never
+# installed (a workstation's boot loader would boot an installed one next),
+# and never taken from the running kernel or from /boot and /lib/modules.
 
-debian_kernel() { # FLAVOUR: newest installed version with headers
-	ls -d /lib/modules/*-"$1"/build 2>/dev/null | cut -d/ -f4 | sort -V | tail -n 1
+# debian_lane SUITE FLAVOUR: Debian's kernel of FLAVOUR from SUITE with its
+# headers, unpacked by fetch-kernel.sh: the module is built against the
+# distribution's own headers, as DKMS builds it for its users.
+debian_lane() {
+	local top dir kver
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	dir=$("$top/scripts/fetch-kernel.sh" "$1" "linux-image-$2" "linux-headers-$2") || return 1
+	kver=$(ls "$dir/lib/modules" | sort -V | tail -n 1)
+	LANE_KERNEL=$dir/boot/vmlinuz-$kver
+	LANE_KDIR=$dir/lib/modules/$kver/build
+	LANE_MACHINE=pc
+	LANE_APPEND=
+	LANE_BUGS=warn
+	LANE_DESC="Debian $kver from $1 ($(sed -n "s/^linux-image-$2=//p" "$dir/packages"), $(grep -o 'CONFIG_PREEMPT_RT=y\|CONFIG_PREEMPT_VOLUNTARY=y\|CONFIG_PREEMPT=y\|CONFIG_PREEMPT_DYNAMIC=y' "$dir/boot/config-$kver" | head -n 1)), unpacked with its headers"
 }
 
 # QEMU 7.2's TCG (Debian 12) corrupts EFLAGS around the CMPXCHG16B that
@@ -25,19 +39,13 @@ debian_kernel() { # FLAVOUR: newest installed version with headers
 cpu_no_cx16=max,-cx16
 
 lane_setup() {
-	local top kver dir
+	local top dir
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 	LANE_CPU=max
 	case $1 in
 	cloud | rt)
-		kver=$(debian_kernel "$1-amd64")
-		[ -n "$kver" ] || { echo "no linux-headers-$1-amd64 installed (make deps)"; return 1; }
-		LANE_KERNEL=/boot/vmlinuz-$kver
-		LANE_KDIR=/lib/modules/$kver/build
-		LANE_MACHINE=pc
-		LANE_APPEND=
-		LANE_BUGS=warn
-		LANE_DESC="Debian $kver ($(grep -o 'CONFIG_PREEMPT_RT=y\|CONFIG_PREEMPT_VOLUNTARY=y\|CONFIG_PREEMPT=y' "/boot/config-$kver" | head -n 1))"
+		# Debian 12's own 6.1 kernels.
+		debian_lane bookworm "$1-amd64" || return 1
 		;;
 	kasan | kcsan | v5.10 | v6.12 | v7.3 | rt-debug)
 		dir=$("$top/scripts/build-kernel.sh" "$1") || return 1
@@ -68,19 +76,9 @@ lane_setup() {
 		case $1 in v6.12 | v7.3 | rt-debug) LANE_CPU=$cpu_no_cx16 ;; esac
 		;;
 	deb6.12)
-		# Debian 12's backported 6.12 cloud kernel, unpacked (never
-		# installed) with its headers: the module is built against the
-		# distribution's own headers, as DKMS builds it for its users.
-		dir=$("$top/scripts/fetch-kernel.sh" bookworm-backports \
-			linux-image-cloud-amd64 linux-headers-cloud-amd64) || return 1
-		kver=$(ls "$dir/lib/modules" | sort -V | tail -n 1)
-		LANE_KERNEL=$dir/boot/vmlinuz-$kver
-		LANE_KDIR=$dir/lib/modules/$kver/build
-		LANE_MACHINE=pc
-		LANE_APPEND=
-		LANE_BUGS=warn
+		# Debian 12's backported 6.12 cloud kernel.
+		debian_lane bookworm-backports cloud-amd64 || return 1
 		LANE_CPU=$cpu_no_cx16
-		LANE_DESC="Debian $kver from bookworm-backports ($(sed -n 's/^linux-image-cloud-amd64=//p' "$dir/packages"), $(grep -o 'CONFIG_PREEMPT_RT=y\|CONFIG_PREEMPT_VOLUNTARY=y\|CONFIG_PREEMPT=y\|CONFIG_PREEMPT_DYNAMIC=y' "$dir/boot/config-$kver" | head -n 1)), unpacked with its headers"
 		;;
 	*)
 		echo "unknown lane '$1' (cloud, rt, kasan, kcsan, v5.10, v6.12, v7.3, deb6.12, rt-debug)"
