@@ -307,6 +307,36 @@ static bool ac_cond_holds(const struct atomic_counter_wait *w, s64 v)
 	}
 }
 
+/*
+ * A striped counter's sum is read slot by slot, preemptibly, while its
+ * slots change: on the page, every process adds to its CPU's slot with no
+ * lock, and nothing stops the slots for a read. The sum read is therefore
+ * not a value the counter held at one moment, and only GE can be decided
+ * on it (ac_wait_copy_in() refuses the rest):
+ *
+ * - When every update of the counter adds a non-negative amount, each slot
+ *   only grows, so the value read from a slot lies between the slot's
+ *   values when the read began and when it ended (a read returns a value
+ *   the slot held, never one older than what the reader saw before), and
+ *   the sum between the counter's values at the start and at the end of
+ *   the read. A sum of at least N means the counter has reached N, and,
+ *   only growing, stays there: GE never returns early. Nor does it miss
+ *   its wake-up: each update is followed by a full barrier before its
+ *   waker reads the slots, so of two updates on two CPUs, at least one
+ *   waker sees both (the store-buffering pattern, which full barriers
+ *   forbid both sides to miss); the last sum read after the Nth unit went
+ *   in therefore holds it, or the waiter's own read, after its full
+ *   barrier, does (see the comment at the top of this file).
+ * - With a counter also decremented, an increment on one CPU seen before
+ *   it happened and a decrement on another seen after it happened give a
+ *   sum below any value the counter held; the other way round, one above.
+ *   LE and EQ (say LE 0, "all work drained") would then return while the
+ *   counter never got there, and NE on a counter that never moved. Only a
+ *   consistent snapshot of every slot could decide them, and page updates
+ *   take no lock that could give one: such a counter is waited on exactly
+ *   only as a plain counter. GE on it may return on a sum above any value
+ *   it held, which the uapi header says.
+ */
 static bool ac_cond_met(const struct ac_bank *bank, const struct atomic_counter_wait *w,
 			s64 *seen)
 {
@@ -457,7 +487,9 @@ static int ac_wait_copy_in(const struct ac_bank *bank, struct atomic_counter_wai
 	if ((w->flags & ~ATOMIC_COUNTER_WAIT_STRIPED) || w->reserved ||
 	    w->cond >= ATOMIC_COUNTER_NR_CONDS || w->index >= bank->total)
 		return -EINVAL;
-	if ((w->flags & ATOMIC_COUNTER_WAIT_STRIPED) && !ac_is_striped(bank, w->index))
+	/* A striped sum decides GE alone: see ac_cond_met(). */
+	if ((w->flags & ATOMIC_COUNTER_WAIT_STRIPED) &&
+	    (!ac_is_striped(bank, w->index) || w->cond != ATOMIC_COUNTER_COND_GE))
 		return -EINVAL;
 	w->index = array_index_nospec(w->index, bank->total);
 	return 0;

@@ -567,6 +567,19 @@ struct atomic_counter_name {
  * %ATOMIC_COUNTER_OP_STRIPED) or the in-kernel API, or a WAKE of any of
  * its slots after a page update, reads the sum once and wakes the waiters
  * on the sum whose condition it meets, and no waiter of another counter.
+ *
+ * The condition on a sum can only be GE: EQ, NE and LE get -EINVAL, from
+ * WAIT and ARM alike. The sum is read one slot after the other while
+ * updates go on, with no moment at which it is the counter's value. When
+ * every update adds a non-negative amount (counts of events, the usual
+ * use), each slot only grows, so the sum read lies between the counter's
+ * values at the start and at the end of the read: GE is exact, it returns
+ * once the counter has really reached @value, and an update that takes it
+ * there wakes the waiter. A counter that is also decremented may be read
+ * as below any value it held (an increment on one CPU missed, a decrement
+ * on another seen) or above: "LE 0", all work drained, would return while
+ * work is in flight, and GE may return early. Such a counter cannot be
+ * waited on exactly through its slots: make it a plain counter.
  */
 enum atomic_counter_cond {
 	ATOMIC_COUNTER_COND_EQ	= 0,	/* counter == value */
@@ -583,7 +596,7 @@ enum atomic_counter_cond {
  * struct atomic_counter_wait - a condition on a counter
  * @index: in: the counter, in any region.
  * @cond: in: an &enum atomic_counter_cond.
- * @flags: in: zero, or %ATOMIC_COUNTER_WAIT_STRIPED.
+ * @flags: in: zero, or %ATOMIC_COUNTER_WAIT_STRIPED (then @cond must be GE).
  * @value: in: what the counter is compared with.
  * @timeout_ns: in: WAIT: nanoseconds to wait at most, 0 to check once,
  *	negative for ever; ARM: must be 0.

@@ -355,7 +355,7 @@ int ac_name_next(const struct ac_dev *dev, uint64_t from, struct atomic_counter_
 
 /**
  * ac_wait() - block until counter @index satisfies @cond against @value
- * (the sum of its slots, for a striped counter)
+ * (the sum of its slots, for a striped counter: GE only, -EINVAL otherwise)
  * @timeout_ns: nanoseconds at most; 0 checks once; negative waits for ever
  * @seen: if not NULL, the value that satisfied the condition
  * Return: 0, -ETIMEDOUT, -EINTR, or -errno.
@@ -373,7 +373,7 @@ int ac_wait(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t val
 int ac_wake(const struct ac_dev *dev, uint64_t index);
 /**
  * ac_arm() - make poll() on dev->fd report POLLIN while the condition holds
- * (on the sum, for a striped counter)
+ * (on the sum, for a striped counter: GE only, -EINVAL otherwise)
  */
 int ac_arm(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t value);
 
