@@ -503,10 +503,22 @@ struct atomic_counter_name {
  *
  * %ATOMIC_COUNTER_IOC_WAIT blocks until counter @index satisfies
  * @cond against @value, or @timeout_ns nanoseconds pass (-ETIMEDOUT; 0
- * checks once without blocking; a negative @timeout_ns waits for ever). A
- * signal interrupts it: without a timeout the call is restarted by the
- * usual SA_RESTART rules (-ERESTARTSYS), with one it returns -EINTR, as
- * the time already waited would be lost on a restart.
+ * checks once without blocking; a negative @timeout_ns waits for ever).
+ * With %ATOMIC_COUNTER_WAIT_ABSTIME, @timeout_ns is instead a deadline on
+ * CLOCK_MONOTONIC (as clock_gettime(2) gives it outside a time namespace;
+ * the module does not apply a time namespace's offset), not negative
+ * (-EINVAL): a deadline already past checks once.
+ *
+ * Signals: a signal whose handler runs interrupts a wait. Without a
+ * timeout the call is restarted by the usual SA_RESTART rules; with one
+ * it returns -EINTR, SA_RESTART or not, and a relative wait has written
+ * the time it had left into @timeout_ns, as select(2) updates its timeout:
+ * calling again with the same structure waits the rest. A signal that runs
+ * no handler (a stop and a continue, a debugger's PTRACE_INTERRUPT, the
+ * freezer) does not end a wait: it goes on with the time it had left (a
+ * relative one from the same @timeout_ns update, so that the time spent
+ * stopped is not counted, as for select(2); an absolute one with its
+ * deadline).
  *
  * Updates through the ioctls and the in-kernel API wake waiters, and only
  * those of the updated counter whose condition holds for the value the
@@ -591,15 +603,21 @@ enum atomic_counter_cond {
 
 /* The condition is on a striped counter's sum (&atomic_counter_wait.flags). */
 #define ATOMIC_COUNTER_WAIT_STRIPED	_BITULL(0)
+/* WAIT: @timeout_ns is a CLOCK_MONOTONIC deadline (&atomic_counter_wait.flags). */
+#define ATOMIC_COUNTER_WAIT_ABSTIME	_BITULL(1)
 
 /**
  * struct atomic_counter_wait - a condition on a counter
  * @index: in: the counter, in any region.
  * @cond: in: an &enum atomic_counter_cond.
- * @flags: in: zero, or %ATOMIC_COUNTER_WAIT_STRIPED (then @cond must be GE).
+ * @flags: in: zero, %ATOMIC_COUNTER_WAIT_STRIPED (then @cond must be GE),
+ *	%ATOMIC_COUNTER_WAIT_ABSTIME (WAIT only: -EINVAL for ARM).
  * @value: in: what the counter is compared with.
  * @timeout_ns: in: WAIT: nanoseconds to wait at most, 0 to check once,
- *	negative for ever; ARM: must be 0.
+ *	negative for ever; with %ATOMIC_COUNTER_WAIT_ABSTIME a CLOCK_MONOTONIC
+ *	deadline in nanoseconds, not negative. ARM: must be 0. out (WAIT,
+ *	relative and timed): when a signal interrupts the wait, the time it
+ *	had left, 0 or more; otherwise unchanged.
  * @result: out (WAIT): the value that satisfied the condition.
  * @reserved: must be zero.
  */

@@ -358,7 +358,7 @@ int ac_name_next(const struct ac_dev *dev, uint64_t from, struct atomic_counter_
  * (the sum of its slots, for a striped counter: GE only, -EINVAL otherwise)
  * @timeout_ns: nanoseconds at most; 0 checks once; negative waits for ever
  * @seen: if not NULL, the value that satisfied the condition
- * Return: 0, -ETIMEDOUT, -EINTR, or -errno.
+ * Return: 0, -ETIMEDOUT, -EINTR (a handler ran during a timed wait), or -errno.
  */
 int ac_wait(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t value,
 	    int64_t timeout_ns, int64_t *seen);
