@@ -307,6 +307,36 @@ static bool ac_cond_holds(const struct atomic_counter_wait *w, s64 v)
 	}
 }
 
+/*
+ * A striped counter's sum is read slot by slot, preemptibly, while its
+ * slots change: on the page, every process adds to its CPU's slot with no
+ * lock, and nothing stops the slots for a read. The sum read is therefore
+ * not a value the counter held at one moment, and only GE can be decided
+ * on it (ac_wait_copy_in() refuses the rest):
+ *
+ * - When every update of the counter adds a non-negative amount, each slot
+ *   only grows, so the value read from a slot lies between the slot's
+ *   values when the read began and when it ended (a read returns a value
+ *   the slot held, never one older than what the reader saw before), and
+ *   the sum between the counter's values at the start and at the end of
+ *   the read. A sum of at least N means the counter has reached N, and,
+ *   only growing, stays there: GE never returns early. Nor does it miss
+ *   its wake-up: each update is followed by a full barrier before its
+ *   waker reads the slots, so of two updates on two CPUs, at least one
+ *   waker sees both (the store-buffering pattern, which full barriers
+ *   forbid both sides to miss); the last sum read after the Nth unit went
+ *   in therefore holds it, or the waiter's own read, after its full
+ *   barrier, does (see the comment at the top of this file).
+ * - With a counter also decremented, an increment on one CPU seen before
+ *   it happened and a decrement on another seen after it happened give a
+ *   sum below any value the counter held; the other way round, one above.
+ *   LE and EQ (say LE 0, "all work drained") would then return while the
+ *   counter never got there, and NE on a counter that never moved. Only a
+ *   consistent snapshot of every slot could decide them, and page updates
+ *   take no lock that could give one: such a counter is waited on exactly
+ *   only as a plain counter. GE on it may return on a sum above any value
+ *   it held, which the uapi header says.
+ */
 static bool ac_cond_met(const struct ac_bank *bank, const struct atomic_counter_wait *w,
 			s64 *seen)
 {
@@ -454,10 +484,12 @@ static int ac_wait_copy_in(const struct ac_bank *bank, struct atomic_counter_wai
 {
 	if (copy_from_user(w, uarg, sizeof(*w)))
 		return -EFAULT;
-	if ((w->flags & ~ATOMIC_COUNTER_WAIT_STRIPED) || w->reserved ||
-	    w->cond >= ATOMIC_COUNTER_NR_CONDS || w->index >= bank->total)
+	if ((w->flags & ~(ATOMIC_COUNTER_WAIT_STRIPED | ATOMIC_COUNTER_WAIT_ABSTIME)) ||
+	    w->reserved || w->cond >= ATOMIC_COUNTER_NR_CONDS || w->index >= bank->total)
 		return -EINVAL;
-	if ((w->flags & ATOMIC_COUNTER_WAIT_STRIPED) && !ac_is_striped(bank, w->index))
+	/* A striped sum decides GE alone: see ac_cond_met(). */
+	if ((w->flags & ATOMIC_COUNTER_WAIT_STRIPED) &&
+	    (!ac_is_striped(bank, w->index) || w->cond != ATOMIC_COUNTER_COND_GE))
 		return -EINVAL;
 	w->index = array_index_nospec(w->index, bank->total);
 	return 0;
@@ -592,28 +624,75 @@ static long ac_wait_on(struct ac_waiter *w, ktime_t *expires, s64 *seen)
 	return ret;
 }
 
+/*
+ * A timed wait that a signal interrupted: -ERESTARTNOHAND, as select()
+ * returns. With no handler to run (a stop and a continue, the freezer,
+ * PTRACE_INTERRUPT, a signal ignored or blocked), the ioctl is restarted
+ * as if nothing happened; with one, the caller gets -EINTR, SA_RESTART or
+ * not, since a restart cannot tell what the handler changed. A relative
+ * wait first writes the time left back into @timeout_ns (as select() does
+ * with its timeout), which the restarted call, or the caller after its
+ * handler, waits on; when that write fails the call cannot be restarted
+ * without waiting its whole timeout again, and returns -EINTR, as select()
+ * does. An absolute wait restarts with its own deadline.
+ *
+ * Not a restart_block, as nanosleep() and futex() use: its function would
+ * be this module's, called by restart_syscall() from a task that holds no
+ * reference on the file (a restart_block must not keep one: it is dropped
+ * without a word whenever the call is not restarted) nor on the module, so
+ * a close and an rmmod in between would leave it pointing into freed text.
+ * Restarting the ioctl itself looks its file up again and keeps nothing
+ * across.
+ */
+static long ac_wait_interrupted(struct atomic_counter_wait __user *uw, bool abstime,
+				ktime_t expires)
+{
+	s64 left;
+
+	if (abstime)
+		return -ERESTARTNOHAND;
+	/* 0 when the deadline has passed: the restarted call checks once. */
+	left = max_t(s64, ktime_to_ns(ktime_sub(expires, ktime_get())), 0);
+	if (put_user(left, &uw->timeout_ns))
+		return -EINTR;
+	return -ERESTARTNOHAND;
+}
+
 /**
  * ac_ioctl_wait() - ATOMIC_COUNTER_IOC_WAIT
  * @file: the caller's file
  * @uarg: user pointer to a struct atomic_counter_wait
  *
- * Return: 0 with the value written back, -ETIMEDOUT, -EINTR or
- * -ERESTARTSYS for a signal (see "Waiting" in the uapi header), -EINVAL,
- * -EFAULT.
+ * Return: 0 with the value written back, -ETIMEDOUT, -EINTR,
+ * -ERESTARTSYS (untimed) or -ERESTARTNOHAND (timed) for a signal (see
+ * "Waiting" in the uapi header), -EINVAL, -EFAULT.
  */
 long ac_ioctl_wait(struct file *file, void __user *uarg)
 {
 	struct atomic_counter_wait __user *uw = uarg;
 	struct ac_waiter w = { .bank = ac_file_bank(file) };
-	ktime_t expires;
+	ktime_t expires = 0;
+	bool abstime;
 	long ret;
 	s64 seen = 0;
 
 	ret = ac_wait_copy_in(w.bank, &w.cond, uarg);
 	if (ret)
 		return ret;
-	/* An unmet condition checked once needs no queue. */
-	if (!w.cond.timeout_ns) {
+	abstime = w.cond.flags & ATOMIC_COUNTER_WAIT_ABSTIME;
+	/* "For ever" is a relative wait's; no CLOCK_MONOTONIC time is negative. */
+	if (abstime && w.cond.timeout_ns < 0)
+		return -EINVAL;
+	/*
+	 * The deadline, fixed at entry: a relative timeout counts from here,
+	 * and a restart after a signal starts from the time left.
+	 */
+	if (abstime)
+		expires = ns_to_ktime(w.cond.timeout_ns);
+	else if (w.cond.timeout_ns > 0)
+		expires = ktime_add_safe(ktime_get(), ns_to_ktime(w.cond.timeout_ns));
+	/* No time to wait (0, or a deadline past): checked once, with no queue. */
+	if (abstime ? ktime_compare(expires, ktime_get()) <= 0 : !w.cond.timeout_ns) {
 		if (!ac_cond_met(w.bank, &w.cond, &seen))
 			return -ETIMEDOUT;
 	} else {
@@ -621,11 +700,9 @@ long ac_ioctl_wait(struct file *file, void __user *uarg)
 		if (w.cond.timeout_ns < 0) {
 			ret = ac_wait_on(&w, NULL, &seen);
 		} else {
-			expires = ktime_add_safe(ktime_get(), ns_to_ktime(w.cond.timeout_ns));
 			ret = ac_wait_on(&w, &expires, &seen);
-			/* The time already waited would be lost on a restart. */
 			if (ret == -ERESTARTSYS)
-				ret = -EINTR;
+				ret = ac_wait_interrupted(uw, abstime, expires);
 		}
 		if (ret)
 			return ret;
@@ -710,7 +787,8 @@ void ac_wait_release(struct file *file)
 /**
  * ac_ioctl_arm() - ATOMIC_COUNTER_IOC_ARM: give the file a condition for poll()
  * @file: the open device
- * @uarg: user pointer to a struct atomic_counter_wait, timeout_ns 0
+ * @uarg: user pointer to a struct atomic_counter_wait, timeout_ns 0 and
+ *	no ATOMIC_COUNTER_WAIT_ABSTIME: an armed file has no timeout
  *
  * An armed file is a waiter on its counter until it is closed or armed
  * again: updates of that counter that satisfy the condition wake its
@@ -728,7 +806,7 @@ long ac_ioctl_arm(struct file *file, void __user *uarg)
 	ret = ac_wait_copy_in(f->bank, &w, uarg);
 	if (ret)
 		return ret;
-	if (w.timeout_ns)
+	if (w.timeout_ns || (w.flags & ATOMIC_COUNTER_WAIT_ABSTIME))
 		return -EINVAL;
 
 	mutex_lock(&f->lock);

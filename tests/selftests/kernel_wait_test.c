@@ -312,7 +312,12 @@ static pid_t waiter_for(int fd, uint64_t index, uint32_t flags, uint32_t cond, i
 	return pid;
 }
 
-/* Unregistering zeroes a kernel counter: that wakes waiters for zero. */
+/*
+ * Unregistering zeroes a kernel counter: that wakes waiters for zero. A
+ * striped sum is waited on with GE alone (see "Waiting"), which zero meets
+ * only where the sum was already below: that case is wait_test's, on a
+ * user counter whose slots it can set.
+ */
 TEST_F_TIMEOUT(kwait, unregistering_a_kernel_counter_wakes_the_waiters_zero_satisfies, 120)
 {
 	pid_t pids[2];
@@ -331,17 +336,14 @@ TEST_F_TIMEOUT(kwait, unregistering_a_kernel_counter_wakes_the_waiters_zero_sati
 	/* Both counters at 1 once the tick ran: woken by the kernel API. */
 	pids[0] = waiter_for(self->fd, plain, 0, ATOMIC_COUNTER_COND_EQ, 1);
 	pids[1] = waiter_for(self->fd, striped, ATOMIC_COUNTER_WAIT_STRIPED,
-			     ATOMIC_COUNTER_COND_EQ, 1);
+			     ATOMIC_COUNTER_COND_GE, 1);
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, exit_code(pids[i]));
 
 	pids[0] = waiter_for(self->fd, plain, 0, ATOMIC_COUNTER_COND_EQ, 0);
-	pids[1] = waiter_for(self->fd, striped, ATOMIC_COUNTER_WAIT_STRIPED,
-			     ATOMIC_COUNTER_COND_LE, 0);
-	ASSERT_EQ(0, until_waiters(self->fd, &self->info, pids, 2));
+	ASSERT_EQ(0, until_waiters(self->fd, &self->info, pids, 1));
 	ASSERT_EQ(0, syscall(__NR_delete_module, "ac_hardirq_test", O_NONBLOCK));
-	for (i = 0; i < 2; i++)
-		EXPECT_EQ(0, exit_code(pids[i])) TH_LOG("waiter %d", i);
+	EXPECT_EQ(0, exit_code(pids[0]));
 	EXPECT_EQ(0, waiters(self->fd, &self->info));
 }
 

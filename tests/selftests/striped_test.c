@@ -8,6 +8,7 @@
  */
 #include <poll.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -486,7 +487,7 @@ TEST_F(striped, poll_on_a_file_armed_with_the_sum)
 
 	if (self->s.nr_stripes < 2)
 		SKIP(return, "one possible CPU: the sum is slot 0");
-	ASSERT_EQ(0, ac_arm(&self->dev, self->index, ATOMIC_COUNTER_COND_EQ, 5));
+	ASSERT_EQ(0, ac_arm(&self->dev, self->index, ATOMIC_COUNTER_COND_GE, 5));
 	EXPECT_EQ(0, poll(&p, 1, 0));
 	/* Not on slot 0 alone: 2 there and 3 on the last CPU's slot. */
 	set_slot(self, 0, 2);
@@ -500,7 +501,7 @@ TEST_F(striped, poll_on_a_file_armed_with_the_sum)
 TEST_F(striped, the_wait_flag_on_anything_but_a_striped_counter_einval)
 {
 	struct atomic_counter_wait w = {
-		.index = 0, .cond = ATOMIC_COUNTER_COND_EQ, .flags = ATOMIC_COUNTER_WAIT_STRIPED,
+		.index = 0, .cond = ATOMIC_COUNTER_COND_GE, .flags = ATOMIC_COUNTER_WAIT_STRIPED,
 	};
 
 	EXPECT_EQ(-1, ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_WAIT, &w));
@@ -511,7 +512,7 @@ TEST_F(striped, the_wait_flag_on_anything_but_a_striped_counter_einval)
 	EXPECT_EQ(-1, ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_WAIT, &w));
 	EXPECT_EQ(EINVAL, errno);
 	w.index = self->index;
-	w.flags = 2;
+	w.flags = 4;	/* no such flag */
 	EXPECT_EQ(-1, ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_WAIT, &w));
 	EXPECT_EQ(EINVAL, errno);
 	/* And with it, on the counter: the sum, 0, at once. */
@@ -519,6 +520,143 @@ TEST_F(striped, the_wait_flag_on_anything_but_a_striped_counter_einval)
 	w.result = -1;
 	EXPECT_EQ(0, ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_WAIT, &w));
 	EXPECT_EQ(0, w.result);
+}
+
+/*
+ * Pinned to @cpu, @n times: wait for the turn, add @delta to this CPU's
+ * slot on the page, pass the turn on. Exits 0, or 1 when it cannot pin.
+ */
+static void pass_the_turn(const ac_striped_t *s, int cpu, atomic_int *turn, int mine,
+			  int64_t delta, int n, atomic_int *done)
+{
+	int k;
+
+	if (pin(cpu))
+		_exit(1);
+	for (k = 0; k < n; k++) {
+		while (atomic_load(turn) != mine)
+			sched_yield();
+		ac_striped_add(delta, s);
+		atomic_store(turn, !mine);
+	}
+	atomic_fetch_add(done, 1);
+	_exit(0);
+}
+
+#define PAIRS		2
+#define HANDOFFS	4000
+
+/*
+ * EQ, NE and LE on a sum read slot by slot are refused, WAIT and ARM alike.
+ * Pairs of CPUs each add 1 and take it back, in turn, on top of a 1 held
+ * throughout (work in flight: the counter is always 1 or more); a reader
+ * may see the adding CPU's slot before its add and the other's after the
+ * take-back, a sum below any value the counter held. So a waiter for "LE
+ * 0" (all work drained) gets EINVAL at once, never a success while work is
+ * in flight; EQ and NE too. A refused ARM leaves the file as it was.
+ */
+TEST_F_TIMEOUT(striped, eq_ne_le_on_the_sum_einval_while_pinned_pairs_add_and_take_back, 300)
+{
+	static const struct {
+		uint32_t cond;
+		int64_t value;
+	} c[] = {
+		{ ATOMIC_COUNTER_COND_LE, 0 },
+		{ ATOMIC_COUNTER_COND_EQ, 0 },
+		{ ATOMIC_COUNTER_COND_NE, 1 },
+		{ ATOMIC_COUNTER_COND_LE, 0 },	/* and once timed */
+	};
+	int cpus[64], n = allowed_cpus(cpus, 64), pairs = n / 2 < PAIRS ? n / 2 : PAIRS;
+	atomic_int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+				  -1, 0);
+	long calls = 0, einval = 0, drained = 0;
+	struct pollfd pfd = { .events = POLLIN };
+	pid_t pids[2 * PAIRS];
+	struct ac_dev armed;
+	int i, k, status;
+
+	if (pairs < 1)
+		SKIP(return, "one CPU: no pair of CPUs");
+	ASSERT_NE(MAP_FAILED, shared);
+	ASSERT_EQ(0, ac_open(&armed, NULL, AC_OPEN_NOMAP));
+	ASSERT_EQ(0, ac_arm(&armed, self->index, ATOMIC_COUNTER_COND_GE, 1));
+	set_slot(self, 0, 1);
+	for (i = 0; i < 2 * pairs; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (pids[i] == 0)
+			pass_the_turn(&self->s, cpus[i], &shared[i / 2], i % 2, i % 2 ? -1 : 1,
+				      HANDOFFS, &shared[PAIRS]);
+	}
+	do {
+		for (k = 0; k < 4; k++) {
+			struct atomic_counter_wait w = {
+				.index = self->index, .cond = c[k].cond,
+				.flags = ATOMIC_COUNTER_WAIT_STRIPED, .value = c[k].value,
+				.timeout_ns = k == 3 ? 10000000 : 0, .result = -7,
+			};
+			int ret = ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_WAIT, &w) ? errno : 0;
+
+			calls++;
+			einval += ret == EINVAL && w.result == -7;
+			/* What the refusal prevents: "drained" with work in flight. */
+			drained += ret == 0 && c[k].cond != ATOMIC_COUNTER_COND_NE;
+			w.timeout_ns = 0;
+			calls++;
+			einval += ioctl(armed.fd, ATOMIC_COUNTER_IOC_ARM, &w) && errno == EINVAL;
+		}
+	} while (atomic_load(&shared[PAIRS]) < 2 * pairs);
+	for (i = 0; i < 2 * pairs; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("process %d", i);
+	}
+	EXPECT_EQ(calls, einval);
+	EXPECT_EQ(0, drained);
+	TH_LOG("%ld calls", calls);
+	EXPECT_EQ(1, ac_striped_read(&self->s));
+	/* Still armed with GE 1, which holds. */
+	pfd.fd = armed.fd;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLIN, pfd.revents);
+	ac_close(&armed);
+	munmap(shared, 4096);
+}
+
+/*
+ * GE is decided: with every update an addition, each slot only grows, and
+ * a sum read slot by slot lies between the counter's values at the start
+ * and at the end of the read. N-1 increments spread over the CPUs (on the
+ * page then WAKE, and through the ioctl) leave a waiter for N waiting: a
+ * timed wait for N ends ETIMEDOUT; the Nth increment wakes the waiter,
+ * which saw exactly N.
+ */
+TEST_F(striped, a_ge_wait_on_an_increment_only_sum_waits_for_the_nth_increment)
+{
+	int cpus[64], n = allowed_cpus(cpus, 64), k, total = 3 * n + 1, status;
+	pid_t pid;
+
+	ASSERT_LE(1, n);
+	pid = waiter(&self->dev, self->index, total);
+	ASSERT_LE(0, pid);
+	until_waiters(&self->dev, 1);
+	for (k = 0; k < total - 1; k++) {
+		ASSERT_EQ(0, pin(cpus[k % n]));
+		if (k % 2) {
+			ac_striped_inc(&self->s);
+			ASSERT_EQ(0, ac_wake(&self->dev, self->index));
+		} else {
+			ASSERT_EQ(0, raw_striped_op(self->dev.fd, self->index, ATOMIC_COUNTER_OP_INC,
+						    ATOMIC_COUNTER_RELAXED, 0, NULL));
+		}
+	}
+	EXPECT_EQ(-ETIMEDOUT, ac_wait(&self->dev, self->index, ATOMIC_COUNTER_COND_GE, total,
+				      20000000, NULL));
+	EXPECT_EQ(total - 1, ac_striped_read(&self->s));
+	ASSERT_EQ(0, pin(cpus[(total - 1) % n]));
+	ASSERT_EQ(0, raw_striped_op(self->dev.fd, self->index, ATOMIC_COUNTER_OP_INC,
+				    ATOMIC_COUNTER_RELAXED, 0, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /*

@@ -224,6 +224,8 @@ t striped_dec_prints_the_sum_after 0 "10" $tool --relaxed dec tool.s
 t striped_json_get 0 "{\"index\": $s, \"value\": 10}" $tool --json get tool.s
 t striped_set_refused_exit_2 2 "atomic-counter: set: tool.s is a striped counter: it takes get, add, inc and dec" $tool set tool.s 0
 t striped_cmpxchg_refused_exit_2 2 "atomic-counter: cmpxchg: tool.s is a striped counter: it takes get, add, inc and dec" $tool cmpxchg tool.s 10 0
+t striped_wait_eq_refused_exit_2 2 "atomic-counter: wait: tool.s is a striped counter: it is waited on with ge only" $tool wait tool.s eq 10
+t striped_wait_ge_prints_the_sum 0 "10" $tool wait tool.s ge 10 --timeout 0
 t striped_left_unchanged 0 "10" $tool get tool.s
 t create_plain_of_a_striped_name_exit_1 1 "atomic-counter: create: 'tool.s' exists and is a striped counter" $tool create tool.s
 t create_striped_of_a_plain_name_exit_1 1 "atomic-counter: create: 'tool.b' exists and is not a striped counter" $tool create --striped tool.b

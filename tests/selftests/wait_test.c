@@ -687,8 +687,9 @@ TEST_F(wait, deleting_a_striped_name_wakes_the_waiters_on_its_sum)
 	pid_t pid;
 
 	ASSERT_LE(0, index);
-	ac_set(ac_counter(&self->dev, last_slot(&self->dev, index)), 5);
-	pid = waiter_on(&self->dev, index, ATOMIC_COUNTER_WAIT_STRIPED, ATOMIC_COUNTER_COND_EQ, 0);
+	/* GE: the one condition a sum read slot by slot decides (see "Waiting"). */
+	ac_set(ac_counter(&self->dev, last_slot(&self->dev, index)), -5);
+	pid = waiter_on(&self->dev, index, ATOMIC_COUNTER_WAIT_STRIPED, ATOMIC_COUNTER_COND_GE, 0);
 	ASSERT_LT(0, pid);
 	until_waiters(&self->dev, 1);
 	ASSERT_EQ(0, ac_name_delete(&self->dev, STRIPED_NAME));
@@ -718,6 +719,209 @@ TEST_F(wait, a_waiter_on_the_waiter_count_wakes_as_others_come_and_go)
 	EXPECT_EQ(0, exit_code(other));
 	EXPECT_EQ(0, exit_code(watcher));
 	EXPECT_EQ(0, waiters(&self->dev));
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Once @pid sleeps in its WAIT (counted as a waiter, then 'S'), stop it
+ * and continue it. False when it ended before the stop (its wait was
+ * over), so that the caller can try again with a longer wait.
+ */
+static bool stop_and_continue(struct __test_metadata *_metadata, struct ac_dev *dev, pid_t pid)
+{
+	long sleeps;
+	int status;
+
+	until_waiters(dev, 1);
+	asleep_in_wait(_metadata, &pid, 1, &sleeps);
+	EXPECT_EQ(0, kill(pid, SIGSTOP));
+	EXPECT_EQ(pid, waitpid(pid, &status, WUNTRACED));
+	if (!WIFSTOPPED(status))
+		return false;
+	EXPECT_EQ(0, kill(pid, SIGCONT));
+	return true;
+}
+
+/*
+ * A stop and a continue (SIGSTOP and SIGCONT, a debugger, the freezer)
+ * run no handler: the timed wait goes on, and ends 0 once met, not EINTR.
+ */
+TEST_F(wait, a_stopped_and_continued_timed_wait_returns_0_once_met)
+{
+	pid_t pid = child_waits(&self->dev, ATOMIC_COUNTER_COND_GE, 3, 60000000000LL);
+
+	ASSERT_LT(0, pid);
+	ASSERT_TRUE(stop_and_continue(_metadata, &self->dev, pid));
+	ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_ADD, AC_RELAXED, 3, 0, NULL));
+	EXPECT_EQ(0, exit_code(pid));
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
+/*
+ * A child's WAIT for a value that never comes, @timeout_ns long (relative,
+ * or with ABSTIME a deadline that far from its start): it exits 0 on
+ * ETIMEDOUT having waited at least that long in all, 3 on EINTR, 4 on a
+ * timeout that came early, 1 otherwise.
+ */
+static pid_t child_times_out(struct ac_dev *dev, int64_t timeout_ns, bool abstime)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int64_t t0 = now_ns();
+		struct atomic_counter_wait w = {
+			.index = IDX, .cond = ATOMIC_COUNTER_COND_EQ, .value = -1,
+			.flags = abstime ? ATOMIC_COUNTER_WAIT_ABSTIME : 0,
+			.timeout_ns = abstime ? t0 + timeout_ns : timeout_ns,
+		};
+		int ret = ioctl(dev->fd, ATOMIC_COUNTER_IOC_WAIT, &w) ? errno : 0;
+
+		if (ret == ETIMEDOUT)
+			_exit(now_ns() - t0 >= timeout_ns ? 0 : 4);
+		_exit(ret == EINTR ? 3 : 1);
+	}
+	return pid;
+}
+
+/*
+ * Stopped and continued, a timed wait never met ends ETIMEDOUT, and not
+ * before its whole timeout has passed (a lower bound only: how long after
+ * is the scheduler's business). Relative and absolute (ABSTIME) alike. A
+ * child whose wait ended before the stop landed is tried again, longer.
+ */
+TEST_F(wait, a_stopped_and_continued_timed_wait_times_out_after_its_whole_timeout)
+{
+	int abstime;
+
+	for (abstime = 0; abstime < 2; abstime++) {
+		int64_t timeout_ns = 2000000000LL;
+		bool stopped = false;
+		pid_t pid;
+
+		while (!stopped && timeout_ns <= 32000000000LL) {
+			pid = child_times_out(&self->dev, timeout_ns, abstime);
+			ASSERT_LT(0, pid);
+			stopped = stop_and_continue(_metadata, &self->dev, pid);
+			if (stopped)
+				EXPECT_EQ(0, exit_code(pid)) TH_LOG("abstime %d", abstime);
+			timeout_ns *= 4;
+		}
+		EXPECT_TRUE(stopped) TH_LOG("every wait ended before its stop");
+	}
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
+/*
+ * A handler ran: EINTR, even with SA_RESTART (the call cannot know whether
+ * the handler wants to wait on), and @timeout_ns holds the time left, as
+ * select() leaves it, for the caller to wait on with.
+ */
+TEST_F(wait, a_handler_interrupting_a_timed_wait_sees_eintr_and_the_time_left)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	const int64_t timeout_ns = 60000000000LL;
+	long sleeps;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct atomic_counter_wait w = {
+			.index = IDX, .cond = ATOMIC_COUNTER_COND_EQ, .value = 9,
+			.timeout_ns = timeout_ns,
+		};
+		int ret;
+
+		signalled = NULL;
+		sigaction(SIGUSR1, &sa, NULL);
+		ret = ioctl(self->dev.fd, ATOMIC_COUNTER_IOC_WAIT, &w) ? errno : 0;
+		if (ret != EINTR)
+			_exit(1);
+		_exit(w.timeout_ns >= 0 && w.timeout_ns < timeout_ns ? 0 : 4);
+	}
+	until_waiters(&self->dev, 1);
+	asleep_in_wait(_metadata, &pid, 1, &sleeps);
+	ASSERT_EQ(0, kill(pid, SIGUSR1));
+	EXPECT_EQ(0, exit_code(pid));
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
+/* A WAIT with ABSTIME: 0 or -errno, and the value in *seen. */
+static int wait_abs(struct ac_dev *dev, uint32_t cond, int64_t value, int64_t deadline,
+		    int64_t *seen)
+{
+	struct atomic_counter_wait w = {
+		.index = IDX, .cond = cond, .value = value, .flags = ATOMIC_COUNTER_WAIT_ABSTIME,
+		.timeout_ns = deadline, .result = *seen,
+	};
+	int ret = ioctl(dev->fd, ATOMIC_COUNTER_IOC_WAIT, &w) ? -errno : 0;
+
+	*seen = w.result;
+	return ret;
+}
+
+/* A deadline already past checks once: ETIMEDOUT unmet, 0 met. */
+TEST_F(wait, abstime_in_the_past_times_out_unmet_and_returns_0_met)
+{
+	int64_t seen = -7;
+
+	EXPECT_EQ(-ETIMEDOUT, wait_abs(&self->dev, ATOMIC_COUNTER_COND_EQ, 1, now_ns() - 1, &seen));
+	EXPECT_EQ(-7, seen);
+	EXPECT_EQ(-ETIMEDOUT, wait_abs(&self->dev, ATOMIC_COUNTER_COND_EQ, 1, 0, &seen));
+	ac_set(ac_counter(&self->dev, IDX), 1);
+	EXPECT_EQ(0, wait_abs(&self->dev, ATOMIC_COUNTER_COND_EQ, 1, now_ns() - 1, &seen));
+	EXPECT_EQ(1, seen);
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
+/* A deadline to come: ETIMEDOUT unmet, never before it (CLOCK_MONOTONIC). */
+TEST_F(wait, abstime_in_the_future_times_out_no_earlier_than_the_deadline)
+{
+	int64_t deadline = now_ns() + 50000000, seen = 0;
+
+	EXPECT_EQ(-ETIMEDOUT, wait_abs(&self->dev, ATOMIC_COUNTER_COND_EQ, 1, deadline, &seen));
+	EXPECT_LE(deadline, now_ns());
+}
+
+/* No absolute time is negative: "for ever" is a relative wait's. */
+TEST_F(wait, abstime_negative_einval)
+{
+	int64_t seen = -7;
+
+	EXPECT_EQ(-EINVAL, wait_abs(&self->dev, ATOMIC_COUNTER_COND_EQ, 0, -1, &seen));
+	EXPECT_EQ(-7, seen);
+}
+
+/* ARM has no timeout to take: ABSTIME or a nonzero timeout is EINVAL, and the file stays unarmed. */
+TEST_F(wait, arm_with_abstime_or_a_timeout_einval)
+{
+	struct atomic_counter_wait w = {
+		.index = IDX, .cond = ATOMIC_COUNTER_COND_EQ, .flags = ATOMIC_COUNTER_WAIT_ABSTIME,
+	};
+	struct pollfd pfd = { .events = POLLIN };
+	struct ac_dev armed;
+
+	ASSERT_EQ(0, ac_open(&armed, NULL, AC_OPEN_NOMAP));
+	EXPECT_EQ(-1, ioctl(armed.fd, ATOMIC_COUNTER_IOC_ARM, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.timeout_ns = now_ns() + 1000000000;
+	EXPECT_EQ(-1, ioctl(armed.fd, ATOMIC_COUNTER_IOC_ARM, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.flags = 0;
+	w.timeout_ns = -1;
+	EXPECT_EQ(-1, ioctl(armed.fd, ATOMIC_COUNTER_IOC_ARM, &w));
+	EXPECT_EQ(EINVAL, errno);
+	pfd.fd = armed.fd;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLERR, pfd.revents);
+	EXPECT_EQ(0, waiters(&self->dev));
+	ac_close(&armed);
 }
 
 TEST_HARNESS_MAIN

@@ -507,10 +507,22 @@ struct atomic_counter_name {
  *
  * %ATOMIC_COUNTER_IOC_WAIT blocks until counter @index satisfies
  * @cond against @value, or @timeout_ns nanoseconds pass (-ETIMEDOUT; 0
- * checks once without blocking; a negative @timeout_ns waits for ever). A
- * signal interrupts it: without a timeout the call is restarted by the
- * usual SA_RESTART rules (-ERESTARTSYS), with one it returns -EINTR, as
- * the time already waited would be lost on a restart.
+ * checks once without blocking; a negative @timeout_ns waits for ever).
+ * With %ATOMIC_COUNTER_WAIT_ABSTIME, @timeout_ns is instead a deadline on
+ * CLOCK_MONOTONIC (as clock_gettime(2) gives it outside a time namespace;
+ * the module does not apply a time namespace's offset), not negative
+ * (-EINVAL): a deadline already past checks once.
+ *
+ * Signals: a signal whose handler runs interrupts a wait. Without a
+ * timeout the call is restarted by the usual SA_RESTART rules; with one
+ * it returns -EINTR, SA_RESTART or not, and a relative wait has written
+ * the time it had left into @timeout_ns, as select(2) updates its timeout:
+ * calling again with the same structure waits the rest. A signal that runs
+ * no handler (a stop and a continue, a debugger's PTRACE_INTERRUPT, the
+ * freezer) does not end a wait: it goes on with the time it had left (a
+ * relative one from the same @timeout_ns update, so that the time spent
+ * stopped is not counted, as for select(2); an absolute one with its
+ * deadline).
  *
  * Updates through the ioctls and the in-kernel API wake waiters, and only
  * those of the updated counter whose condition holds for the value the
@@ -571,6 +583,19 @@ struct atomic_counter_name {
  * %ATOMIC_COUNTER_OP_STRIPED) or the in-kernel API, or a WAKE of any of
  * its slots after a page update, reads the sum once and wakes the waiters
  * on the sum whose condition it meets, and no waiter of another counter.
+ *
+ * The condition on a sum can only be GE: EQ, NE and LE get -EINVAL, from
+ * WAIT and ARM alike. The sum is read one slot after the other while
+ * updates go on, with no moment at which it is the counter's value. When
+ * every update adds a non-negative amount (counts of events, the usual
+ * use), each slot only grows, so the sum read lies between the counter's
+ * values at the start and at the end of the read: GE is exact, it returns
+ * once the counter has really reached @value, and an update that takes it
+ * there wakes the waiter. A counter that is also decremented may be read
+ * as below any value it held (an increment on one CPU missed, a decrement
+ * on another seen) or above: "LE 0", all work drained, would return while
+ * work is in flight, and GE may return early. Such a counter cannot be
+ * waited on exactly through its slots: make it a plain counter.
  */
 enum atomic_counter_cond {
 	ATOMIC_COUNTER_COND_EQ	= 0,	/* counter == value */
@@ -582,15 +607,21 @@ enum atomic_counter_cond {
 
 /* The condition is on a striped counter's sum (&atomic_counter_wait.flags). */
 #define ATOMIC_COUNTER_WAIT_STRIPED	_BITULL(0)
+/* WAIT: @timeout_ns is a CLOCK_MONOTONIC deadline (&atomic_counter_wait.flags). */
+#define ATOMIC_COUNTER_WAIT_ABSTIME	_BITULL(1)
 
 /**
  * struct atomic_counter_wait - a condition on a counter
  * @index: in: the counter, in any region.
  * @cond: in: an &enum atomic_counter_cond.
- * @flags: in: zero, or %ATOMIC_COUNTER_WAIT_STRIPED.
+ * @flags: in: zero, %ATOMIC_COUNTER_WAIT_STRIPED (then @cond must be GE),
+ *	%ATOMIC_COUNTER_WAIT_ABSTIME (WAIT only: -EINVAL for ARM).
  * @value: in: what the counter is compared with.
  * @timeout_ns: in: WAIT: nanoseconds to wait at most, 0 to check once,
- *	negative for ever; ARM: must be 0.
+ *	negative for ever; with %ATOMIC_COUNTER_WAIT_ABSTIME a CLOCK_MONOTONIC
+ *	deadline in nanoseconds, not negative. ARM: must be 0. out (WAIT,
+ *	relative and timed): when a signal interrupts the wait, the time it
+ *	had left, 0 or more; otherwise unchanged.
  * @result: out (WAIT): the value that satisfied the condition.
  * @reserved: must be zero.
  */

@@ -504,10 +504,10 @@ int ac_name_next(const struct ac_dev *dev, uint64_t from, struct atomic_counter_
 
 /**
  * ac_wait() - block until counter @index satisfies @cond against @value
- * (the sum of its slots, for a striped counter)
+ * (the sum of its slots, for a striped counter: GE only, -EINVAL otherwise)
  * @timeout_ns: nanoseconds at most; 0 checks once; negative waits for ever
  * @seen: if not NULL, the value that satisfied the condition
- * Return: 0, -ETIMEDOUT, -EINTR, or -errno.
+ * Return: 0, -ETIMEDOUT, -EINTR (a handler ran during a timed wait), or -errno.
  */
 int ac_wait(const struct ac_dev *dev, uint64_t index, enum atomic_counter_cond cond,
 	    int64_t value, int64_t timeout_ns, int64_t *seen);
@@ -523,7 +523,7 @@ int ac_wait(const struct ac_dev *dev, uint64_t index, enum atomic_counter_cond c
 int ac_wake(const struct ac_dev *dev, uint64_t index);
 /**
  * ac_arm() - make poll() on dev->fd report POLLIN while the condition holds
- * (on the sum, for a striped counter)
+ * (on the sum, for a striped counter: GE only, -EINVAL otherwise)
  *
  * The condition belongs to the open file, which fork() shares: a child that
  * arms replaces its parent's condition (and the reverse). A child that

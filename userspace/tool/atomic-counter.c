@@ -648,6 +648,12 @@ static int cmd_wait(const struct opts *o, const struct ac_dev *dev, uint64_t ind
 	}
 	if (parse_s64("VALUE", argv[2], &value))
 		return EXIT_USAGE;
+	/* The module decides GE alone on a sum read slot by slot (see ac_wait(3)). */
+	if (ac_is_striped(dev, index) && cond != ATOMIC_COUNTER_COND_GE) {
+		fprintf(stderr, "atomic-counter: wait: %s is a striped counter: it is waited on with ge only\n",
+			argv[0]);
+		return EXIT_USAGE;
+	}
 	if (o->timeout >= 0)
 		ns = (int64_t)(o->timeout * 1e9);
 	ret = ac_wait(dev, index, cond, value, ns, &seen);
