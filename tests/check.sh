@@ -134,6 +134,19 @@ man_pages() {
 	done
 }
 
+# Every example the README, docs/ and the man pages show, compiled as a
+# user would, against the in-tree headers and library.
+examples_compile() {
+	local f rc=0
+	mkdir -p "$build/examples"
+	for f in $(scripts/examples.sh list); do
+		echo "$f"
+		gcc -std=c11 -Wall -Wextra -Werror -Iuapi -Iuserspace/include \
+			-o "$build/examples/$(basename "$f" .c)" "$f" userspace/libatomic_counter.a || rc=1
+	done
+	return $rc
+}
+
 # The tool's escaping of names in JSON and Prometheus output, on names the
 # module cannot make today (its own test, built with the tool's source).
 tool_escapes_names() {
@@ -204,6 +217,8 @@ lane() {
 	step checkpatch checkpatch_all
 	step kernel-doc kernel_doc
 	step man-pages man_pages
+	step examples-compile examples_compile
+	step examples-are-what-the-pages-show scripts/examples.sh check
 	step tool-escapes-names-in-json-and-prometheus tool_escapes_names
 	step tool-usage-errors-need-no-device tool_usage_errors_need_no_device
 	step fast-path-relaxed-stores-are-plain-stores fast_path_stores_are_plain
