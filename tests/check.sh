@@ -217,6 +217,7 @@ lane() {
 	step checkpatch checkpatch_all
 	step kernel-doc kernel_doc
 	step man-pages man_pages
+	step man-page-for-every-function-and-type scripts/man-links.sh check
 	step examples-compile examples_compile
 	step examples-are-what-the-pages-show scripts/examples.sh check
 	step tool-escapes-names-in-json-and-prometheus tool_escapes_names
