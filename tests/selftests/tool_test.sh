@@ -218,7 +218,7 @@ t export_output_is_world_readable 0 "-rw-r--r--" sh -c "umask 022; $tool export 
 t export_output_into_a_missing_directory_exit_1 1 \
 	"atomic-counter: $tmp/none/ac.prom: No such file or directory" $tool export --output "$tmp/none/ac.prom"
 t failed_command_keeps_the_old_output 1 "atomic-counter: no counter named 'tool.none' (atomic-counter create tool.none)" \
-	$tool get tool.none --output "$tmp/out/ac.prom"
+	$tool --output "$tmp/out/ac.prom" get tool.none
 t failed_command_leaves_no_temporary_file 0 "ac.prom" ls "$tmp/out"
 t endless_watch_output_exit_2 2 "atomic-counter: --output needs watch --count N" \
 	$tool --output "$tmp/out/ac.prom" watch 1
