@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # make check: the host-side checks, each one TAP line, then on every kernel
-# lane (LANES, default below; the README's "Kernel lanes" says which lanes
+# lane (LANES, default below; "Kernel lanes" in docs/testing.md says which lanes
 # exist and why these run by default): the module built against
 # it, proof that the lane's checkers catch a planted bug, and every selftest
 # and a bounded fuzz run in a QEMU guest. Closes with "N passed, N failed".
