@@ -65,8 +65,8 @@ env-check:
 	@test -z "$(KERNEL_CC)" || test "$(KERNEL_CC)" = "$(MODULE_CC)" || test -n "$(ALLOW_CC_MISMATCH)" || \
 		{ echo "atomic_counter: the kernel at $(KDIR) was built by compiler '$(KERNEL_CC)', but $(CC) is '$(MODULE_CC)': install the kernel's compiler and make CC=<it> (or ALLOW_CC_MISMATCH=1)"; exit 1; }
 
-# Installation (DESTDIR for staging). The file list is documented in the
-# README and checked by tests/install-test.sh.
+# Installation (DESTDIR for staging). The file list is documented in
+# docs/install.md and checked by tests/install-test.sh.
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -79,20 +79,14 @@ SOVERSION := $(VERSION)
 # The SONAME's number: userspace/Makefile's LIBABI, the one place it is kept.
 SOMAJOR := $(shell sed -n 's/^LIBABI := //p' userspace/Makefile)
 
-# The library's man pages, one per function group; every other function
-# gets a symbolic link to its group's page, so that man ac_open_fd works.
+# The library's man pages, one per function group; every function and type
+# of <atomic_counter.h> gets a symbolic link to its group's page, so that
+# man ac_inc works. The list is generated from the header
+# (scripts/man-links.sh; make check fails on a function without a page).
 MAN3 := $(wildcard man/*.3)
-MAN3_LINKS := ac_counter.3:libatomic_counter.3 \
-	ac_open_fd.3:ac_open.3 ac_open_opts.3:ac_open.3 ac_close.3:ac_open.3 ac_info.3:ac_open.3 \
-	ac_op_cmpxchg.3:ac_op.3 ac_op_striped.3:ac_op.3 ac_batch.3:ac_op.3 ac_read_index.3:ac_op.3 \
-	ac_op_name.3:ac_op.3 ac_op_from_name.3:ac_op.3 ac_order_name.3:ac_op.3 \
-	ac_name_lookup.3:ac_name_create.3 ac_name_delete.3:ac_name_create.3 \
-	ac_name_next.3:ac_name_create.3 ac_resolve.3:ac_name_create.3 \
-	ac_wake.3:ac_wait.3 ac_arm.3:ac_wait.3 \
-	ac_striped_add.3:ac_striped.3 ac_striped_sub.3:ac_striped.3 \
-	ac_striped_inc.3:ac_striped.3 ac_striped_dec.3:ac_striped.3 \
-	ac_striped_read.3:ac_striped.3 ac_cpu.3:ac_striped.3 \
-	ac_reopen.3:ac_bank_create.3
+# Evaluated only by install and uninstall.
+MAN3_LINKS = $(shell scripts/man-links.sh 2>/dev/null)
+MAN7 := $(wildcard man/*.7)
 
 install: userspace
 	install -Dm644 uapi/linux/atomic_counter.h $(DESTDIR)$(INCLUDEDIR)/linux/atomic_counter.h
@@ -112,6 +106,7 @@ install: userspace
 	for l in $(MAN3_LINKS); do ln -sf $${l#*:} $(DESTDIR)$(MANDIR)/man3/$${l%%:*} || exit 1; done
 	install -Dm644 userspace/tool/atomic-counter.bash-completion $(DESTDIR)$(BASHCOMPDIR)/atomic-counter
 	install -Dm644 man/atomic_counter.4 $(DESTDIR)$(MANDIR)/man4/atomic_counter.4
+	for m in $(MAN7); do install -Dm644 $$m $(DESTDIR)$(MANDIR)/man7/$${m#man/} || exit 1; done
 	install -Dm644 system/60-atomic_counter.rules $(DESTDIR)$(UDEVRULESDIR)/60-atomic_counter.rules
 	install -Dm644 system/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/atomic_counter.conf
 	@if [ -z "$(DESTDIR)" ]; then \
@@ -128,6 +123,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/pkgconfig/atomic_counter.pc $(DESTDIR)$(BINDIR)/atomic-counter \
 		$(DESTDIR)$(MANDIR)/man1/atomic-counter.1 \
 		$(DESTDIR)$(MANDIR)/man4/atomic_counter.4 \
+		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7))) \
 		$(DESTDIR)$(UDEVRULESDIR)/60-atomic_counter.rules $(DESTDIR)$(MODULESLOADDIR)/atomic_counter.conf
 
 # DKMS: the module, rebuilt for every kernel the machine installs.
@@ -153,7 +149,7 @@ dkms-uninstall:
 	-$(DKMS) remove -m atomic_counter -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-# Sign the module for Secure Boot with a key enrolled as a MOK (see README).
+# Sign the module for Secure Boot with a key enrolled as a MOK (see docs/install.md).
 MOK_KEY ?= /var/lib/dkms/mok.key
 MOK_CERT ?= /var/lib/dkms/mok.pub
 sign: module

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # Installing as users do, each check one TAP line:
-#  - make install DESTDIR=... installs exactly the list in README.md;
+#  - make install DESTDIR=... installs exactly the list in docs/install.md;
 #  - a C and a C++ program built with pkg-config against that install link
 #    and run, shared and static; the header refuses what it must refuse (an
 #    ordering of the wrong type, a target without lock-free 8-byte atomics);
@@ -34,11 +34,11 @@ fail() {
 	[ -f "$work/log" ] && sed 's/^/#   /' "$work/log" | tail -n 30
 }
 
-# 1. The staged file list against the README's.
+# 1. The staged file list against the one docs/install.md documents.
 stage=$work/stage
 if $make -s install DESTDIR="$stage" >"$work/log" 2>&1; then
 	(cd "$stage" && find . -type f -o -type l | sed 's|^\.||' | sort) >"$work/got"
-	sed -n '/<!-- install-list -->/,/<!-- \/install-list -->/p' README.md |
+	sed -n '/<!-- install-list -->/,/<!-- \/install-list -->/p' docs/install.md |
 		grep '^    /' | sed 's/^    //; s/VERSION/'"$version"'/' | sort >"$work/want"
 	if [ -s "$work/want" ] && diff -u "$work/want" "$work/got" >"$work/log"; then
 		ok make_install_installs_the_documented_files

@@ -64,7 +64,9 @@ wi=$(field waiters_index)
 # The module's own kernel counter, listed with every named one.
 wline=$(printf '%6d %20d atomic_counter.waiters' "$wi" 0)
 $tool list | while read -r idx val name; do [ -n "$name" ] || $tool set "$idx" 0; done
-for c in tool.a tool.b tool.s; do $tool delete $c 2>/dev/null; done
+for c in tool.a tool.b tool.c tool.s; do $tool delete $c 2>/dev/null; done
+# A terminal for watch's tests (pty_run); the test guest mounts no devpts.
+[ -e /dev/pts/ptmx ] || { mkdir -p /dev/pts && mount -t devpts devpts /dev/pts; } 2>/dev/null
 
 tm help_lists_every_command 0 'cmpxchg INDEX OLD NEW' $tool --help
 t version_is_the_project_version 0 "atomic-counter $version" $tool --version
@@ -116,8 +118,23 @@ t bad_count_exit_2 2 "atomic-counter: bad --count 'x': want a positive number" $
 t huge_count_exit_2 2 "atomic-counter: bad --count '99999999999999999999': want a positive number" \
 	$tool -n 99999999999999999999 watch
 t bad_timeout_exit_2 2 "atomic-counter: bad --timeout '-1': want seconds from 0 to 9e+09" $tool -t -1 wait 40 eq 0
+# Usage errors need no device: found before it is opened, so exit 2, not 1.
+t usage_error_found_before_opening_the_device 2 "atomic-counter: set takes 2 arguments (see --help)" \
+	$tool --device /nonexistent set 40
+t bad_value_found_before_opening_the_device 2 "atomic-counter: bad VALUE 'x': not a 64-bit integer" \
+	$tool --device /nonexistent add 40 x
+t bad_cond_found_before_opening_the_device 2 "atomic-counter: bad COND 'gt': want eq, ne, ge or le" \
+	$tool --device /nonexistent wait 40 gt 1
+t bad_index_found_before_opening_the_device 2 "atomic-counter: bad INDEX '12abc': not a counter number or name" \
+	$tool --device /nonexistent watch 40 12abc
+t bad_bank_size_names_the_option 2 "atomic-counter: bad --counters 'abc': want a positive number of counters" \
+	$tool bank --counters abc true
+t bad_bank_size_after_equals_names_the_option 2 \
+	"atomic-counter: bad --striped-counters '0': want a positive number of counters" \
+	$tool bank --striped-counters=0 true
 
 t set_is_silent 0 "" $tool set 40 41
+t json_set_prints_the_value_set 0 '{"index": 40, "value": 41}' $tool --json set 40 41
 t get_prints_the_value 0 "41" $tool get 40
 t inc_prints_the_new_value 0 "42" $tool inc 40
 t dec_prints_the_new_value 0 "41" $tool dec 40
@@ -155,6 +172,11 @@ tm json_info 0 "^\\{\"api\": 1, \"version\": \"$version\", \"nr_counters\": $nr,
 tm watch_prints_values_and_rates 0 '^ +40 +6 +0\.0$' $tool -i 0.05 -n 1 watch 40
 tm watch_follows_nonzero_counters 0 '^ +42 +4 +0\.0$' $tool -i 0.05 -n 2 watch
 t watch_json 0 '{"index": 42, "value": 4, "rate": 0.0}' $tool -j -i 0.05 -n 1 watch 42
+# On a terminal watch redraws the screen; with --json it writes JSON only.
+tm watch_on_a_terminal_clears_the_screen 0 "$(printf '\033')\\[H$(printf '\033')\\[J" \
+	sh -c "$here/pty_run $tool -i 0.05 -n 1 watch 42"
+t watch_json_on_a_terminal_writes_no_escapes 0 '{"index": 42, "value": 4, "rate": 0.0}' \
+	sh -c "$here/pty_run $tool -j -i 0.05 -n 1 watch 42 | tr -d '\\r'"
 # More indices than the bank has counters (repeats allowed): once a heap overflow.
 many=$(i=0; while [ $i -le "$total" ]; do printf '42 40 '; i=$((i + 1)); done)
 t watch_takes_more_indices_than_counters 0 "$((2 * total + 3))" \
@@ -196,7 +218,7 @@ t export_output_is_world_readable 0 "-rw-r--r--" sh -c "umask 022; $tool export 
 t export_output_into_a_missing_directory_exit_1 1 \
 	"atomic-counter: $tmp/none/ac.prom: No such file or directory" $tool export --output "$tmp/none/ac.prom"
 t failed_command_keeps_the_old_output 1 "atomic-counter: no counter named 'tool.none' (atomic-counter create tool.none)" \
-	$tool get tool.none --output "$tmp/out/ac.prom"
+	$tool --output "$tmp/out/ac.prom" get tool.none
 t failed_command_leaves_no_temporary_file 0 "ac.prom" ls "$tmp/out"
 t endless_watch_output_exit_2 2 "atomic-counter: --output needs watch --count N" \
 	$tool --output "$tmp/out/ac.prom" watch 1
@@ -204,6 +226,8 @@ t export_output_after_failure_is_intact 0 "$($tool export)" cat "$tmp/out/ac.pro
 t export_json 0 "[{\"name\": \"tool.a\", \"index\": $a, \"owner\": \"user\", \"value\": 11}, {\"name\": \"tool.b\", \"index\": $b, \"owner\": \"user\", \"value\": -3}, {\"name\": \"atomic_counter.waiters\", \"index\": $wi, \"owner\": \"kernel\", \"value\": 0}]" $tool export --json
 t json_list_has_names 0 "[{\"index\": $a, \"value\": 11, \"name\": \"tool.a\", \"owner\": \"user\"}, {\"index\": $b, \"value\": -3, \"name\": \"tool.b\", \"owner\": \"user\"}, {\"index\": $wi, \"value\": 0, \"name\": \"atomic_counter.waiters\", \"owner\": \"kernel\"}]" $tool --json list
 t delete_is_silent 0 "" $tool delete tool.a
+t json_delete_prints_an_object 0 '{"name": "tool.c", "deleted": true}' \
+	sh -c "$tool create tool.c >/dev/null && $tool --json delete tool.c"
 # Deleted and created again: the same series, whatever index it gets now.
 t export_labels_by_name_not_index 0 "atomic_counter{name=\"tool.a\",owner=\"user\"} 0" \
 	sh -c "$tool create tool.b2 >/dev/null && $tool create tool.a >/dev/null && $tool export | grep 'tool.a\"' && $tool delete tool.a && $tool delete tool.b2"

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # The kernels the selftests run on, one name each (make check's LANES; the
-# README's "Kernel lanes" lists them). Sourced; lane_setup NAME sets:
+# "Kernel lanes" in docs/testing.md lists them). Sourced; lane_setup NAME sets:
 #   LANE_KERNEL   the image to boot
 #   LANE_KDIR     its module build tree
 #   LANE_MACHINE  QEMU machine type

@@ -292,6 +292,49 @@ static int op_failed(const char *cmd, int err)
 	return EXIT_OPFAIL;
 }
 
+/*
+ * A JSON string (RFC 8259, section 7): quotes, backslashes and control
+ * characters escaped. Names are the module's, whose alphabet today needs
+ * none of this; the output must stay JSON whatever a later module allows.
+ */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/*
+ * A Prometheus label value (text exposition format): backslash, double
+ * quote and line feed escaped as \\, \" and \n, every other byte as is.
+ */
+static void prom_label(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
 static void print_value(const struct opts *o, const char *key, uint64_t index, int64_t v)
 {
 	if (o->json)
@@ -431,8 +474,11 @@ static int cmd_list(const struct opts *o, const struct ac_dev *dev)
 			continue;
 		if (o->json) {
 			printf("%s{\"index\": %" PRIu64 ", \"value\": %" PRId64, first ? "" : ", ", i, v);
-			if (name)
-				printf(", \"name\": \"%s\", \"owner\": \"%s\"", name, owner_of(dev, i));
+			if (name) {
+				printf(", \"name\": ");
+				json_string(stdout, name);
+				printf(", \"owner\": \"%s\"", owner_of(dev, i));
+			}
 			printf("}");
 		} else {
 			printf("%6" PRIu64 " %20" PRId64 "%s%s\n", i, v, name ? " " : "", name ? name : "");
@@ -467,12 +513,16 @@ static int cmd_export(const struct opts *o, const struct ac_dev *dev)
 		ret = read_counter(dev, e.index, &v);
 		if (ret)
 			return op_failed("export", ret);
-		if (o->json)
-			printf("%s{\"name\": \"%s\", \"index\": %" PRIu64 ", \"owner\": \"%s\", \"value\": %" PRId64 "}",
-			       first ? "" : ", ", e.name, (uint64_t)e.index, owner_of(dev, e.index), v);
-		else
-			printf("atomic_counter{name=\"%s\",owner=\"%s\"} %" PRId64 "\n",
-			       e.name, owner_of(dev, e.index), v);
+		if (o->json) {
+			printf("%s{\"name\": ", first ? "" : ", ");
+			json_string(stdout, e.name);
+			printf(", \"index\": %" PRIu64 ", \"owner\": \"%s\", \"value\": %" PRId64 "}",
+			       (uint64_t)e.index, owner_of(dev, e.index), v);
+		} else {
+			printf("atomic_counter{name=");
+			prom_label(stdout, e.name);
+			printf(",owner=\"%s\"} %" PRId64 "\n", owner_of(dev, e.index), v);
+		}
 		first = 0;
 	}
 	if (o->json)
@@ -515,12 +565,16 @@ static int cmd_name(const struct opts *o, const struct ac_dev *dev, const char *
 	}
 	if (ret < 0)
 		return op_failed(cmd, ret);
-	if (!strcmp(cmd, "delete"))
-		return 0;
-	if (o->json)
-		printf("{\"name\": \"%s\", \"index\": %" PRIu64 "}\n", name, index);
-	else
+	if (o->json) {
+		printf("{\"name\": ");
+		json_string(stdout, name);
+		if (!strcmp(cmd, "delete"))
+			printf(", \"deleted\": true}\n");
+		else
+			printf(", \"index\": %" PRIu64 "}\n", index);
+	} else if (strcmp(cmd, "delete")) {
 		printf("%" PRIu64 "\n", index);
+	}
 	return 0;
 }
 
@@ -584,7 +638,8 @@ static int cmd_watch(const struct opts *o, const struct ac_dev *dev, int argc, c
 					idx[n++] = i;
 			}
 		}
-		if (tty)
+		/* A screen to redraw, not a stream of JSON objects. */
+		if (tty && !o->json)
 			printf("\033[H\033[J");
 		if (!o->json)
 			printf("%6s %20s %14s\n", "index", "value", "per second");
@@ -664,6 +719,75 @@ static int cmd_wait(const struct opts *o, const struct ac_dev *dev, uint64_t ind
 	if (ret)
 		return op_failed("wait", ret);
 	print_value(o, "value", index, seen);
+	return 0;
+}
+
+/* An INDEX that is a number must be a well-formed one; a name is the module's to judge. */
+static int check_index_syntax(const char *s)
+{
+	int64_t v;
+
+	if (*s >= '0' && *s <= '9' && strict_s64(s, &v) == -EINVAL) {
+		fprintf(stderr, "atomic-counter: bad INDEX '%s': not a counter number or name\n", s);
+		return EXIT_USAGE;
+	}
+	return 0;	/* too big for 64 bits: out of range, said with the bank's size */
+}
+
+/*
+ * Every usage error that needs no device, found before opening it, so that
+ * a typo is exit status 2 whether or not the module is loaded. What needs
+ * the device (an index's range, a name's existence or spelling, whether a
+ * counter is striped) is checked after; run_command() parses again what it
+ * uses. Return: 0 or EXIT_USAGE.
+ */
+static int check_usage(const char *cmd, int argc, char **argv)
+{
+	int64_t v;
+	int k, nargs;
+	uint32_t cond;
+
+	if (!strcmp(cmd, "info") || !strcmp(cmd, "list") || !strcmp(cmd, "export"))
+		return need_args(cmd, argc, 0) ? EXIT_USAGE : 0;
+	if (!strcmp(cmd, "create") || !strcmp(cmd, "lookup") || !strcmp(cmd, "delete"))
+		return need_args(cmd, argc, 1) ? EXIT_USAGE : 0;
+	if (!strcmp(cmd, "bank"))
+		return 0;	/* COMMAND's arguments are COMMAND's */
+	if (!strcmp(cmd, "watch")) {
+		for (k = 0; k < argc; k++)
+			if (check_index_syntax(argv[k]))
+				return EXIT_USAGE;
+		return 0;
+	}
+	if (argc < 1) {
+		fprintf(stderr, "atomic-counter: %s needs an INDEX (see --help)\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (check_index_syntax(argv[0]))
+		return EXIT_USAGE;
+	if (!strcmp(cmd, "get") || !strcmp(cmd, "inc") || !strcmp(cmd, "dec") ||
+	    !strcmp(cmd, "reset"))
+		nargs = 1;
+	else if (!strcmp(cmd, "cmpxchg") || !strcmp(cmd, "wait"))
+		nargs = 3;
+	else
+		nargs = 2;	/* set, add, xchg */
+	if (need_args(cmd, argc, nargs))
+		return EXIT_USAGE;
+	if (!strcmp(cmd, "cmpxchg"))
+		return parse_s64("OLD", argv[1], &v) || parse_s64("NEW", argv[2], &v) ? EXIT_USAGE : 0;
+	if (!strcmp(cmd, "wait")) {
+		for (cond = 0; cond < ATOMIC_COUNTER_NR_CONDS; cond++)
+			if (!strcmp(argv[1], cond_names[cond]))
+				break;
+		if (cond == ATOMIC_COUNTER_NR_CONDS) {
+			fprintf(stderr, "atomic-counter: bad COND '%s': want eq, ne, ge or le\n", argv[1]);
+			return EXIT_USAGE;
+		}
+		return parse_s64("VALUE", argv[2], &v) ? EXIT_USAGE : 0;
+	}
+	if (nargs == 2)
+		return parse_s64("VALUE", argv[1], &v) ? EXIT_USAGE : 0;
 	return 0;
 }
 
@@ -768,10 +892,14 @@ static int run_command(const struct opts *o, const struct ac_dev *dev, const cha
 	if (!strcmp(cmd, "set") || !strcmp(cmd, "add") || !strcmp(cmd, "xchg")) {
 		if (need_args(cmd, argc, 2) || parse_s64("VALUE", argv[1], &a))
 			return EXIT_USAGE;
-		if (!strcmp(cmd, "set"))
-			return run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_SET,
-				      o->relaxed ? AC_RELAXED : AC_RELEASE,
-				      a, 0, NULL);
+		if (!strcmp(cmd, "set")) {
+			/* Silent as shell commands are, but --json always says what it did. */
+			ret = run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_SET,
+				     o->relaxed ? AC_RELAXED : AC_RELEASE, a, 0, NULL);
+			if (!ret && o->json)
+				print_value(o, "value", index, a);
+			return ret;
+		}
 		if (!strcmp(cmd, "add"))
 			return run_op(o, dev, cmd, index, ATOMIC_COUNTER_OP_ADD_RETURN, full,
 				      a, 0, "value");
@@ -854,6 +982,9 @@ static const char *option_name(char **argv, char buf[3])
 
 enum { OPT_OUTPUT = 256, OPT_COUNTERS, OPT_NAMED, OPT_STRIPED_COUNTERS };
 
+/* The bank's size options, in the order of their OPT_ values. */
+static const char *const size_opts[] = { "--counters", "--named", "--striped-counters" };
+
 /*
  * Options may come before the command and right after it ("list --all");
  * parsing stops at the first operand, so that "add 40 -100" subtracts.
@@ -901,8 +1032,9 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case OPT_NAMED:
 		case OPT_STRIPED_COUNTERS:
 			if (strict_s64(optarg, &n) || n <= 0) {
-				fprintf(stderr, "atomic-counter: bad %s '%s': want a positive number\n",
-					argv[optind - 1], optarg);
+				/* Named by the option, not argv: "--counters=x" and "--counters x" alike. */
+				fprintf(stderr, "atomic-counter: bad %s '%s': want a positive number of counters\n",
+					size_opts[c - OPT_COUNTERS], optarg);
 				return EXIT_USAGE;
 			}
 			o->bank_size[c - OPT_COUNTERS] = (uint64_t)n;
@@ -1077,6 +1209,9 @@ static int run(int argc, char **argv, struct opts *o, char **tmp)
 		fprintf(stderr, "atomic-counter: --output needs watch --count N\n");
 		return EXIT_USAGE;
 	}
+	ret = check_usage(cmd, nops, ops);
+	if (ret)
+		return ret;
 	if (!strcmp(cmd, "bank"))
 		return cmd_bank(o, nops, ops);
 	if (o->bank_fd >= 0 && !o->device) {
