@@ -254,8 +254,9 @@ int ac_op(const struct ac_dev *dev, uint64_t index, uint32_t op, ac_order_t orde
 /**
  * ac_batch() - up to ATOMIC_COUNTER_BATCH_MAX operations in one call
  *
- * All are checked before any is applied; each op's result is filled in.
- * Return: 0 or -errno.
+ * All are checked before any is applied; each op's result is zeroed
+ * first (the module refuses a nonzero one: it is output only) and filled
+ * in. Return: 0 or -errno.
  */
 int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t count);
 
@@ -289,11 +290,12 @@ static inline int64_t ac_striped_row(const struct ac_dev *dev, uint64_t index)
 {
 	const struct atomic_counter_info *i = &dev->info;
 	uint64_t firsts[2] = { i->named_first + i->nr_named, i->kernel_first + i->nr_kernel };
-	uint64_t size = i->nr_striped * i->nr_stripes;
+	/* A private bank has no kernel striped region (nr_kernel_striped 0). */
+	uint64_t sizes[2] = { i->nr_striped * i->nr_stripes, i->nr_kernel_striped * i->nr_stripes };
 	int r;
 
 	for (r = 0; r < 2; r++)
-		if (index >= firsts[r] && index < firsts[r] + size)
+		if (index >= firsts[r] && index < firsts[r] + sizes[r])
 			return (int64_t)((index - firsts[r]) / i->nr_striped);
 	return -1;
 }

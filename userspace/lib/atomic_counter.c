@@ -331,7 +331,12 @@ int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t c
 	struct atomic_counter_batch b = {
 		.ops = (uintptr_t)ops, .count = count,
 	};
+	uint32_t i;
 
+	/* Output only, and refused unless zero: a reused array holds old results. */
+	if (ops && count <= ATOMIC_COUNTER_BATCH_MAX)
+		for (i = 0; i < count; i++)
+			ops[i].result = 0;
 	return ioctl(dev->fd, ATOMIC_COUNTER_IOC_BATCH, &b) < 0 ? -errno : 0;
 }
 
@@ -556,6 +561,8 @@ int ac_arm(const struct ac_dev *dev, uint64_t index, uint32_t cond, int64_t valu
 
 int ac_wake(const struct ac_dev *dev, uint64_t index)
 {
+	struct atomic_counter_wake w = { .index = index };
+
 	/*
 	 * Like a futex: the fence orders the caller's update (whatever its
 	 * ordering) before the look at the waiter count, which the kernel
@@ -566,5 +573,5 @@ int ac_wake(const struct ac_dev *dev, uint64_t index)
 	if (dev->bank &&
 	    !atomic_load_explicit(&dev->bank[dev->info.waiters_index], memory_order_relaxed))
 		return 0;
-	return ioctl(dev->fd, ATOMIC_COUNTER_IOC_WAKE, &index) < 0 ? -errno : 0;
+	return ioctl(dev->fd, ATOMIC_COUNTER_IOC_WAKE, &w) < 0 ? -errno : 0;
 }
