@@ -59,7 +59,7 @@ field() { printf '%s\n' "$json" | sed "s/.*\"$1\": \([0-9]*\).*/\1/"; }
 nr=$(field nr_counters)
 total=$(($(field map_size) / 8))
 # Slots of striped counters other than their first are parts, not counters.
-slots=$((2 * $(field nr_striped) * ($(field nr_stripes) - 1)))
+slots=$(( ($(field nr_striped) + $(field nr_kernel_striped)) * ($(field nr_stripes) - 1)))
 wi=$(field waiters_index)
 # The module's own kernel counter, listed with every named one.
 wline=$(printf '%6d %20d atomic_counter.waiters' "$wi" 0)
@@ -229,7 +229,7 @@ t create_plain_of_a_striped_name_exit_1 1 "atomic-counter: create: 'tool.s' exis
 t create_striped_of_a_plain_name_exit_1 1 "atomic-counter: create: 'tool.b' exists and is not a striped counter" $tool create --striped tool.b
 tm list_shows_the_striped_sum 0 "^ *$s +10 tool.s\$" $tool list
 tm export_shows_the_striped_sum 0 "^atomic_counter\\{name=\"tool.s\",owner=\"user\"\\} 10\$" $tool export
-tm info_reports_striped_counters 0 "^striped counters: +$(field nr_striped) named, $(field nr_striped) for the kernel, $(field nr_stripes) slots each\$" $tool info
+tm info_reports_striped_counters 0 "^striped counters: +$(field nr_striped) named, $(field nr_kernel_striped) for the kernel, $(field nr_stripes) slots each\$" $tool info
 $tool delete tool.s
 $tool delete tool.b
 

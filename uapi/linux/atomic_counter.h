@@ -594,7 +594,8 @@ struct atomic_counter_batch {
  *
  * %ATOMIC_COUNTER_IOC_NAME_NEXT returns the named counter with the lowest
  * index at or above @index, so a loop starting at 0 and going on from the
- * returned index + 1 visits every name once.
+ * returned index + 1 visits every name once (each call with a struct
+ * zeroed but for @index: what the last call returned is output).
  */
 struct atomic_counter_name {
 	char name[ATOMIC_COUNTER_NAME_MAX];
