@@ -151,7 +151,7 @@ t json_list 0 "[{\"index\": 40, \"value\": 6}, {\"index\": 41, \"value\": -92233
 tm list_all_shows_every_counter 0 "^ *$((nr - 1)) +0\$" $tool list --all
 t list_all_line_count 0 "$((total - slots))" sh -c "$tool list --all | wc -l | tr -d ' '"
 tm info_reports_the_bank 0 "^counters: +$nr\$" $tool info
-tm json_info 0 "^\\{\"api\": 1, \"version\": \"$version\", \"nr_counters\": $nr," $tool --json info
+tm json_info 0 "^\\{\"api\": 2, \"version\": \"$version\", \"nr_counters\": $nr," $tool --json info
 tm watch_prints_values_and_rates 0 '^ +40 +6 +0\.0$' $tool -i 0.05 -n 1 watch 40
 tm watch_follows_nonzero_counters 0 '^ +42 +4 +0\.0$' $tool -i 0.05 -n 2 watch
 t watch_json 0 '{"index": 42, "value": 4, "rate": 0.0}' $tool -j -i 0.05 -n 1 watch 42
