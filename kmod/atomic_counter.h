@@ -8,11 +8,13 @@
 #include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
+#include <linux/minmax.h>
 #include <linux/mm_types.h>
 #include <linux/poll.h>
 #include <linux/refcount.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <linux/atomic_counter.h>
 
@@ -44,8 +46,11 @@ struct ac_user;
  *	end of what userspace may write.
  * @nr_kernel: plain kernel counters, from @kernel_first.
  * @kernel_striped_first: first slot of the kernel's striped counters.
- * @nr_striped: striped counters in each striped region; the distance
- *	between two slots of one striped counter.
+ * @nr_striped: striped counters in userspace's striped region; the
+ *	distance between two slots of one striped counter, in either region.
+ * @nr_kernel_striped: striped counters in the kernel's striped region:
+ *	@nr_striped in the global bank, 0 in a private one, where kernel code
+ *	never registers (see "Private banks" in the uapi header).
  * @nr_stripes: slots of a striped counter, one per possible CPU.
  * @total: every counter and slot: the bank is [0, @total).
  * @size: bytes of @counters, a multiple of PAGE_SIZE.
@@ -74,6 +79,7 @@ struct ac_bank {
 	u64 nr_kernel;
 	u64 kernel_striped_first;
 	u64 nr_striped;
+	u64 nr_kernel_striped;
 	u32 nr_stripes;
 	u64 total;
 	size_t size;
@@ -92,9 +98,49 @@ struct ac_bank {
 /* The bank behind /dev/atomic_counter and the in-kernel API. */
 extern struct ac_bank ac_global;
 
+/**
+ * ac_copy_arg_in() - read an extensible ioctl argument
+ * @karg: the module's struct
+ * @ksize: its size
+ * @uarg: the caller's struct
+ * @usize: its size, from the command (_IOC_SIZE())
+ * @ver0: the struct's first published size, ATOMIC_COUNTER_*_SIZE_VER0
+ *
+ * See "Extending the ABI" in the uapi header: a smaller struct's missing
+ * tail reads as zero, a larger one's unknown tail must be zero.
+ *
+ * Return: 0, -EINVAL below @ver0, -E2BIG for a nonzero unknown tail,
+ * -EFAULT.
+ */
+static inline int ac_copy_arg_in(void *karg, size_t ksize, const void __user *uarg,
+				 size_t usize, size_t ver0)
+{
+	if (usize < ver0)
+		return -EINVAL;
+	return copy_struct_from_user(karg, ksize, uarg, usize);
+}
+
+/**
+ * ac_copy_arg_out() - write an extensible ioctl argument back
+ * @uarg: the caller's struct
+ * @karg: the module's
+ * @ksize: its size
+ * @usize: the caller's size, at least the struct's first published size
+ *
+ * Only what both know: an older caller's struct ends before the fields it
+ * lacks.
+ *
+ * Return: 0 or -EFAULT.
+ */
+static inline int ac_copy_arg_out(void __user *uarg, const void *karg, size_t ksize,
+				  size_t usize)
+{
+	return copy_to_user(uarg, karg, min(ksize, usize)) ? -EFAULT : 0;
+}
+
 /* bank.c */
 void ac_bank_layout(struct ac_bank *bank, u64 nr_counters, u64 nr_named, u64 nr_kernel,
-		    u64 nr_striped);
+		    u64 nr_striped, bool kernel_striped);
 struct ac_bank *ac_bank_create(const struct atomic_counter_bank *req);
 void ac_bank_get(struct ac_bank *bank);
 void ac_bank_put(struct ac_bank *bank);
@@ -102,7 +148,7 @@ void ac_bank_put(struct ac_bank *bank);
 /* ops.c */
 bool ac_is_striped(const struct ac_bank *bank, u64 index);
 s64 ac_counter_value(const struct ac_bank *bank, u64 index);
-int ac_op_check(const struct ac_bank *bank, const struct atomic_counter_op *op, bool writable);
+int ac_op_check(const struct ac_bank *bank, const struct atomic_counter_op *op, fmode_t mode);
 void ac_op_apply(struct ac_bank *bank, struct atomic_counter_op *op);
 u64 ac_supported_ops(void);
 
@@ -125,7 +171,7 @@ struct ac_names_hash_stats {
 size_t ac_names_size(const struct ac_bank *bank);
 int ac_names_init(struct ac_bank *bank);
 void ac_names_exit(struct ac_bank *bank);
-long ac_ioctl_name(struct file *file, unsigned int cmd, void __user *uarg);
+long ac_ioctl_name(struct file *file, unsigned int cmd, void __user *uarg, size_t usize);
 int ac_name_claim_kernel(struct ac_bank *bank, const char *name, bool striped, u64 *index);
 void ac_name_release(struct ac_bank *bank, u64 index);
 bool ac_name_next(struct ac_bank *bank, struct atomic_counter_name *n);
@@ -139,9 +185,10 @@ atomic_t *ac_wait_waiters_of(struct ac_bank *bank, u64 index);
 bool ac_waiters_present(struct ac_bank *bank);
 void ac_wake_waiters_of(struct ac_bank *bank, u64 index);
 void ac_wake(struct ac_bank *bank, u64 index);
-long ac_ioctl_wait(struct file *file, void __user *uarg);
-long ac_ioctl_wake(struct file *file, void __user *uarg);
-long ac_ioctl_arm(struct file *file, void __user *uarg);
+long ac_ioctl_wait(struct file *file, void __user *uarg, size_t usize);
+long ac_ioctl_wake(struct file *file, void __user *uarg, size_t usize);
+long ac_ioctl_arm(struct file *file, void __user *uarg, size_t usize);
+long ac_ioctl_disarm(struct file *file);
 int ac_wait_open(struct file *file, struct ac_bank *bank);
 void ac_wait_release(struct file *file);
 struct ac_bank *ac_file_bank(const struct file *file);

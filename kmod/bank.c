@@ -70,29 +70,31 @@ static u64 ac_round_to_pages(u64 counters)
  * @nr_counters: counters used by number, 1 .. AC_MAX_COUNTERS
  * @nr_named: counters allocated by name, 1 .. AC_MAX_COUNTERS
  * @nr_kernel: kernel counters, 1 .. AC_MAX_COUNTERS
- * @nr_striped: striped counters of each striped region, at least 1 and at
- *	most AC_MAX_COUNTERS / nr_cpu_ids
+ * @nr_striped: striped counters of userspace's striped region, at least 1
+ *	and at most AC_MAX_COUNTERS / nr_cpu_ids
+ * @kernel_striped: whether the bank has a kernel striped region (of as many
+ *	striped counters): only the global bank, where kernel code registers
  *
  * Sets every field of the layout, @bank->total and @bank->size, as "Regions"
  * in the uapi header describes them.
  */
 void ac_bank_layout(struct ac_bank *bank, u64 nr_counters, u64 nr_named, u64 nr_kernel,
-		    u64 nr_striped)
+		    u64 nr_striped, bool kernel_striped)
 {
-	u64 striped_region;
-
 	/* A CPU's row of slots fills whole cache lines, shared with no other CPU. */
 	bank->nr_striped = roundup(nr_striped, L1_CACHE_BYTES / ATOMIC_COUNTER_SIZE);
+	bank->nr_kernel_striped = kernel_striped ? bank->nr_striped : 0;
 	bank->nr_stripes = nr_cpu_ids;
-	striped_region = ac_round_to_pages(bank->nr_striped * bank->nr_stripes);
 	bank->nr = ac_round_to_pages(nr_counters);
 	bank->named_first = bank->nr;
 	bank->nr_named = ac_round_to_pages(nr_named);
 	bank->striped_first = bank->named_first + bank->nr_named;
-	bank->kernel_first = bank->striped_first + striped_region;
+	bank->kernel_first = bank->striped_first +
+			     ac_round_to_pages(bank->nr_striped * bank->nr_stripes);
 	bank->nr_kernel = ac_round_to_pages(nr_kernel);
 	bank->kernel_striped_first = bank->kernel_first + bank->nr_kernel;
-	bank->total = bank->kernel_striped_first + striped_region;
+	bank->total = bank->kernel_striped_first +
+		      ac_round_to_pages(bank->nr_kernel_striped * bank->nr_stripes);
 	bank->size = bank->total * ATOMIC_COUNTER_SIZE;
 }
 
@@ -203,8 +205,10 @@ static int ac_bank_alloc_counters(struct ac_bank *bank)
  * ac_bank_create() - a new private bank
  * @req: the sizes asked for, not checked yet
  *
- * The sizes are those of struct atomic_counter_bank; the kernel regions
- * are a page, for the bank's waiter count alone.
+ * The sizes are those of struct atomic_counter_bank. Kernel code never
+ * registers in a private bank, so it gets no kernel striped region, and a
+ * kernel region of one page, for its waiter count alone: the count must be
+ * on a page that userspace maps read-only.
  *
  * Context: process context; sleeps.
  * Return: the bank with one reference, or an ERR_PTR(): -EINVAL for a size
@@ -229,7 +233,7 @@ struct ac_bank *ac_bank_create(const struct atomic_counter_bank *req)
 	bank->is_private = true;
 	refcount_set(&bank->ref, 1);
 	ac_bank_layout(bank, req->nr_counters, req->nr_named,
-		       PAGE_SIZE / ATOMIC_COUNTER_SIZE, req->nr_striped);
+		       PAGE_SIZE / ATOMIC_COUNTER_SIZE, req->nr_striped, false);
 	bank->nr_pages = bank->size >> PAGE_SHIFT;
 
 	/* What the bank will hold, all of it, before any of it is allocated. */

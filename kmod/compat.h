@@ -7,6 +7,7 @@
 #ifndef _ATOMIC_COUNTER_COMPAT_H
 #define _ATOMIC_COUNTER_COMPAT_H
 
+#include <linux/anon_inodes.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
@@ -14,6 +15,24 @@
 #include <linux/preempt.h>
 #include <linux/sizes.h>
 #include <linux/version.h>
+
+/*
+ * A private bank's first file, on an anonymous inode of the bank's own
+ * (its other files share it: see ac_bank_reopen_file()), so that fstat()
+ * tells banks apart. anon_inode_create_getfile() (6.6, as a rename of
+ * anon_inode_getfile_secure()) was first exported in 6.8, for KVM's
+ * guest_memfd; before that, the kernel's one shared anonymous inode.
+ */
+static inline struct file *ac_anon_inode_own_getfile(const char *name,
+						     const struct file_operations *fops,
+						     void *priv, int flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	return anon_inode_create_getfile(name, fops, priv, flags, NULL);
+#else
+	return anon_inode_getfile(name, fops, priv, flags);
+#endif
+}
 
 /* 6.3 made vm_flags read-only and added vm_flags_{set,clear}(). */
 static inline void ac_vm_flags_clear(struct vm_area_struct *vma, unsigned long flags)

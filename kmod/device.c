@@ -55,16 +55,21 @@ MODULE_PARM_DESC(mode,
 
 struct ac_bank ac_global;
 
-static long ac_ioctl_info(struct file *file, void __user *uarg)
+static long ac_ioctl_info(struct file *file, void __user *uarg, size_t usize)
 {
+	const size_t out = offsetof(struct atomic_counter_info, nr_counters);
 	struct ac_bank *bank = ac_file_bank(file);
 	struct atomic_counter_info info;
+	int ret;
 
-	if (copy_from_user(&info, uarg, sizeof(info)))
-		return -EFAULT;
+	ret = ac_copy_arg_in(&info, sizeof(info), uarg, usize, ATOMIC_COUNTER_INFO_SIZE_VER0);
+	if (ret)
+		return ret;
+	/* Everything after @features is output, and zero on input. */
+	BUILD_BUG_ON(out != 2 * sizeof(__u64));
 	if (info.api != ATOMIC_COUNTER_API ||
-	    (info.features & ~ATOMIC_COUNTER_FEATURES) || info.flags ||
-	    memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+	    (info.features & ~ATOMIC_COUNTER_FEATURES) ||
+	    memchr_inv((char *)&info + out, 0, sizeof(info) - out))
 		return -EINVAL;
 
 	info.features = ATOMIC_COUNTER_FEATURES;
@@ -81,27 +86,28 @@ static long ac_ioctl_info(struct file *file, void __user *uarg)
 	info.nr_striped = bank->nr_striped;
 	info.nr_stripes = bank->nr_stripes;
 	info.flags = bank->is_private ? ATOMIC_COUNTER_INFO_PRIVATE : 0;
+	info.nr_kernel_striped = bank->nr_kernel_striped;
 
-	if (copy_to_user(uarg, &info, sizeof(info)))
-		return -EFAULT;
-	return 0;
+	return ac_copy_arg_out(uarg, &info, sizeof(info), usize);
 }
 
-static long ac_ioctl_op(struct file *file, void __user *uarg)
+static long ac_ioctl_op(struct file *file, void __user *uarg, size_t usize)
 {
 	struct ac_bank *bank = ac_file_bank(file);
 	struct atomic_counter_op __user *uop = uarg;
 	struct atomic_counter_op op;
 	int ret;
 
-	if (copy_from_user(&op, uop, sizeof(op)))
-		return -EFAULT;
-	ret = ac_op_check(bank, &op, file->f_mode & FMODE_WRITE);
+	ret = ac_copy_arg_in(&op, sizeof(op), uarg, usize, ATOMIC_COUNTER_OP_SIZE_VER0);
+	if (ret)
+		return ret;
+	ret = ac_op_check(bank, &op, file->f_mode);
 	if (ret)
 		return ret;
 	ac_op_apply(bank, &op);
 	if (op.op != ATOMIC_COUNTER_OP_READ)
 		ac_wake(bank, op.index);
+	/* Within ATOMIC_COUNTER_OP_SIZE_VER0, so within every caller's struct. */
 	if (put_user(op.result, &uop->result))
 		return -EFAULT;
 	return 0;
@@ -123,9 +129,11 @@ static long ac_batch_failed(struct atomic_counter_batch __user *ubatch, u32 entr
  * The batch is copied into kernel memory whole, so that every entry can be
  * checked before any is applied without a racing thread changing an entry
  * between its check and its use. Only the results go back: the caller's
- * other fields are left as they were.
+ * other fields are left as they were. Entries are
+ * ATOMIC_COUNTER_OP_SIZE_VER0 bytes; a larger entry would come with a flag
+ * of its own (see "Extending the ABI" in the uapi header).
  */
-static long ac_ioctl_batch(struct file *file, void __user *uarg)
+static long ac_ioctl_batch(struct file *file, void __user *uarg, size_t usize)
 {
 	struct ac_bank *bank = ac_file_bank(file);
 	struct atomic_counter_batch __user *ubatch = uarg;
@@ -136,10 +144,11 @@ static long ac_ioctl_batch(struct file *file, void __user *uarg)
 	long ret = 0;
 	u32 i;
 
-	if (copy_from_user(&batch, ubatch, sizeof(batch)))
-		return -EFAULT;
-	/* @failed is out only: a caller may retry with the same header. */
-	if (batch.flags || batch.reserved || !batch.count ||
+	ret = ac_copy_arg_in(&batch, sizeof(batch), uarg, usize, ATOMIC_COUNTER_BATCH_SIZE_VER0);
+	if (ret)
+		return ret;
+	/* @failed is out only, and zero on input as every output field. */
+	if (batch.flags || batch.reserved || batch.failed || !batch.count ||
 	    batch.count > ATOMIC_COUNTER_BATCH_MAX)
 		return ac_batch_failed(ubatch, ATOMIC_COUNTER_BATCH_NO_ENTRY, -EINVAL);
 
@@ -150,7 +159,7 @@ static long ac_ioctl_batch(struct file *file, void __user *uarg)
 		return ac_batch_failed(ubatch, ATOMIC_COUNTER_BATCH_NO_ENTRY, PTR_ERR(ops));
 
 	for (i = 0; i < batch.count; i++) {
-		ret = ac_op_check(bank, &ops[i], file->f_mode & FMODE_WRITE);
+		ret = ac_op_check(bank, &ops[i], file->f_mode);
 		if (ret) {
 			ret = ac_batch_failed(ubatch, i, ret);
 			goto out;
@@ -182,13 +191,41 @@ fault:
 
 static const struct file_operations ac_fops;
 
+#define AC_BANK_FILE_NAME	"[atomic_counter]"
+
+/*
+ * Another file of a private bank, on the inode of @from, a file of the
+ * bank: ac_anon_inode_own_getfile() gave the bank's first file an inode
+ * of the bank's own where the kernel can (see "Private banks" in the uapi
+ * header), and every file of the bank shares it, as the shared anonymous
+ * inode is shared elsewhere. alloc_file_pseudo() does what
+ * anon_inode_getfile() does, on the inode and mount of our choice; like
+ * it, the file holds a reference on the module.
+ */
+static struct file *ac_bank_reopen_file(struct file *from, int flags)
+{
+	struct inode *inode = file_inode(from);
+	struct file *file;
+
+	__module_get(THIS_MODULE);
+	ihold(inode);
+	file = alloc_file_pseudo(inode, from->f_path.mnt, AC_BANK_FILE_NAME, flags, &ac_fops);
+	if (IS_ERR(file)) {
+		iput(inode);
+		module_put(THIS_MODULE);
+	}
+	return file;
+}
+
 /*
  * A new file of @bank, whose reference it takes over (and drops on
  * failure). An anonymous inode's file, like an eventfd's: nothing names it
- * in any filesystem, so only its descriptor reaches it.
+ * in any filesystem, so only its descriptor reaches it. @from: the file a
+ * REOPEN goes through, NULL for a new bank.
  */
-static int ac_bank_file(struct ac_bank *bank, bool rdonly)
+static int ac_bank_file(struct ac_bank *bank, struct file *from, bool rdonly)
 {
+	int flags = rdonly ? O_RDONLY : O_RDWR;
 	struct file *file;
 	int fd, ret;
 
@@ -197,8 +234,12 @@ static int ac_bank_file(struct ac_bank *bank, bool rdonly)
 		ret = fd;
 		goto put_bank;
 	}
-	file = anon_inode_getfile("[atomic_counter]", &ac_fops, NULL,
-				  rdonly ? O_RDONLY : O_RDWR);
+	if (!from)
+		file = ac_anon_inode_own_getfile(AC_BANK_FILE_NAME, &ac_fops, NULL, flags);
+	else if (bank->is_private)
+		file = ac_bank_reopen_file(from, flags);
+	else
+		file = anon_inode_getfile(AC_BANK_FILE_NAME, &ac_fops, NULL, flags);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto put_fd;
@@ -224,15 +265,17 @@ put_bank:
  * private bank's file is a capability for that bank, not for new ones.
  * Return: the new descriptor, or an errno listed under "Private banks".
  */
-static long ac_ioctl_bank(struct file *file, void __user *uarg)
+static long ac_ioctl_bank(struct file *file, void __user *uarg, size_t usize)
 {
 	const u64 known = ATOMIC_COUNTER_BANK_REOPEN | ATOMIC_COUNTER_BANK_RDONLY;
 	struct ac_bank *bank = ac_file_bank(file);
 	struct atomic_counter_bank req;
 	bool rdonly;
+	int ret;
 
-	if (copy_from_user(&req, uarg, sizeof(req)))
-		return -EFAULT;
+	ret = ac_copy_arg_in(&req, sizeof(req), uarg, usize, ATOMIC_COUNTER_BANK_SIZE_VER0);
+	if (ret)
+		return ret;
 	if ((req.flags & ~known) || memchr_inv(req.reserved, 0, sizeof(req.reserved)))
 		return -EINVAL;
 	rdonly = req.flags & ATOMIC_COUNTER_BANK_RDONLY;
@@ -248,46 +291,64 @@ static long ac_ioctl_bank(struct file *file, void __user *uarg)
 		if (req.nr_counters || req.nr_named || req.nr_striped)
 			return -EINVAL;
 		ac_bank_get(bank);
-	} else {
-		/* Creating takes memory: a read-only file only reads. */
-		if (!(file->f_mode & FMODE_WRITE))
-			return -EBADF;
-		/* A new bank no file could ever write would be of no use. */
-		if (rdonly)
-			return -EINVAL;
-		if (bank->is_private)
-			return -EPERM;
-		bank = ac_bank_create(&req);
-		if (IS_ERR(bank))
-			return PTR_ERR(bank);
+		return ac_bank_file(bank, file, rdonly);
 	}
-	return ac_bank_file(bank, rdonly);
+	/* Creating takes memory: a read-only file only reads. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	/* A new bank no file could ever write would be of no use. */
+	if (rdonly)
+		return -EINVAL;
+	if (bank->is_private)
+		return -EPERM;
+	bank = ac_bank_create(&req);
+	if (IS_ERR(bank))
+		return PTR_ERR(bank);
+	return ac_bank_file(bank, NULL, false);
 }
+
+/*
+ * A command without its size and direction: what the extensible ioctls
+ * are matched on, as seccomp's EA_IOCTL() does, so that a struct of any
+ * size (and API 1's _IOW BATCH) reaches its handler, which takes the size
+ * from the command (see "Extending the ABI" in the uapi header).
+ */
+#define AC_IOC_BASE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT | \
+					   _IOC_DIRMASK << _IOC_DIRSHIFT))
 
 static long ac_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	size_t usize = _IOC_SIZE(cmd);
 
-	switch (cmd) {
-	case ATOMIC_COUNTER_IOC_OP:
-		return ac_ioctl_op(file, uarg);
-	case ATOMIC_COUNTER_IOC_BATCH:
-		return ac_ioctl_batch(file, uarg);
-	case ATOMIC_COUNTER_IOC_INFO:
-		return ac_ioctl_info(file, uarg);
-	case ATOMIC_COUNTER_IOC_NAME_CREATE:
-	case ATOMIC_COUNTER_IOC_NAME_LOOKUP:
-	case ATOMIC_COUNTER_IOC_NAME_DELETE:
-	case ATOMIC_COUNTER_IOC_NAME_NEXT:
-		return ac_ioctl_name(file, cmd, uarg);
-	case ATOMIC_COUNTER_IOC_WAIT:
-		return ac_ioctl_wait(file, uarg);
-	case ATOMIC_COUNTER_IOC_WAKE:
-		return ac_ioctl_wake(file, uarg);
-	case ATOMIC_COUNTER_IOC_ARM:
-		return ac_ioctl_arm(file, uarg);
-	case ATOMIC_COUNTER_IOC_BANK:
-		return ac_ioctl_bank(file, uarg);
+	switch (AC_IOC_BASE(cmd)) {
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_OP):
+		return ac_ioctl_op(file, uarg, usize);
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_BATCH):
+		return ac_ioctl_batch(file, uarg, usize);
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_INFO):
+		return ac_ioctl_info(file, uarg, usize);
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_NAME_CREATE):
+		return ac_ioctl_name(file, ATOMIC_COUNTER_IOC_NAME_CREATE, uarg, usize);
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_NAME_LOOKUP):
+		return ac_ioctl_name(file, ATOMIC_COUNTER_IOC_NAME_LOOKUP, uarg, usize);
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_NAME_DELETE):
+		return ac_ioctl_name(file, ATOMIC_COUNTER_IOC_NAME_DELETE, uarg, usize);
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_NAME_NEXT):
+		return ac_ioctl_name(file, ATOMIC_COUNTER_IOC_NAME_NEXT, uarg, usize);
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_WAIT):
+		return ac_ioctl_wait(file, uarg, usize);
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_WAKE):
+		return ac_ioctl_wake(file, uarg, usize);
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_ARM):
+		return ac_ioctl_arm(file, uarg, usize);
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_BANK):
+		return ac_ioctl_bank(file, uarg, usize);
+	case AC_IOC_BASE(ATOMIC_COUNTER_IOC_DISARM):
+		/* No argument, nothing to extend: only the exact command. */
+		if (cmd != ATOMIC_COUNTER_IOC_DISARM)
+			return -ENOTTY;
+		return ac_ioctl_disarm(file);
 	default:
 		return -ENOTTY;
 	}
@@ -343,6 +404,15 @@ static int __init ac_init(void)
 	BUILD_BUG_ON(sizeof(struct atomic_counter_name) != 80);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_wait) != 48);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_bank) != 64);
+	BUILD_BUG_ON(sizeof(struct atomic_counter_wake) != 16);
+	/* Each struct's first published size is where its layout starts from. */
+	BUILD_BUG_ON(ATOMIC_COUNTER_OP_SIZE_VER0 != 48);
+	BUILD_BUG_ON(ATOMIC_COUNTER_BATCH_SIZE_VER0 != 24);
+	BUILD_BUG_ON(ATOMIC_COUNTER_INFO_SIZE_VER0 != 128);
+	BUILD_BUG_ON(ATOMIC_COUNTER_NAME_SIZE_VER0 != 80);
+	BUILD_BUG_ON(ATOMIC_COUNTER_WAIT_SIZE_VER0 != 48);
+	BUILD_BUG_ON(ATOMIC_COUNTER_BANK_SIZE_VER0 != 64);
+	BUILD_BUG_ON(sizeof(__u64) != ATOMIC_COUNTER_WAKE_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(atomic64_t) != ATOMIC_COUNTER_SIZE);
 
 	if (!nr_counters || nr_counters > AC_MAX_COUNTERS ||
@@ -363,7 +433,7 @@ static int __init ac_init(void)
 		return -EINVAL;
 	}
 
-	ac_bank_layout(&ac_global, nr_counters, nr_named, nr_kernel, nr_striped);
+	ac_bank_layout(&ac_global, nr_counters, nr_named, nr_kernel, nr_striped, true);
 	ac_global.counters = vmalloc_user(ac_global.size);
 	if (!ac_global.counters)
 		return -ENOMEM;

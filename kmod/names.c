@@ -88,7 +88,8 @@ static const char *const ac_kernel_prefixes[] = { "kernel.", "atomic_counter." }
 /*
  * Counters of range @r that can have a name. In a private bank only the
  * module names a kernel counter (its "atomic_counter.waiters"): kernel code
- * registers in the global bank alone, so one entry does.
+ * registers in the global bank alone, so one entry does, and its kernel
+ * striped region is empty.
  */
 static u64 ac_range_names(const struct ac_bank *bank, int r)
 {
@@ -100,7 +101,7 @@ static u64 ac_range_names(const struct ac_bank *bank, int r)
 	case AC_KERNEL:
 		return bank->is_private ? 1 : bank->nr_kernel;
 	default:
-		return bank->is_private ? 0 : bank->nr_striped;
+		return bank->nr_kernel_striped;
 	}
 }
 
@@ -580,12 +581,14 @@ static int ac_name_delete(struct ac_bank *bank, struct atomic_counter_name *n)
 /**
  * ac_ioctl_name() - the NAME_* ioctls
  * @file: the open device, or a file of a bank
- * @cmd: ATOMIC_COUNTER_IOC_NAME_{CREATE,LOOKUP,DELETE,NEXT}
+ * @cmd: ATOMIC_COUNTER_IOC_NAME_{CREATE,LOOKUP,DELETE,NEXT}, as the header
+ *	defines them (whatever size the caller's command said)
  * @uarg: user pointer to a struct atomic_counter_name
+ * @usize: its size, from the caller's command
  *
  * Return: 0 or a negative errno, as documented in the uapi header.
  */
-long ac_ioctl_name(struct file *file, unsigned int cmd, void __user *uarg)
+long ac_ioctl_name(struct file *file, unsigned int cmd, void __user *uarg, size_t usize)
 {
 	struct ac_bank *bank = ac_file_bank(file);
 	struct atomic_counter_name n;
@@ -595,11 +598,18 @@ long ac_ioctl_name(struct file *file, unsigned int cmd, void __user *uarg)
 			    ATOMIC_COUNTER_NAME_EXCL | ATOMIC_COUNTER_NAME_STRIPED : 0;
 	int ret;
 
-	if (copy_from_user(&n, uarg, sizeof(n)))
-		return -EFAULT;
-	if ((n.flags & ~allowed_flags) || n.reserved)
+	ret = ac_copy_arg_in(&n, sizeof(n), uarg, usize, ATOMIC_COUNTER_NAME_SIZE_VER0);
+	if (ret)
+		return ret;
+	/* Output fields are zero on input, so that they can become inputs. */
+	if ((n.flags & ~allowed_flags) || n.reserved || n.owner || n.created ||
+	    n.generation || (cmd != ATOMIC_COUNTER_IOC_NAME_NEXT && n.index))
 		return -EINVAL;
-	if (writes && !(file->f_mode & FMODE_WRITE))
+	/*
+	 * CREATE and DELETE write; LOOKUP and NEXT tell what the table holds.
+	 * CREATE's answer is only what a writer needs to write.
+	 */
+	if (!(file->f_mode & (writes ? FMODE_WRITE : FMODE_READ)))
 		return -EBADF;
 
 	if (cmd == ATOMIC_COUNTER_IOC_NAME_NEXT) {
@@ -617,7 +627,7 @@ long ac_ioctl_name(struct file *file, unsigned int cmd, void __user *uarg)
 		if (ret)
 			return ret;
 	}
-	if (cmd != ATOMIC_COUNTER_IOC_NAME_DELETE && copy_to_user(uarg, &n, sizeof(n)))
-		return -EFAULT;
-	return 0;
+	if (cmd == ATOMIC_COUNTER_IOC_NAME_DELETE)
+		return 0;
+	return ac_copy_arg_out(uarg, &n, sizeof(n), usize);
 }

@@ -19,6 +19,17 @@
 #define ORDERS_VOID	(BIT(ATOMIC_COUNTER_FULL) | BIT(ATOMIC_COUNTER_RELAXED))
 #define ORDERS_FULL	BIT(ATOMIC_COUNTER_FULL)
 
+/*
+ * The operations that return nothing: a file without read access may run
+ * them (see "Access modes" in the uapi header); every other one tells the
+ * counter's value through its result.
+ */
+#define AC_OPS_VOID	(BIT_ULL(ATOMIC_COUNTER_OP_SET) | BIT_ULL(ATOMIC_COUNTER_OP_ADD) | \
+			 BIT_ULL(ATOMIC_COUNTER_OP_SUB) | BIT_ULL(ATOMIC_COUNTER_OP_INC) | \
+			 BIT_ULL(ATOMIC_COUNTER_OP_DEC) | BIT_ULL(ATOMIC_COUNTER_OP_AND) | \
+			 BIT_ULL(ATOMIC_COUNTER_OP_OR) | BIT_ULL(ATOMIC_COUNTER_OP_XOR) | \
+			 BIT_ULL(ATOMIC_COUNTER_OP_ANDNOT))
+
 /* Operands an operation reads; any other operand must be zero. */
 #define USES_VALUE	BIT(0)
 #define USES_EXPECTED	BIT(1)
@@ -92,14 +103,15 @@ u64 ac_supported_ops(void)
  * @bank: the bank
  * @index: any index
  *
- * Return: true for the first row of either striped region.
+ * Return: true for the first row of either striped region (a private
+ * bank's kernel striped region is empty).
  */
 bool ac_is_striped(const struct ac_bank *bank, u64 index)
 {
 	return (index >= bank->striped_first &&
 		index < bank->striped_first + bank->nr_striped) ||
 	       (index >= bank->kernel_striped_first &&
-		index < bank->kernel_striped_first + bank->nr_striped);
+		index < bank->kernel_striped_first + bank->nr_kernel_striped);
 }
 
 /* The sum of a striped counter, read relaxed or with ACQUIRE. */
@@ -126,21 +138,23 @@ s64 ac_counter_value(const struct ac_bank *bank, u64 index)
  * ac_op_check() - validate one untrusted request
  * @bank: the bank it is for
  * @op: the request, already copied from userspace
- * @writable: whether the file was opened for writing
+ * @mode: the file's f_mode: FMODE_READ and FMODE_WRITE say what it may do
  *
  * Everything a request can get wrong is caught here, before any counter is
  * touched, so that a rejected request changes nothing.
  *
- * Return: 0, -EINVAL for a malformed request, -EBADF for a write through
- * a file opened read-only, or -EPERM for a write to a kernel counter.
+ * Return: 0, -EINVAL for a malformed request (@result, an output, must be
+ * zero), -EBADF for an operation that returns a value through a file
+ * without read access or one that writes through a file without write
+ * access, or -EPERM for a write to a kernel counter.
  */
-int ac_op_check(const struct ac_bank *bank, const struct atomic_counter_op *op, bool writable)
+int ac_op_check(const struct ac_bank *bank, const struct atomic_counter_op *op, fmode_t mode)
 {
 	bool striped = op->flags & ATOMIC_COUNTER_OP_STRIPED;
 	const struct ac_op_desc *desc;
 	u8 orders;
 
-	if ((op->flags & ~ATOMIC_COUNTER_OP_STRIPED) || op->reserved)
+	if ((op->flags & ~ATOMIC_COUNTER_OP_STRIPED) || op->reserved || op->result)
 		return -EINVAL;
 	if (op->op >= ATOMIC_COUNTER_NR_OPS ||
 	    op->order >= ATOMIC_COUNTER_NR_ORDERS)
@@ -156,9 +170,11 @@ int ac_op_check(const struct ac_bank *bank, const struct atomic_counter_op *op, 
 		return -EINVAL;
 	if (striped && !ac_is_striped(bank, op->index))
 		return -EINVAL;
+	if (!(AC_OPS_VOID & BIT_ULL(op->op)) && !(mode & FMODE_READ))
+		return -EBADF;
 	if (op->op == ATOMIC_COUNTER_OP_READ)
 		return 0;
-	if (!writable)
+	if (!(mode & FMODE_WRITE))
 		return -EBADF;
 	/* Userspace reads kernel counters and never forges them. */
 	if (op->index >= bank->kernel_first)

@@ -192,11 +192,13 @@ struct ac_file {
 static u64 ac_counter_of(const struct ac_bank *bank, u64 index)
 {
 	u64 span = (u64)bank->nr_striped * bank->nr_stripes;
+	u64 kernel_span = (u64)bank->nr_kernel_striped * bank->nr_stripes;
 	u32 stride = bank->nr_striped;
 
 	if (index >= bank->striped_first && index < bank->striped_first + span)
 		return bank->striped_first + (u32)(index - bank->striped_first) % stride;
-	if (index >= bank->kernel_striped_first && index < bank->kernel_striped_first + span)
+	if (index >= bank->kernel_striped_first &&
+	    index < bank->kernel_striped_first + kernel_span)
 		return bank->kernel_striped_first +
 		       (u32)(index - bank->kernel_striped_first) % stride;
 	return index;
@@ -479,13 +481,24 @@ void ac_wake(struct ac_bank *bank, u64 index)
 	ac_wake_waiters_of(bank, index);
 }
 
+/*
+ * WAIT's and ARM's argument, checked. The callers check the file's mode
+ * after it: a wait's outcome tells the counter's value, which a file
+ * without read access may not learn (see "Access modes" in the uapi
+ * header).
+ */
 static int ac_wait_copy_in(const struct ac_bank *bank, struct atomic_counter_wait *w,
-			   const void __user *uarg)
+			   const void __user *uarg, size_t usize)
 {
-	if (copy_from_user(w, uarg, sizeof(*w)))
-		return -EFAULT;
+	int ret;
+
+	ret = ac_copy_arg_in(w, sizeof(*w), uarg, usize, ATOMIC_COUNTER_WAIT_SIZE_VER0);
+	if (ret)
+		return ret;
+	/* @result is output only: zero, so that it can become an input. */
 	if ((w->flags & ~(ATOMIC_COUNTER_WAIT_STRIPED | ATOMIC_COUNTER_WAIT_ABSTIME)) ||
-	    w->reserved || w->cond >= ATOMIC_COUNTER_NR_CONDS || w->index >= bank->total)
+	    w->reserved || w->result ||
+	    w->cond >= ATOMIC_COUNTER_NR_CONDS || w->index >= bank->total)
 		return -EINVAL;
 	/* A striped sum decides GE alone: see ac_cond_met(). */
 	if ((w->flags & ATOMIC_COUNTER_WAIT_STRIPED) &&
@@ -662,12 +675,13 @@ static long ac_wait_interrupted(struct atomic_counter_wait __user *uw, bool abst
  * ac_ioctl_wait() - ATOMIC_COUNTER_IOC_WAIT
  * @file: the caller's file
  * @uarg: user pointer to a struct atomic_counter_wait
+ * @usize: its size, from the caller's command
  *
  * Return: 0 with the value written back, -ETIMEDOUT, -EINTR,
  * -ERESTARTSYS (untimed) or -ERESTARTNOHAND (timed) for a signal (see
- * "Waiting" in the uapi header), -EINVAL, -EFAULT.
+ * "Waiting" in the uapi header), -EINVAL, -E2BIG, -EBADF, -EFAULT.
  */
-long ac_ioctl_wait(struct file *file, void __user *uarg)
+long ac_ioctl_wait(struct file *file, void __user *uarg, size_t usize)
 {
 	struct atomic_counter_wait __user *uw = uarg;
 	struct ac_waiter w = { .bank = ac_file_bank(file) };
@@ -676,9 +690,11 @@ long ac_ioctl_wait(struct file *file, void __user *uarg)
 	long ret;
 	s64 seen = 0;
 
-	ret = ac_wait_copy_in(w.bank, &w.cond, uarg);
+	ret = ac_wait_copy_in(w.bank, &w.cond, uarg, usize);
 	if (ret)
 		return ret;
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
 	abstime = w.cond.flags & ATOMIC_COUNTER_WAIT_ABSTIME;
 	/* "For ever" is a relative wait's; no CLOCK_MONOTONIC time is negative. */
 	if (abstime && w.cond.timeout_ns < 0)
@@ -715,26 +731,31 @@ long ac_ioctl_wait(struct file *file, void __user *uarg)
 /**
  * ac_ioctl_wake() - ATOMIC_COUNTER_IOC_WAKE, for updates made on the page
  * @file: the caller's file
- * @uarg: user pointer to the __u64 index of the counter
+ * @uarg: user pointer to a struct atomic_counter_wake
+ * @usize: its size, from the caller's command: 8 from API 1's bare index
  *
  * Only a file that can write the page has updates to announce: a read-only
  * one could only make other users' queues busy.
  *
- * Return: 0, -EBADF for a file not open for writing, -EINVAL for an index
- * out of range, -EFAULT.
+ * Return: 0, -EINVAL for nonzero flags, -EBADF for a file not open for
+ * writing, -EINVAL for an index out of range, -E2BIG, -EFAULT.
  */
-long ac_ioctl_wake(struct file *file, void __user *uarg)
+long ac_ioctl_wake(struct file *file, void __user *uarg, size_t usize)
 {
 	struct ac_bank *bank = ac_file_bank(file);
-	u64 index;
+	struct atomic_counter_wake wk;
+	int ret;
 
+	ret = ac_copy_arg_in(&wk, sizeof(wk), uarg, usize, ATOMIC_COUNTER_WAKE_SIZE_VER0);
+	if (ret)
+		return ret;
+	if (wk.flags)
+		return -EINVAL;
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	if (get_user(index, (u64 __user *)uarg))
-		return -EFAULT;
-	if (index >= bank->total)
+	if (wk.index >= bank->total)
 		return -EINVAL;
-	ac_wake(bank, array_index_nospec(index, bank->total));
+	ac_wake(bank, array_index_nospec(wk.index, bank->total));
 	return 0;
 }
 
@@ -789,25 +810,28 @@ void ac_wait_release(struct file *file)
  * @file: the open device
  * @uarg: user pointer to a struct atomic_counter_wait, timeout_ns 0 and
  *	no ATOMIC_COUNTER_WAIT_ABSTIME: an armed file has no timeout
+ * @usize: its size, from the caller's command
  *
- * An armed file is a waiter on its counter until it is closed or armed
- * again: updates of that counter that satisfy the condition wake its
- * pollers.
+ * An armed file is a waiter on its counter until it is closed, armed
+ * again or disarmed: updates of that counter that satisfy the condition
+ * wake its pollers.
  *
- * Return: 0, -EINVAL, -EFAULT.
+ * Return: 0, -EINVAL, -E2BIG, -EBADF, -EFAULT.
  */
-long ac_ioctl_arm(struct file *file, void __user *uarg)
+long ac_ioctl_arm(struct file *file, void __user *uarg, size_t usize)
 {
 	struct ac_file *f = file->private_data;
 	struct atomic_counter_wait w;
 	s64 seen;
 	int ret;
 
-	ret = ac_wait_copy_in(f->bank, &w, uarg);
+	ret = ac_wait_copy_in(f->bank, &w, uarg, usize);
 	if (ret)
 		return ret;
 	if (w.timeout_ns || (w.flags & ATOMIC_COUNTER_WAIT_ABSTIME))
 		return -EINVAL;
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
 
 	mutex_lock(&f->lock);
 	/*
@@ -826,6 +850,35 @@ long ac_ioctl_arm(struct file *file, void __user *uarg)
 	/* Already met: no update may come to tell pollers that sleep now. */
 	if (ac_cond_met(f->bank, &w, &seen))
 		wake_up_interruptible_poll(&f->poll_wq, EPOLLIN | EPOLLRDNORM);
+	mutex_unlock(&f->lock);
+	return 0;
+}
+
+/**
+ * ac_ioctl_disarm() - ATOMIC_COUNTER_IOC_DISARM: drop the file's condition
+ * @file: the caller's file
+ *
+ * The file stops being a waiter (and leaves its bank's waiter count), and
+ * poll() reports EPOLLERR again, as on a file never armed. Its pollers are
+ * woken to see that.
+ *
+ * Return: 0 (a file that is not armed too), -EBADF for a file without read
+ * access, which may not arm either.
+ */
+long ac_ioctl_disarm(struct file *file)
+{
+	struct ac_file *f = file->private_data;
+
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+	mutex_lock(&f->lock);
+	if (f->armed) {
+		ac_waiter_del(&f->waiter);
+		spin_lock(&file->f_lock);
+		f->armed = false;
+		spin_unlock(&file->f_lock);
+		wake_up_interruptible_poll(&f->poll_wq, EPOLLERR);
+	}
 	mutex_unlock(&f->lock);
 	return 0;
 }

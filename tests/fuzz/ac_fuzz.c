@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,7 @@ struct proc {
 	int id;
 	long call;
 	int fd;
+	int readable;
 	int writable;
 	void *map;
 	size_t map_len;
@@ -106,7 +108,11 @@ static int64_t edge_value(void)
 	return chance(80) ? values[below(sizeof(values) / sizeof(values[0]))] : (int64_t)next();
 }
 
-/* A striped counter of either striped region, or one of its other slots. */
+/*
+ * A striped counter of either striped region, or one of its other slots
+ * (on a private bank, where the kernel's region is empty, an index past
+ * the bank's end).
+ */
 static uint64_t striped_index(void)
 {
 	uint64_t first = chance(50) ? info.named_first + info.nr_named :
@@ -156,6 +162,8 @@ static void random_op(struct atomic_counter_op *op)
 		op->flags = (uint32_t)next() | 2;
 	if (chance(3))
 		op->reserved = (uint32_t)next() | 1;
+	if (chance(3))
+		op->result = (int64_t)(next() | 1);	/* output only: must come in zero */
 }
 
 /* A pointer for an ioctl argument of @size bytes, and the errno it earns. */
@@ -194,7 +202,7 @@ static void fuzz_op(struct proc *p)
 	void *arg;
 
 	random_op(&op);
-	want = spec_op_errno(&op, &info, p->writable);
+	want = spec_op_errno_mode(&op, &info, p->readable, p->writable);
 	arg = arg_pointer(&op, sizeof(op), &fault, &result_fault);
 	if (fault)
 		want = EFAULT;
@@ -242,16 +250,16 @@ static void fuzz_batch(struct proc *p)
 		b.flags = (uint32_t)next() | 1;
 	if (chance(3))
 		b.reserved = next() | 1;
-	if (chance(50))
-		b.failed = next();	/* out only: ignored on input */
+	if (chance(5))
+		b.failed = next() | 1;	/* out only: must come in zero */
 
-	if (b.flags || b.reserved || !count || count > ATOMIC_COUNTER_BATCH_MAX) {
+	if (b.flags || b.reserved || b.failed || !count || count > ATOMIC_COUNTER_BATCH_MAX) {
 		want = EINVAL;
 		failed = ATOMIC_COUNTER_BATCH_NO_ENTRY;
 	} else {
 		/* Entries are checked in order: the first bad one decides. */
 		for (i = 0; i < count && !want; i++) {
-			want = spec_op_errno(&ops[i], &info, p->writable);
+			want = spec_op_errno_mode(&ops[i], &info, p->readable, p->writable);
 			failed = i;
 		}
 		if (chance(5)) {
@@ -279,24 +287,21 @@ static void fuzz_batch(struct proc *p)
 static void fuzz_info(struct proc *p)
 {
 	struct atomic_counter_info in = { .api = ATOMIC_COUNTER_API };
-	int want = 0, fault, result_fault, got, i;
-	uint64_t reserved = 0;
+	int want = 0, fault, result_fault, got;
+	__u64 *out = &in.nr_counters;	/* every field from here is output only */
+	uint64_t nr_out = (sizeof(in) - offsetof(struct atomic_counter_info, nr_counters)) / 8;
 	void *arg;
 
 	if (chance(10))
-		in.api = next();
+		in.api = chance(50) ? 1 : next();	/* API 1 included: refused */
 	if (chance(10))
 		in.features = next();
 	else if (chance(50))
 		in.features = ATOMIC_COUNTER_FEATURES & next();
-	if (chance(5))
-		in.reserved[below(ARRAY_LEN(in.reserved))] = next() | 1;
-	for (i = 0; i < (int)ARRAY_LEN(in.reserved); i++)
-		reserved |= in.reserved[i];
-	if (chance(5))
-		in.flags = next() | 1;	/* out only: must come in zero */
-	if (in.api != ATOMIC_COUNTER_API || (in.features & ~ATOMIC_COUNTER_FEATURES) || reserved ||
-	    in.flags)
+	if (chance(10))
+		out[below(nr_out)] = next() | 1;	/* must come in zero */
+	if (in.api != ATOMIC_COUNTER_API || (in.features & ~ATOMIC_COUNTER_FEATURES) ||
+	    memcmp(out, (uint64_t[16]){ 0 }, nr_out * 8))
 		want = EINVAL;
 	arg = arg_pointer(&in, sizeof(in), &fault, &result_fault);
 	if (fault)
@@ -355,7 +360,7 @@ static void fuzz_bank(struct proc *p)
 		reserved |= req.reserved[i];
 	if ((req.flags & ~known) || reserved)
 		want = EINVAL;
-	else if (reopen && !rdonly && !p->writable)
+	else if (reopen && (!p->readable || (!rdonly && !p->writable)))
 		want = EBADF;
 	else if (reopen && (req.nr_counters | req.nr_named | req.nr_striped))
 		want = EINVAL;
@@ -400,20 +405,22 @@ static void fuzz_unknown_ioctl(struct proc *p)
 	case 0:	/* our magic, a number we do not use */
 		cmd = _IOC(below(4), ATOMIC_COUNTER_IOC_MAGIC, 0x90 + below(0x70), below(512));
 		break;
-	case 1:	/* a real number with a size no request of ours has */
-		cmd = _IOC(_IOC_READ | _IOC_WRITE, ATOMIC_COUNTER_IOC_MAGIC, 0x80 + below(10),
-			   sizeof(struct atomic_counter_info) + 1 + below(64));
+	case 1:	/* DISARM, which takes no argument, with a direction or a size */
+		cmd = _IOC(1 + below(3), ATOMIC_COUNTER_IOC_MAGIC, 0x8b, below(512));
 		break;
 	default:
 		cmd = (uint32_t)next();
 		break;
 	}
-	if (cmd == ATOMIC_COUNTER_IOC_INFO || cmd == ATOMIC_COUNTER_IOC_OP ||
-	    cmd == ATOMIC_COUNTER_IOC_BATCH || cmd == ATOMIC_COUNTER_IOC_NAME_CREATE ||
-	    cmd == ATOMIC_COUNTER_IOC_NAME_LOOKUP || cmd == ATOMIC_COUNTER_IOC_NAME_DELETE ||
-	    cmd == ATOMIC_COUNTER_IOC_NAME_NEXT || cmd == ATOMIC_COUNTER_IOC_WAIT ||
-	    cmd == ATOMIC_COUNTER_IOC_WAKE || cmd == ATOMIC_COUNTER_IOC_ARM ||
-	    cmd == ATOMIC_COUNTER_IOC_BANK)
+	/*
+	 * The extensible commands are matched on type and number alone (see
+	 * "Extending the ABI"): any size and direction reaches their handler.
+	 */
+	if (_IOC_TYPE(cmd) == ATOMIC_COUNTER_IOC_MAGIC &&
+	    _IOC_NR(cmd) >= _IOC_NR(ATOMIC_COUNTER_IOC_INFO) &&
+	    _IOC_NR(cmd) <= _IOC_NR(ATOMIC_COUNTER_IOC_BANK))
+		return;
+	if (cmd == ATOMIC_COUNTER_IOC_DISARM)
 		return;
 	/*
 	 * The VFS answers some commands itself for every file (FIOCLEX,
@@ -452,7 +459,7 @@ static void fuzz_name(struct proc *p)
 	};
 	struct atomic_counter_name n;
 	unsigned long cmd;
-	int got, valid, writes;
+	int got, valid, writes, out_set = 0;
 	int k = below(10);
 
 	memset(&n, 0, sizeof(n));
@@ -487,15 +494,36 @@ static void fuzz_name(struct proc *p)
 	}
 	if (k == 0)
 		n.reserved = next() | 1;
-	if (chance(30))
-		n.generation = next();	/* out only: ignored on input */
+	/* Output only, each must come in zero (the index is NEXT's input). */
+	switch (below(40)) {
+	case 0:
+		n.generation = next() | 1;
+		out_set = 1;
+		break;
+	case 1:
+		n.owner = next() | 1;
+		out_set = 1;
+		break;
+	case 2:
+		n.created = next() | 1;
+		out_set = 1;
+		break;
+	case 3:
+		if (cmd != ATOMIC_COUNTER_IOC_NAME_NEXT) {
+			n.index = next() | 1;
+			out_set = 1;
+		}
+		break;
+	}
 	got = ioctl(p->fd, cmd, &n) < 0 ? errno : 0;
 	writes = cmd == ATOMIC_COUNTER_IOC_NAME_CREATE || cmd == ATOMIC_COUNTER_IOC_NAME_DELETE;
-	/* Checked in this order: reserved fields, the fd's mode, the name. */
-	if (k == 0) {
-		check(p, "NAME (reserved set)", got, EINVAL);
+	/* Checked in this order: reserved and output fields, the fd's mode, the name. */
+	if (k == 0 || out_set) {
+		check(p, "NAME (reserved or output field set)", got, EINVAL);
 	} else if (!p->writable && writes) {
 		check(p, "NAME write on a read-only fd", got, EBADF);
+	} else if (!p->readable && !writes) {
+		check(p, "NAME read on a write-only fd", got, EBADF);
 	} else if (!valid) {
 		check(p, "NAME (invalid name)", got, EINVAL);
 	} else if (cmd == ATOMIC_COUNTER_IOC_NAME_CREATE && !strcmp(n.name, "atomic_counter.waiters")) {
@@ -556,6 +584,8 @@ static void fuzz_mmap(struct proc *p)
 	off = chance(80) ? 0 : (off_t)(page * below(map_size / page + 2));
 	if (len == 0)
 		want = EINVAL;
+	else if (!p->readable)
+		want = EACCES;	/* the VFS maps only files open for reading */
 	else if (flags == MAP_SHARED && (prot & PROT_WRITE) && !p->writable)
 		want = EACCES;
 	else if (flags == MAP_PRIVATE)
@@ -610,8 +640,11 @@ static void reopen(struct proc *p)
 {
 	if (p->fd >= 0)
 		check(p, "close", close(p->fd) ? errno : 0, 0);
+	/* Read-write, read-only, and now and then write-only (mode 0620's group). */
 	p->writable = chance(75);
-	p->fd = open(DEVICE, (p->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	p->readable = !p->writable || chance(90);
+	p->fd = open(DEVICE, (!p->writable ? O_RDONLY : p->readable ? O_RDWR : O_WRONLY) |
+			     O_CLOEXEC);
 	if (p->fd < 0) {
 		report(p, "open", errno, "success");
 		exit(1);

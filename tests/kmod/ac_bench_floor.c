@@ -104,7 +104,7 @@ static int run_once(struct atomic_counter_op __user *uops, u32 count, u64 *s, u3
 		goto out;
 	s[AC_FLOOR_COPY_IN_FIELDS * reps] = lap(&t);
 	for (i = 0; i < count; i++) {
-		ret = ac_op_check(&bank, &ops[i], true);
+		ret = ac_op_check(&bank, &ops[i], FMODE_READ | FMODE_WRITE);
 		if (ret)
 			goto out;
 	}

@@ -73,27 +73,39 @@ static inline uint64_t spec_total(const struct atomic_counter_info *info)
 	return info->map_size / ATOMIC_COUNTER_SIZE;
 }
 
-/* A striped counter: the first row of userspace's or the kernel's striped region. */
+/*
+ * A striped counter: the first row of userspace's or the kernel's striped
+ * region (which a private bank does not have: nr_kernel_striped 0).
+ */
 static inline bool spec_is_striped(const struct atomic_counter_info *info, uint64_t index)
 {
 	uint64_t user = info->named_first + info->nr_named;
 	uint64_t kernel = info->kernel_first + info->nr_kernel;
 
 	return (index >= user && index < user + info->nr_striped) ||
-	       (index >= kernel && index < kernel + info->nr_striped);
+	       (index >= kernel && index < kernel + info->nr_kernel_striped);
+}
+
+/* An operation that returns nothing: one a write-only file may run. */
+static inline bool spec_op_is_void(uint32_t op)
+{
+	return op >= ATOMIC_COUNTER_OP_SET && op <= ATOMIC_COUNTER_OP_ANDNOT;
 }
 
 /*
  * The errno (positive) a request must get, or 0 when it must succeed, on a
- * bank described by @info, through a file opened for writing or not.
+ * bank described by @info, through a file with or without read and write
+ * access (see "Access modes" in the uapi header).
  */
-static inline int spec_op_errno(const struct atomic_counter_op *op,
-				const struct atomic_counter_info *info, bool writable)
+static inline int spec_op_errno_mode(const struct atomic_counter_op *op,
+				     const struct atomic_counter_info *info,
+				     bool readable, bool writable)
 {
 	bool striped = op->flags & ATOMIC_COUNTER_OP_STRIPED;
 	unsigned int orders;
 
-	if ((op->flags & ~ATOMIC_COUNTER_OP_STRIPED) || op->reserved)
+	/* result is output only: zero on input. */
+	if ((op->flags & ~ATOMIC_COUNTER_OP_STRIPED) || op->reserved || op->result)
 		return EINVAL;
 	if (op->op >= ATOMIC_COUNTER_NR_OPS || op->order >= ATOMIC_COUNTER_NR_ORDERS)
 		return EINVAL;
@@ -107,6 +119,8 @@ static inline int spec_op_errno(const struct atomic_counter_op *op,
 		return EINVAL;
 	if (striped && !spec_is_striped(info, op->index))
 		return EINVAL;
+	if (!spec_op_is_void(op->op) && !readable)
+		return EBADF;
 	if (op->op == ATOMIC_COUNTER_OP_READ)
 		return 0;
 	if (!writable)
@@ -114,6 +128,13 @@ static inline int spec_op_errno(const struct atomic_counter_op *op,
 	if (op->index >= info->kernel_first)
 		return EPERM;	/* kernel counters are read-only */
 	return 0;
+}
+
+/* As spec_op_errno_mode(), through a file open for reading. */
+static inline int spec_op_errno(const struct atomic_counter_op *op,
+				const struct atomic_counter_info *info, bool writable)
+{
+	return spec_op_errno_mode(op, info, true, writable);
 }
 
 /*

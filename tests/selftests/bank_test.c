@@ -14,6 +14,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "ac_test.h"
@@ -141,11 +143,12 @@ TEST_F(bank, info_says_private_and_describes_its_own_layout)
 	EXPECT_EQ(per_page, self->info.nr_counters);
 	EXPECT_EQ(per_page, self->info.nr_named);
 	EXPECT_EQ(self->info.cache_line_bytes / ATOMIC_COUNTER_SIZE, self->info.nr_striped);
-	/* The kernel regions: a page for the bank's waiter count, and a striped one. */
+	/* The kernel regions: a page for the bank's waiter count, and no striped one. */
 	EXPECT_EQ(per_page, self->info.nr_kernel);
+	EXPECT_EQ(0, self->info.nr_kernel_striped);
 	EXPECT_EQ(self->info.nr_counters, self->info.named_first);
 	EXPECT_EQ(self->info.named_first + self->info.nr_named + striped, self->info.kernel_first);
-	EXPECT_EQ((self->info.kernel_first + self->info.nr_kernel + striped) * ATOMIC_COUNTER_SIZE,
+	EXPECT_EQ((self->info.kernel_first + self->info.nr_kernel) * ATOMIC_COUNTER_SIZE,
 		  self->info.map_size);
 	EXPECT_EQ(self->info.kernel_first, self->info.waiters_index);
 	ASSERT_EQ(0, raw_info(self->dev, &global));
@@ -240,7 +243,8 @@ TEST_F(bank, a_new_bank_has_one_name_its_waiter_count)
 	EXPECT_STREQ("atomic_counter.waiters", n.name);
 	EXPECT_EQ(self->info.waiters_index, n.index);
 	EXPECT_EQ(ATOMIC_COUNTER_OWNER_KERNEL, n.owner);
-	n.index++;
+	/* On from the next index, the outputs zeroed (see NEXT in the uapi header). */
+	n = (struct atomic_counter_name){ .index = n.index + 1 };
 	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_NEXT, &n));
 	EXPECT_EQ(ENOENT, errno);
 	/* No kernel code registers here: its names are refused as everywhere. */
@@ -253,10 +257,27 @@ TEST_F(bank, its_descriptor_is_cloexec_and_read_write)
 	EXPECT_EQ(O_RDWR, fcntl(self->fd, F_GETFL) & O_ACCMODE);
 }
 
-/* -ENXIO where the caller may override permissions (root), else -EACCES. */
+/*
+ * Whether this kernel exports anon_inode_create_getfile() (6.8 on), which
+ * gives each private bank an inode of its own (see "Private banks").
+ */
+static bool bank_has_own_inode(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 8);
+}
+
+/*
+ * -ENXIO where the inode's owner and mode let the caller in (root; the
+ * creator, owner of a bank's own inode), else -EACCES.
+ */
 TEST_F(bank, it_cannot_be_opened_by_path)
 {
-	int want = geteuid() == 0 ? ENXIO : EACCES;
+	int want = geteuid() == 0 || bank_has_own_inode() ? ENXIO : EACCES;
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", self->fd);
@@ -264,6 +285,31 @@ TEST_F(bank, it_cannot_be_opened_by_path)
 	EXPECT_EQ(want, errno);
 	EXPECT_EQ(-1, open(path, O_RDONLY | O_CLOEXEC));
 	EXPECT_EQ(want, errno);
+}
+
+/* st_ino tells banks apart, and a REOPEN shares its bank's inode. */
+TEST_F(bank, each_bank_has_an_inode_of_its_own_shared_by_its_files)
+{
+	struct stat a, b, r, g;
+	int other, fd;
+
+	if (!bank_has_own_inode())
+		SKIP(return, "kernel before 6.8: no anon_inode_create_getfile(), banks share one inode");
+	other = bank_create(self->dev, 1, 1, 1);
+	ASSERT_LE(0, other);
+	fd = bank_reopen(self->fd, ATOMIC_COUNTER_BANK_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(self->fd, &a));
+	ASSERT_EQ(0, fstat(other, &b));
+	ASSERT_EQ(0, fstat(fd, &r));
+	ASSERT_EQ(0, fstat(self->dev, &g));
+	EXPECT_NE(a.st_ino, b.st_ino);
+	EXPECT_EQ(a.st_dev, b.st_dev);
+	EXPECT_EQ(a.st_ino, r.st_ino);
+	EXPECT_EQ(a.st_dev, r.st_dev);
+	EXPECT_NE(a.st_ino, g.st_ino);
+	close(fd);
+	close(other);
 }
 
 TEST_F(bank, reopen_gives_another_file_of_the_same_bank)

@@ -308,7 +308,7 @@ TEST_F(names, user_names_show_in_the_text_view)
 	EXPECT_EQ(0, delete(self->fd, "test.view"));
 }
 
-TEST_F(names, next_returns_zeroes_after_the_nul_and_lookup_takes_its_buffer)
+TEST_F(names, next_returns_zeroes_after_the_nul_and_lookup_takes_its_buffer_outputs_cleared)
 {
 	char longest[ATOMIC_COUNTER_NAME_MAX], want[ATOMIC_COUNTER_NAME_MAX] = "short";
 	struct atomic_counter_name n;
@@ -328,6 +328,13 @@ TEST_F(names, next_returns_zeroes_after_the_nul_and_lookup_takes_its_buffer)
 	ASSERT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_NEXT, &n));
 	ASSERT_EQ(index, n.index);
 	EXPECT_EQ(0, memcmp(want, n.name, sizeof(want)));
+	/* As returned, its outputs are set: LOOKUP takes them zeroed. */
+	EXPECT_EQ(-1, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, &n));
+	EXPECT_EQ(EINVAL, errno);
+	n.index = 0;
+	n.flags = 0;
+	n.owner = 0;
+	n.generation = 0;
 	EXPECT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, &n)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(index, n.index);
 	EXPECT_EQ(0, delete(self->fd, "short"));
@@ -443,20 +450,27 @@ TEST_F(names, generation_tells_a_reused_counter_from_the_same_life)
 	EXPECT_EQ(0, delete(self->fd, "test.gen"));
 }
 
-TEST_F(names, generation_is_ignored_on_input)
+/* Output only: zero on input, so that a later API can make it an input. */
+TEST_F(names, generation_nonzero_on_input_einval)
 {
+	const unsigned long cmds[] = {
+		ATOMIC_COUNTER_IOC_NAME_CREATE, ATOMIC_COUNTER_IOC_NAME_LOOKUP,
+		ATOMIC_COUNTER_IOC_NAME_DELETE,
+	};
 	struct atomic_counter_name n;
+	size_t c;
 
 	delete(self->fd, "test.gen_in");
-	memset(&n, 0, sizeof(n));
-	strcpy(n.name, "test.gen_in");
-	n.generation = 0xdeadbeef;
-	ASSERT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_CREATE, &n)) TH_LOG("%s", strerror(errno));
-	EXPECT_NE(0xdeadbeef, n.generation);
-	n.generation = 0xdeadbeef;
-	EXPECT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, &n));
-	n.generation = 0xdeadbeef;
-	EXPECT_EQ(0, ioctl(self->fd, ATOMIC_COUNTER_IOC_NAME_DELETE, &n));
+	for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		memset(&n, 0, sizeof(n));
+		strcpy(n.name, "test.gen_in");
+		n.generation = 0xdeadbeef;
+		EXPECT_EQ(-1, ioctl(self->fd, cmds[c], &n));
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_EQ(0, n.index);
+	}
+	/* Refused before the table: CREATE made nothing. */
+	EXPECT_EQ(-ENOENT, name_op(self->fd, ATOMIC_COUNTER_IOC_NAME_LOOKUP, "test.gen_in", 0, &n));
 }
 
 TEST_F(names, next_from_a_row_of_striped_slots_goes_on_to_the_kernel_region)

@@ -527,7 +527,7 @@ TEST_F(wait, a_read_only_file_may_wait_and_arm)
 /* Only a writer has page updates to announce; nobody else may stir queues. */
 TEST_F(wait, wake_through_a_read_only_file_ebadf)
 {
-	uint64_t index = IDX;
+	struct atomic_counter_wake index = { .index = IDX };
 	struct ac_dev ro;
 
 	ASSERT_EQ(0, ac_open(&ro, NULL, AC_OPEN_READONLY | AC_OPEN_NOMAP));

@@ -24,8 +24,78 @@
  * and any feature bit it does not know with -EINVAL, in the manner of
  * userfaultfd's UFFDIO_API, so a program learns at open time, not at first
  * use, that it runs against a module it was not built for.
+ *
+ * API 2 made every argument extensible (see "Extending the ABI") and
+ * added %ATOMIC_COUNTER_IOC_DISARM, &struct atomic_counter_wake and
+ * &atomic_counter_info.nr_kernel_striped; it refuses nonzero output fields
+ * on input and reads through files without read access (see "Access
+ * modes"). This module speaks API 2 only: an API 1 program gets -EINVAL
+ * from INFO, which the library reports as an ABI mismatch (-EPROTO).
  */
-#define ATOMIC_COUNTER_API		1
+#define ATOMIC_COUNTER_API		2
+
+/**
+ * DOC: Extending the ABI
+ *
+ * Every ioctl argument is a struct that can grow, read the way
+ * clone3(2) and seccomp's SECCOMP_IOCTL_NOTIF_ADDFD read theirs: the
+ * module takes the argument's size from the command (_IOC_SIZE()), which
+ * the ATOMIC_COUNTER_IOC_* macros compute from the struct of the header a
+ * program was built against, and matches the command on its type and
+ * number alone. A struct smaller than the module's (from an older
+ * program) has its missing tail read as zero; a larger one (from a newer
+ * program) is accepted when the part the module does not know is all
+ * zero, and refused with -E2BIG otherwise; a size below the struct's first
+ * published size (its ``ATOMIC_COUNTER_<NAME>_SIZE_VER0``) is -EINVAL.
+ * These checks come before any other of the ioctl's (and -EFAULT for an
+ * unreadable argument with them). Output is written only within the
+ * caller's size. The rules for what comes next:
+ *
+ * - a new field goes at the end of its struct, and the struct's size grows
+ *   by a multiple of 8 bytes; the new size gets a constant
+ *   (``..._SIZE_VER1``, then ``_VER2``...), and the old ones stay;
+ * - a new input field's zero means the old behaviour, so that an old
+ *   program (whose tail reads as zero) gets what it always got;
+ * - an output field must be zero on input (-EINVAL otherwise), so that a
+ *   later API can give it an input meaning without an old program's
+ *   stale value being taken for a request;
+ * - a new flag bit is refused by older modules with -EINVAL, so a program
+ *   that sets one learns that the module lacks it; a new ioctl gets
+ *   -ENOTTY from older modules;
+ * - each addition gets a feature bit in &atomic_counter_info.features, so
+ *   that a program can ask for it at the handshake instead of probing;
+ * - a larger &struct atomic_counter_op in a batch is announced by a new
+ *   &atomic_counter_batch.flags bit that gives the entry size, never
+ *   guessed: without it every entry is %ATOMIC_COUNTER_OP_SIZE_VER0 bytes.
+ */
+
+/**
+ * DOC: Access modes
+ *
+ * What a file may do depends on how it was opened: O_RDONLY, O_WRONLY or
+ * O_RDWR for the device (its mode bits say who may open it how, so a
+ * group can be given write access without read access, mode 0620), and
+ * read-only or read-write for a private bank's file
+ * (%ATOMIC_COUNTER_BANK_RDONLY).
+ *
+ * A read-only file may do INFO, READ, WAIT, ARM, DISARM, NAME_LOOKUP and
+ * NAME_NEXT, REOPEN a read-only file of its bank, and map the bank
+ * read-only: everything that reads. Everything that writes (every
+ * operation but READ, NAME_CREATE, NAME_DELETE, WAKE, a new bank) gets
+ * -EBADF.
+ *
+ * A write-only file may do INFO, the operations that return nothing
+ * (SET, ADD, SUB, INC, DEC, AND, OR, XOR, ANDNOT, and the
+ * %ATOMIC_COUNTER_OP_STRIPED forms of ADD, SUB, INC and DEC), NAME_CREATE
+ * (it returns the index, which the writer needs), NAME_DELETE, WAKE and
+ * BANK (a new bank is the creator's own). Everything that returns a
+ * counter's value or what the name table holds gets -EBADF: READ, every
+ * operation that returns a value (the _RETURN, FETCH_, XCHG, CMPXCHG and
+ * conditional ones, whose result tells the value), NAME_LOOKUP,
+ * NAME_NEXT, WAIT, ARM and DISARM; a batch entry likewise, named in
+ * &atomic_counter_batch.failed. mmap(2) needs read access (the VFS refuses
+ * it with -EACCES).
+ */
 
 /**
  * DOC: Features
@@ -38,8 +108,8 @@
  * %ATOMIC_COUNTER_FEATURE_NAMES: named counters (the NAME_* ioctls) and a
  * read-only region of counters owned by kernel code.
  *
- * %ATOMIC_COUNTER_FEATURE_WAIT: %ATOMIC_COUNTER_IOC_WAIT, _WAKE and _ARM,
- * and poll() on an armed file.
+ * %ATOMIC_COUNTER_FEATURE_WAIT: %ATOMIC_COUNTER_IOC_WAIT, _WAKE, _ARM and
+ * _DISARM, and poll() on an armed file.
  *
  * %ATOMIC_COUNTER_FEATURE_STRIPED: striped counters (see "Striped
  * counters"), %ATOMIC_COUNTER_OP_STRIPED and %ATOMIC_COUNTER_NAME_STRIPED.
@@ -72,8 +142,10 @@
  *   by name (see "Striped counters");
  * - [@kernel_first, @kernel_first + @nr_kernel): counters registered by
  *   kernel code through the in-kernel API;
- * - from @kernel_first + @nr_kernel: @nr_striped striped counters
- *   registered by kernel code.
+ * - from @kernel_first + @nr_kernel: @nr_kernel_striped striped counters
+ *   registered by kernel code (@nr_striped in the global bank, none in a
+ *   private one: see "Private banks"), their slots @nr_striped apart as
+ *   in the other striped region.
  *
  * Userspace reads the last two, through the ioctl or the mapping, and can
  * never write them: a write request gets -EPERM, and a mapping that covers
@@ -96,7 +168,8 @@
  * per possible CPU (@nr_stripes of them, the kernel's nr_cpu_ids), and its
  * value is the sum of its slots, wrapping modulo 2^64.
  *
- * A striped region holds @nr_striped counters and @nr_stripes rows of
+ * A striped region holds @nr_striped counters (@nr_kernel_striped for
+ * the kernel's, which is @nr_striped or 0) and @nr_stripes rows of
  * @nr_striped slots, one row per CPU: slot c of the region's counter s is
  * at index first + c * @nr_striped + s, where first is the region's first
  * index. @nr_striped is a multiple of @cache_line_bytes / 8, so no cache
@@ -289,15 +362,21 @@ enum atomic_counter_opcode {
  * @nr_kernel: out: counters in the kernel's region.
  * @waiters_index: out: a kernel counter that holds the number of waiters
  *	and armed files; see "Waiting".
- * @nr_striped: out: striped counters in each of the two striped regions,
- *	and the distance in indices between two slots of one of them.
+ * @nr_striped: out: striped counters in userspace's striped region, and
+ *	the distance in indices between two slots of a striped counter (in
+ *	either striped region).
  * @nr_stripes: out: slots in each striped counter, one per possible CPU.
- * @flags: in: must be zero; out: %ATOMIC_COUNTER_INFO_PRIVATE for a file
- *	of a private bank (a module older than this field leaves it 0).
- * @reserved: must be zero.
+ * @flags: out: %ATOMIC_COUNTER_INFO_PRIVATE for a file of a private bank.
+ * @nr_kernel_striped: out: striped counters in the kernel's striped
+ *	region: @nr_striped in the global bank, 0 in a private bank, which
+ *	has no such region.
  *
+ * Every field but @api and @features is output only, and must be zero on
+ * input (-EINVAL): a caller zeroes the struct before it fills those two.
  * @nr_counters counts the counters used by number; @map_size covers all
  * five regions (see "Regions").
+ *
+ * The layout is the same for 32- and 64-bit processes.
  */
 struct atomic_counter_info {
 	__u64 api;
@@ -315,8 +394,10 @@ struct atomic_counter_info {
 	__u64 nr_striped;
 	__u64 nr_stripes;
 	__u64 flags;
-	__u64 reserved[1];
+	__u64 nr_kernel_striped;
 };
+
+#define ATOMIC_COUNTER_INFO_SIZE_VER0	128	/* the first published size */
 
 /* &atomic_counter_info.flags: the file's bank is a private one. */
 #define ATOMIC_COUNTER_INFO_PRIVATE	_BITULL(0)
@@ -331,7 +412,18 @@ struct atomic_counter_info {
  * @expected: in: cmpxchg's ``old``, add_unless's ``u``; otherwise zero.
  * @flags: in: zero, or %ATOMIC_COUNTER_OP_STRIPED.
  * @reserved: must be zero.
- * @result: out: what the kernel primitive returned (see the opcode table).
+ * @result: out: what the kernel primitive returned (see the opcode table);
+ *	must be zero on input (-EINVAL).
+ *
+ * Errors, in this order: -EINVAL for nonzero @flags bits other than
+ * %ATOMIC_COUNTER_OP_STRIPED, a nonzero @reserved or @result, an unknown
+ * @op or @order, an ordering the operation does not accept, an operand the
+ * operation does not use, an index out of range, or
+ * %ATOMIC_COUNTER_OP_STRIPED on a counter that is not striped; -EBADF for
+ * an operation that returns a value (READ included) through a file
+ * without read access, or one that writes through a file without write
+ * access (see "Access modes"); -EPERM for a write to the kernel's
+ * regions.
  *
  * The layout is the same for 32- and 64-bit processes.
  */
@@ -345,6 +437,8 @@ struct atomic_counter_op {
 	__u32 reserved;
 	__s64 result;
 };
+
+#define ATOMIC_COUNTER_OP_SIZE_VER0	48	/* the first published size */
 
 /**
  * ATOMIC_COUNTER_OP_STRIPED - operate on a striped counter as a whole
@@ -369,7 +463,9 @@ struct atomic_counter_op {
 
 /**
  * struct atomic_counter_batch - several operations in one call
- * @ops: in: user address of an array of &struct atomic_counter_op.
+ * @ops: in: user address of an array of &struct atomic_counter_op, each
+ *	%ATOMIC_COUNTER_OP_SIZE_VER0 bytes (a later API that lets entries
+ *	grow will say so with a new @flags bit, which this module refuses).
  * @count: in: number of operations, 1 .. %ATOMIC_COUNTER_BATCH_MAX.
  * @flags: in: must be zero.
  * @failed: out, written only when the call fails (after the header was
@@ -377,15 +473,20 @@ struct atomic_counter_op {
  *	(0 .. @count - 1) of the entry that failed validation, or
  *	%ATOMIC_COUNTER_BATCH_NO_ENTRY when the call failed for any other
  *	reason (the header itself, @ops unreadable, results unwritable, no
- *	memory). Ignored on input, so a caller can fix the entry and retry
- *	with the same header. A module older than this field leaves it as
- *	the caller set it.
+ *	memory). Must be zero on input (-EINVAL, with
+ *	%ATOMIC_COUNTER_BATCH_NO_ENTRY written back), as every output field:
+ *	a caller that fixes the entry and retries with the same header sets
+ *	@failed back to zero first (API 1 ignored it on input).
  * @reserved: must be zero.
  *
  * The module copies the whole array in and validates every entry, in
  * array order, before it applies any: if one entry is invalid, the call
  * fails with the first invalid entry's error, names it in @failed, and no
- * counter changes. Otherwise the entries are applied in array order, each
+ * counter changes. Each entry is checked as %ATOMIC_COUNTER_IOC_OP checks
+ * its argument (its @result must be zero too), with the same errors in the
+ * same order; before them, the header's: -EINVAL for nonzero @flags,
+ * @reserved or @failed, or a @count out of range, then -EFAULT for an
+ * unreadable @ops. Otherwise the entries are applied in array order, each
  * atomically on its own (the batch as a whole is not one atomic step), and
  * every @result is written back. If writing the results back faults the
  * call returns -EFAULT, and the operations stay applied. If @failed itself
@@ -402,6 +503,8 @@ struct atomic_counter_batch {
 	__u32 failed;
 	__u32 reserved;
 };
+
+#define ATOMIC_COUNTER_BATCH_SIZE_VER0	24	/* the first published size */
 
 /**
  * DOC: Names
@@ -445,7 +548,9 @@ struct atomic_counter_batch {
  *
  * Errors:
  *
- * - -EINVAL: a malformed name, an unknown flag, nonzero reserved fields;
+ * - -EINVAL: a malformed name, an unknown flag, nonzero reserved fields,
+ *   a nonzero output field (@owner, @created, @generation; @index but for
+ *   NEXT);
  * - -EEXIST: CREATE with %ATOMIC_COUNTER_NAME_EXCL of an existing name, or
  *   CREATE of an existing name of the other kind (striped or not);
  * - -ENOENT: LOOKUP or DELETE of an unknown name, NEXT past the last one;
@@ -453,10 +558,11 @@ struct atomic_counter_batch {
  *   taken;
  * - -EPERM: DELETE of a kernel counter; CREATE of a name beginning with
  *   ``kernel.`` or ``atomic_counter.`` that kernel code has not registered;
- * - -EBADF: CREATE or DELETE through a file opened read-only.
+ * - -EBADF: CREATE or DELETE through a file without write access, LOOKUP
+ *   or NEXT through a file without read access (see "Access modes").
  *
- * Errors are checked in this order: reserved fields and flags, the file's
- * mode, the name's form, then the table.
+ * Errors are checked in this order: reserved fields, output fields and
+ * flags, the file's mode, the name's form, then the table.
  */
 #define ATOMIC_COUNTER_NAME_MAX		48
 
@@ -472,25 +578,28 @@ struct atomic_counter_batch {
 /**
  * struct atomic_counter_name - a name and its counter
  * @name: in (CREATE, LOOKUP, DELETE) or out (NEXT): the name. Out, every
- *	byte after the NUL is zero, so the buffer NEXT returns can be passed
- *	to LOOKUP as it is.
- * @index: out: the counter's index; in for NEXT: the first index to look at.
+ *	byte after the NUL is zero, so the name NEXT returns is a valid input
+ *	as it is; to pass NEXT's whole buffer to LOOKUP or DELETE, a caller
+ *	first zeroes its output fields (@index, @flags, @owner, @created,
+ *	@generation), or copies @name alone into a zeroed struct.
+ * @index: out: the counter's index; in for NEXT: the first index to look
+ *	at. Must be zero on input to CREATE, LOOKUP and DELETE (-EINVAL).
  * @flags: in: CREATE: %ATOMIC_COUNTER_NAME_EXCL, %ATOMIC_COUNTER_NAME_STRIPED;
  *	otherwise zero. out: %ATOMIC_COUNTER_NAME_STRIPED for a striped
  *	counter, and nothing else.
- * @owner: out: %ATOMIC_COUNTER_OWNER_USER or %ATOMIC_COUNTER_OWNER_KERNEL.
+ * @owner: out: %ATOMIC_COUNTER_OWNER_USER or %ATOMIC_COUNTER_OWNER_KERNEL;
+ *	must be zero on input (-EINVAL).
  * @created: out (CREATE): 1 when this call created the counter, 0 when it
- *	opened an existing one.
+ *	opened an existing one; must be zero on input (-EINVAL).
  * @generation: out (CREATE, LOOKUP, NEXT): how many times the counter at
  *	@index has been given a name, modulo 2^32 and never 0 (see "Names":
- *	reuse). Ignored on input. A module older than this field leaves the
- *	caller's value, so a caller that passes 0 and gets 0 back runs on a
- *	module that does not report generations.
+ *	reuse); must be zero on input (-EINVAL).
  * @reserved: must be zero.
  *
  * %ATOMIC_COUNTER_IOC_NAME_NEXT returns the named counter with the lowest
  * index at or above @index, so a loop starting at 0 and going on from the
- * returned index + 1 visits every name once.
+ * returned index + 1 visits every name once (each call with a struct
+ * zeroed but for @index: what the last call returned is output).
  */
 struct atomic_counter_name {
 	char name[ATOMIC_COUNTER_NAME_MAX];
@@ -501,6 +610,8 @@ struct atomic_counter_name {
 	__u32 generation;
 	__u32 reserved;
 };
+
+#define ATOMIC_COUNTER_NAME_SIZE_VER0	80	/* the first published size */
 
 /**
  * DOC: Waiting
@@ -537,7 +648,8 @@ struct atomic_counter_name {
  * WAIT pays for the waiters of the count.
  *
  * An update made on the mapped page wakes nobody: its author calls
- * %ATOMIC_COUNTER_IOC_WAKE with the counter's index afterwards, through a
+ * %ATOMIC_COUNTER_IOC_WAKE with the counter's index (&struct
+ * atomic_counter_wake) afterwards, through a
  * file open for writing (a read-only one gets -EBADF: it cannot have
  * written the page, and has nothing to announce). It may
  * skip that system call while the waiter count (the kernel counter at
@@ -556,10 +668,23 @@ struct atomic_counter_name {
  * while the condition holds. Arming again replaces the condition, on any
  * counter; poll() on a file never armed reports EPOLLERR. epoll works in
  * every order: the file may be added to an epoll set before or after ARM,
- * and after a new ARM.
+ * and after a new ARM. %ATOMIC_COUNTER_IOC_DISARM drops the file's
+ * condition, and its share of the waiter count: poll() then reports
+ * EPOLLERR, as on a file never armed (DISARM of a file that is not armed
+ * does nothing and returns 0).
  *
- * A file opened read-only may WAIT and ARM: waiting reveals nothing a read
- * does not. What a waiter costs others: waiters sleep on one of a fixed
+ * A file opened read-only may WAIT, ARM and DISARM: waiting reveals
+ * nothing a read does not. A file without read access may not (-EBADF):
+ * a wait's outcome tells the value (see "Access modes").
+ *
+ * Errors of WAIT and ARM, in this order: -EINVAL for unknown @flags, a
+ * nonzero @reserved or @result, an unknown @cond, an index out of range,
+ * %ATOMIC_COUNTER_WAIT_STRIPED on a counter that is not striped (and for
+ * ARM a nonzero @timeout_ns); -EBADF through a file without read access;
+ * then WAIT's own outcomes. Of WAKE: -EINVAL for nonzero
+ * &atomic_counter_wake.flags; -EBADF through a file without write access;
+ * -EINVAL for an index out of range. Of DISARM: -EBADF through a file
+ * without read access. What a waiter costs others: waiters sleep on one of a fixed
  * set of wait queues chosen by bank and counter (every bank, private ones
  * included, shares the set), each with its own waiter count, so an update
  * of a counter on another queue pays nothing for them. On a queue, the
@@ -622,7 +747,8 @@ enum atomic_counter_cond {
  *	deadline in nanoseconds, not negative. ARM: must be 0. out (WAIT,
  *	relative and timed): when a signal interrupts the wait, the time it
  *	had left, 0 or more; otherwise unchanged.
- * @result: out (WAIT): the value that satisfied the condition.
+ * @result: out (WAIT): the value that satisfied the condition; must be
+ *	zero on input, to WAIT and to ARM (-EINVAL).
  * @reserved: must be zero.
  */
 struct atomic_counter_wait {
@@ -635,6 +761,25 @@ struct atomic_counter_wait {
 	__u64 reserved;
 };
 
+#define ATOMIC_COUNTER_WAIT_SIZE_VER0	48	/* the first published size */
+
+/**
+ * struct atomic_counter_wake - the argument of %ATOMIC_COUNTER_IOC_WAKE
+ * @index: in: the counter updated on the page, in any region (a slot of a
+ *	striped counter wakes the waiters on its sum too).
+ * @flags: in: must be zero (-EINVAL).
+ *
+ * API 1 took a bare __u64 index: that is this struct's first 8 bytes,
+ * %ATOMIC_COUNTER_WAKE_SIZE_VER0, so such a caller still works (its
+ * command says 8 bytes, and the missing @flags reads as zero).
+ */
+struct atomic_counter_wake {
+	__u64 index;
+	__u64 flags;
+};
+
+#define ATOMIC_COUNTER_WAKE_SIZE_VER0	8	/* API 1's bare __u64 index */
+
 /**
  * DOC: Private banks
  *
@@ -646,9 +791,9 @@ struct atomic_counter_wait {
  * returns a new file descriptor of it, and nothing else names it. It is
  * shared the way any descriptor is: across fork(), by SCM_RIGHTS, and with
  * pidfd_getfd() under ptrace's rules. It cannot be opened by path (an open
- * of /proc/PID/fd/N fails: -EACCES, as the anonymous inode is root's and
- * mode 0600, or -ENXIO for a process that may override file permissions,
- * as for an eventfd), its names are
+ * of /proc/PID/fd/N fails: -EACCES for a process that the inode's owner
+ * and mode 0600 keep out, or -ENXIO for one they let in, as for an
+ * eventfd), its names are
  * its own (the global bank's names and those of other private banks are
  * not seen through it), and it is freed, counters, names and all, when its
  * last file is closed and its last mapping unmapped.
@@ -656,7 +801,23 @@ struct atomic_counter_wait {
  * Its kernel regions hold only its own ``atomic_counter.waiters`` (the
  * count of its waiters, see "Waiting"): kernel code registers counters in
  * the global bank alone, so a ``kernel.`` name never exists in a private
- * bank, and CREATE of one fails with -EPERM there too.
+ * bank, and CREATE of one fails with -EPERM there too. So a private bank
+ * lays out only what it can use: no kernel striped region
+ * (&atomic_counter_info.nr_kernel_striped is 0), and a kernel region of
+ * one page, for the waiter count alone. That page is the whole cost of the
+ * count (4 KiB, 64 KiB on a kernel with 64 KiB pages), and cannot be
+ * shared with the counters userspace writes: the count must sit on a page
+ * that userspace can map only read-only, or a process could forge it and
+ * make page updaters skip the WAKE a waiter needs.
+ *
+ * Identity: from Linux 6.8 on (where the kernel exports
+ * anon_inode_create_getfile()), each private bank has an inode of its own,
+ * shared by all of its files (REOPEN's included), so fstat(2) tells two
+ * banks apart by st_ino (st_dev is the anonymous inode filesystem's, the
+ * same for every bank), and tells whether two descriptors reach the same
+ * bank; the inode belongs to the bank's creator. On older kernels every
+ * private bank's file shares the kernel's one anonymous inode, root's, and
+ * st_ino tells nothing.
  *
  * The descriptor is O_CLOEXEC, as a new descriptor should be (a program
  * that runs another with it clears FD_CLOEXEC on purpose, with fcntl(2)),
@@ -708,7 +869,8 @@ struct atomic_counter_wait {
  *
  * Errors of %ATOMIC_COUNTER_IOC_BANK, checked in this order:
  *
- * - -EINVAL: an unknown flag, a nonzero reserved field;
+ * - -EINVAL: an unknown flag, a nonzero reserved field (after the size
+ *   checks of "Extending the ABI", as for every ioctl);
  * - -EBADF: a new bank, or a writable REOPEN, through a file opened
  *   read-only;
  * - -EPERM: a new bank through a file of a private bank (a bank's file
@@ -755,6 +917,8 @@ struct atomic_counter_bank {
 	__u64 reserved[4];
 };
 
+#define ATOMIC_COUNTER_BANK_SIZE_VER0	64	/* the first published size */
+
 #define ATOMIC_COUNTER_IOC_MAGIC	0xAC
 
 /* 0xAC 0x00-0x1F belonged to linux/raw.h, so this header starts at 0x80. */
@@ -763,11 +927,13 @@ struct atomic_counter_bank {
 #define ATOMIC_COUNTER_IOC_OP		_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x81, \
 					      struct atomic_counter_op)
 /*
- * BATCH stays _IOW, as first published, although a failed call writes
- * &atomic_counter_batch.failed back into the header.
+ * BATCH is _IOWR since API 2, as a failed call writes
+ * &atomic_counter_batch.failed back; the module matches commands on type
+ * and number alone (see "Extending the ABI"), so API 1's _IOW command
+ * still works.
  */
-#define ATOMIC_COUNTER_IOC_BATCH	_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x82, \
-					     struct atomic_counter_batch)
+#define ATOMIC_COUNTER_IOC_BATCH	_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x82, \
+					      struct atomic_counter_batch)
 #define ATOMIC_COUNTER_IOC_NAME_CREATE	_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x83, \
 					      struct atomic_counter_name)
 #define ATOMIC_COUNTER_IOC_NAME_LOOKUP	_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x84, \
@@ -778,12 +944,15 @@ struct atomic_counter_bank {
 					      struct atomic_counter_name)
 #define ATOMIC_COUNTER_IOC_WAIT		_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x87, \
 					      struct atomic_counter_wait)
-/* The argument is a pointer to the __u64 index of the counter updated. */
-#define ATOMIC_COUNTER_IOC_WAKE		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x88, __u64)
+/* API 1 passed a bare __u64 here: see &struct atomic_counter_wake. */
+#define ATOMIC_COUNTER_IOC_WAKE		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x88, \
+					     struct atomic_counter_wake)
 #define ATOMIC_COUNTER_IOC_ARM		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x89, \
 					     struct atomic_counter_wait)
 /* Returns a new file descriptor: of a new private bank, or (REOPEN) of the same bank. */
 #define ATOMIC_COUNTER_IOC_BANK		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x8a, \
 					     struct atomic_counter_bank)
+/* Drops the file's armed condition; no argument (see "Waiting"). */
+#define ATOMIC_COUNTER_IOC_DISARM	_IO(ATOMIC_COUNTER_IOC_MAGIC, 0x8b)
 
 #endif /* _UAPI_LINUX_ATOMIC_COUNTER_H */

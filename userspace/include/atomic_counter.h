@@ -392,8 +392,9 @@ int ac_op_cmpxchg(const struct ac_dev *dev, uint64_t index, int64_t old, int64_t
  *	the entry at fault, or ATOMIC_COUNTER_BATCH_NO_ENTRY when none is
  *	(or the module is too old to say); untouched on success
  *
- * All are checked before any is applied; each op's result is filled in.
- * (Programs built before 0.5 call a 3-argument form, which stays.)
+ * All are checked before any is applied; each op's result is zeroed
+ * first (the module refuses a nonzero one: it is output only) and filled
+ * in. (Programs built before 0.5 call a 3-argument form, which stays.)
  * Return: 0 or -errno.
  */
 int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t count,
@@ -429,11 +430,19 @@ static inline int64_t ac_striped_row(const struct ac_dev *dev, uint64_t index)
 {
 	const struct ac_dev_info *i = &dev->info;
 	uint64_t firsts[2] = { i->named_first + i->nr_named, i->kernel_first + i->nr_kernel };
-	uint64_t size = i->nr_striped * i->nr_stripes;
+	uint64_t sizes[2] = { i->nr_striped * i->nr_stripes, i->nr_striped * i->nr_stripes };
 	int r;
 
+	/*
+	 * A private bank has no kernel striped region (its INFO says
+	 * nr_kernel_striped 0): its map ends with the kernel's plain region.
+	 * Told from map_size, which the frozen view has.
+	 */
+	if (i->map_size / ATOMIC_COUNTER_SIZE <= firsts[1])
+		sizes[1] = 0;
+
 	for (r = 0; r < 2; r++)
-		if (index >= firsts[r] && index < firsts[r] + size)
+		if (index >= firsts[r] && index < firsts[r] + sizes[r])
 			return (int64_t)((index - firsts[r]) / i->nr_striped);
 	return -1;
 }

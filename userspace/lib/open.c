@@ -60,7 +60,10 @@ int ac__check_info(const struct atomic_counter_info *i, uint64_t page_size)
 	if (!region_ok(striped_first, slots, total) || i->kernel_first < striped_first + slots ||
 	    !i->kernel_first || i->kernel_first % per_page ||
 	    !region_ok(i->kernel_first, i->nr_kernel, total) ||
-	    !region_ok(i->kernel_first + i->nr_kernel, slots, total))
+	    !region_ok(i->kernel_first + i->nr_kernel, i->nr_kernel_striped * i->nr_stripes, total))
+		return -EPROTO;
+	/* The kernel's striped region: as large as userspace's, or none (a private bank). */
+	if (i->nr_kernel_striped && i->nr_kernel_striped != i->nr_striped)
 		return -EPROTO;
 	/* The waiter count is one of the kernel's counters, read-only. */
 	if (i->waiters_index < i->kernel_first ||

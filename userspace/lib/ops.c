@@ -124,14 +124,20 @@ int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t c
 {
 	int fd = ac__fd(dev);
 	struct atomic_counter_batch b;
+	uint32_t i;
 
 	if (fd < 0)
 		return fd;
+	/*
+	 * @failed and each result are output only, and refused unless zero
+	 * (API 2): a reused array holds the last call's results.
+	 */
 	memset(&b, 0, sizeof(b));
 	b.ops = (uintptr_t)ops;
 	b.count = count;
-	/* What a module older than the field leaves there. */
-	b.failed = ATOMIC_COUNTER_BATCH_NO_ENTRY;
+	if (ops && count <= ATOMIC_COUNTER_BATCH_MAX)
+		for (i = 0; i < count; i++)
+			ops[i].result = 0;
 	if (ioctl(fd, ATOMIC_COUNTER_IOC_BATCH, &b) < 0) {
 		if (failed)
 			*failed = b.failed;

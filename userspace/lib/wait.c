@@ -45,7 +45,7 @@ int ac_arm(const struct ac_dev *dev, uint64_t index, enum atomic_counter_cond co
 
 int ac_wake(const struct ac_dev *dev, uint64_t index)
 {
-	uint64_t arg = index;
+	struct atomic_counter_wake arg = { .index = index };
 	bool waiting;
 	int fd;
 

@@ -352,7 +352,7 @@ static int cmd_info(const struct opts *o, const struct ac_dev *dev)
 		       "\"batch_max\": %llu, \"cache_line_bytes\": %llu, \"features\": %llu, \"ops\": %llu, "
 		       "\"named_first\": %llu, \"nr_named\": %llu, \"kernel_first\": %llu, \"nr_kernel\": %llu, "
 		       "\"waiters_index\": %llu, \"nr_striped\": %llu, \"nr_stripes\": %llu, "
-		       "\"private\": %s}\n",
+		       "\"nr_kernel_striped\": %llu, \"private\": %s}\n",
 		       (unsigned long long)i->api, ac_version(), (unsigned long long)i->nr_counters,
 		       (unsigned long long)i->map_size, (unsigned long long)i->batch_max,
 		       (unsigned long long)i->cache_line_bytes, (unsigned long long)i->features,
@@ -360,6 +360,7 @@ static int cmd_info(const struct opts *o, const struct ac_dev *dev)
 		       (unsigned long long)i->nr_named, (unsigned long long)i->kernel_first,
 		       (unsigned long long)i->nr_kernel, (unsigned long long)i->waiters_index,
 		       (unsigned long long)i->nr_striped, (unsigned long long)i->nr_stripes,
+		       (unsigned long long)i->nr_kernel_striped,
 		       i->flags & ATOMIC_COUNTER_INFO_PRIVATE ? "true" : "false");
 		return 0;
 	}
@@ -373,7 +374,7 @@ static int cmd_info(const struct opts *o, const struct ac_dev *dev)
 	printf("kernel counters:  %llu (from index %llu, read-only)\n", (unsigned long long)i->nr_kernel,
 	       (unsigned long long)i->kernel_first);
 	printf("striped counters: %llu named, %llu for the kernel, %llu slots each\n",
-	       (unsigned long long)i->nr_striped, (unsigned long long)i->nr_striped,
+	       (unsigned long long)i->nr_striped, (unsigned long long)i->nr_kernel_striped,
 	       (unsigned long long)i->nr_stripes);
 	printf("mapping size:     %llu bytes\n", (unsigned long long)i->map_size);
 	printf("batch max:        %llu operations\n", (unsigned long long)i->batch_max);
