@@ -858,10 +858,13 @@ static int wait_abs(struct ac_dev *dev, uint32_t cond, int64_t value, int64_t de
 {
 	struct atomic_counter_wait w = {
 		.index = IDX, .cond = cond, .value = value, .flags = ATOMIC_COUNTER_WAIT_ABSTIME,
-		.timeout_ns = deadline, .result = *seen,
+		.timeout_ns = deadline,
 	};
 	int ret = ioctl(dev->fd, ATOMIC_COUNTER_IOC_WAIT, &w) ? -errno : 0;
 
+	/* @result is output only (zero in); a failed wait leaves it so. */
+	if (ret)
+		return w.result ? -EPROTO : ret;
 	*seen = w.result;
 	return ret;
 }
