@@ -101,7 +101,7 @@ fi
 
 # compiles ORDER LANG: whether ac_op() with ordering ORDER compiles.
 compiles() {
-	printf '#include <atomic_counter.h>\nint f(struct ac_dev *d) { return ac_op(d, 0, 0, %s, 0, 0, 0); }\n' "$1" |
+	printf '#include <atomic_counter.h>\nint f(struct ac_dev *d) { return ac_op(d, 0, ATOMIC_COUNTER_OP_READ, %s, 0, 0, 0); }\n' "$1" |
 		$2 -fsyntax-only $(pc --cflags) -x "$3" - >>"$work/log" 2>&1
 }
 : >"$work/log"
