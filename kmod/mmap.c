@@ -6,6 +6,8 @@
  */
 #include <linux/errno.h>
 #include <linux/mm.h>
+#include <linux/personality.h>
+#include <linux/sched.h>
 #include <linux/vmalloc.h>
 
 #include "atomic_counter.h"
@@ -84,8 +86,18 @@ int ac_mmap(struct file *file, struct vm_area_struct *vma)
 	/* VM_MAYSHARE, not VM_SHARED: the core clears the latter read-only. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
-	if (vma->vm_flags & VM_EXEC)
-		return -EPERM;
+	if (vma->vm_flags & VM_EXEC) {
+		/*
+		 * READ_IMPLIES_EXEC (32-bit programs without PT_GNU_STACK,
+		 * setarch -X) adds PROT_EXEC to every readable mapping before
+		 * we are asked: such a program never asked for code, and gets
+		 * the mapping without it (the core computes the page
+		 * protection from the flags after ->mmap) rather than -EPERM.
+		 */
+		if (!(current->personality & READ_IMPLIES_EXEC))
+			return -EPERM;
+		ac_vm_flags_clear(vma, VM_EXEC);
+	}
 	if (vma->vm_pgoff + pages > kernel_page && (vma->vm_flags & VM_WRITE))
 		return -EACCES;
 	/* Checks the window against the bank, and sets VM_DONTEXPAND | VM_DONTDUMP. */

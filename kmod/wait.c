@@ -500,6 +500,9 @@ static int ac_wait_copy_in(const struct ac_bank *bank, struct atomic_counter_wai
 	    w->reserved || w->result ||
 	    w->cond >= ATOMIC_COUNTER_NR_CONDS || w->index >= bank->total)
 		return -EINVAL;
+	/* "For ever" is a relative wait's; no CLOCK_MONOTONIC time is negative. */
+	if ((w->flags & ATOMIC_COUNTER_WAIT_ABSTIME) && w->timeout_ns < 0)
+		return -EINVAL;
 	/* A striped sum decides GE alone: see ac_cond_met(). */
 	if ((w->flags & ATOMIC_COUNTER_WAIT_STRIPED) &&
 	    (!ac_is_striped(bank, w->index) || w->cond != ATOMIC_COUNTER_COND_GE))
@@ -696,9 +699,6 @@ long ac_ioctl_wait(struct file *file, void __user *uarg, size_t usize)
 	if (!(file->f_mode & FMODE_READ))
 		return -EBADF;
 	abstime = w.cond.flags & ATOMIC_COUNTER_WAIT_ABSTIME;
-	/* "For ever" is a relative wait's; no CLOCK_MONOTONIC time is negative. */
-	if (abstime && w.cond.timeout_ns < 0)
-		return -EINVAL;
 	/*
 	 * The deadline, fixed at entry: a relative timeout counts from here,
 	 * and a restart after a signal starts from the time left.

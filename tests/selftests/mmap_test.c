@@ -8,7 +8,9 @@
 #include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/wait.h>
 
 #include "ac_test.h"
@@ -335,6 +337,48 @@ TEST_F(map, mprotect_cannot_add_prot_exec_eacces)
 	/* Still the bank, still writable: the refusal changed nothing. */
 	atomic_store(&self->bank[IDX], 6);
 	EXPECT_EQ(6, raw_read(self->fd, IDX));
+}
+
+/*
+ * A process with READ_IMPLIES_EXEC (a 32-bit program without PT_GNU_STACK,
+ * setarch -X) has PROT_EXEC added to every readable mapping by the kernel:
+ * it asked for none, so it gets its mapping, without execute permission.
+ * Checked in a child, whose personality goes with it.
+ */
+TEST_F(map, read_implies_exec_maps_without_exec)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char line[256], want[32];
+		int found = 0;
+		FILE *maps;
+		void *p;
+
+		if (personality(READ_IMPLIES_EXEC) < 0)
+			_exit(10);
+		p = mmap(NULL, self->page, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+		if (p == MAP_FAILED)
+			_exit(11);
+		/* The counter through the new mapping: it is the bank. */
+		atomic_store((_Atomic int64_t *)p + IDX, 9);
+		if (raw_read(self->fd, IDX) != 9)
+			_exit(12);
+		snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
+		maps = fopen("/proc/self/maps", "r");
+		if (!maps)
+			_exit(13);
+		while (fgets(line, sizeof(line), maps))
+			if (!strncmp(line, want, strlen(want)))
+				found = !strncmp(line + strcspn(line, " ") + 1, "rw-s", 4);
+		fclose(maps);
+		_exit(found ? 0 : 14);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status)) TH_LOG("killed by signal %d", WTERMSIG(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

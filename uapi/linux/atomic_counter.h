@@ -94,7 +94,10 @@
  * conditional ones, whose result tells the value), NAME_LOOKUP,
  * NAME_NEXT, WAIT, ARM and DISARM; a batch entry likewise, named in
  * &atomic_counter_batch.failed. mmap(2) needs read access (the VFS refuses
- * it with -EACCES).
+ * it with -EACCES). NAME_CREATE without %ATOMIC_COUNTER_NAME_EXCL tells a
+ * write-only file whether a name exists, and of which kind, as O_CREAT
+ * tells a writer of a directory: a writer that must not learn even that
+ * creates with %ATOMIC_COUNTER_NAME_EXCL.
  */
 
 /**

@@ -922,9 +922,14 @@ static inline ac_counter_t *ac_striped_slot(const ac_striped_t *s)
 {
 	unsigned int cpu = ac_cpu();
 
-	ac_impl_striped_check(s);
-	if (cpu >= s->nr_stripes)
+	/*
+	 * A zeroed handle has no stripes, so it takes this branch too, which
+	 * costs the common case nothing: its check lives in the cold path.
+	 */
+	if (cpu >= s->nr_stripes) {
+		ac_impl_striped_check(s);
 		cpu %= s->nr_stripes;
+	}
 	return &s->slots[(uint64_t)cpu * s->stride];
 }
 

@@ -227,6 +227,17 @@ __attribute__((constructor)) static void claim_bank_env(void)
 
 	if (fd && *fd && pid && !ac__parse_u64(pid, &p) && p == (uint64_t)getpid())
 		env_bank_fd = ac__parse_u64(fd, &v) || v > INT32_MAX ? -EBADF : (int)v;
+	/*
+	 * The parent cleared close-on-exec for this process alone, as a
+	 * systemd-activated one's are: what it executes gets the bank only if
+	 * handed on anew (sd_listen_fds() sets FD_CLOEXEC the same way).
+	 */
+	if (env_bank_fd >= 0) {
+		int fl = fcntl(env_bank_fd, F_GETFD);
+
+		if (fl >= 0)
+			fcntl(env_bank_fd, F_SETFD, fl | FD_CLOEXEC);
+	}
 	unsetenv(AC_BANK_FD_ENV);
 	unsetenv(AC_BANK_PID_ENV);
 }

@@ -139,9 +139,12 @@ int ac_batch(const struct ac_dev *dev, struct atomic_counter_op *ops, uint32_t c
 		for (i = 0; i < count; i++)
 			ops[i].result = 0;
 	if (ioctl(fd, ATOMIC_COUNTER_IOC_BATCH, &b) < 0) {
+		int ret = -errno;
+
+		/* Not the module's answer: it never looked at an entry. */
 		if (failed)
-			*failed = b.failed;
-		return -errno;
+			*failed = ret == -ENOTTY ? ATOMIC_COUNTER_BATCH_NO_ENTRY : b.failed;
+		return ret;
 	}
 	return 0;
 }
