@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * atomic_counter: banks of kernel atomic64_t counters shared by processes
+ * through ioctls and through a shared mapping of the bank itself: the
+ * global bank of /dev/atomic_counter, and private banks that only the
+ * holders of their file descriptors reach.
+ *
+ * This header is the whole ABI: the module and every userspace program
+ * build against it, and nothing else restates it.
+ */
+#ifndef _UAPI_LINUX_ATOMIC_COUNTER_H
+#define _UAPI_LINUX_ATOMIC_COUNTER_H
+
+#include <linux/const.h>
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * DOC: ABI version and handshake
+ *
+ * A program fills &struct atomic_counter_info with @api set to
+ * %ATOMIC_COUNTER_API and @features set to the features it needs, and calls
+ * %ATOMIC_COUNTER_IOC_INFO. The module refuses an @api it does not speak
+ * and any feature bit it does not know with -EINVAL, in the manner of
+ * userfaultfd's UFFDIO_API, so a program learns at open time, not at first
+ * use, that it runs against a module it was not built for.
+ */
+#define ATOMIC_COUNTER_API		1
+
+/**
+ * DOC: Features
+ *
+ * %ATOMIC_COUNTER_FEATURE_MMAP: the bank can be mapped with mmap(2); counter
+ * i is the naturally aligned 64-bit word at byte offset i * 8.
+ *
+ * %ATOMIC_COUNTER_FEATURE_BATCH: %ATOMIC_COUNTER_IOC_BATCH is available.
+ *
+ * %ATOMIC_COUNTER_FEATURE_NAMES: named counters (the NAME_* ioctls) and a
+ * read-only region of counters owned by kernel code.
+ *
+ * %ATOMIC_COUNTER_FEATURE_WAIT: %ATOMIC_COUNTER_IOC_WAIT, _WAKE and _ARM,
+ * and poll() on an armed file.
+ *
+ * %ATOMIC_COUNTER_FEATURE_STRIPED: striped counters (see "Striped
+ * counters"), %ATOMIC_COUNTER_OP_STRIPED and %ATOMIC_COUNTER_NAME_STRIPED.
+ *
+ * %ATOMIC_COUNTER_FEATURE_BANKS: private banks (see "Private banks"),
+ * %ATOMIC_COUNTER_IOC_BANK, and &atomic_counter_info.flags.
+ */
+#define ATOMIC_COUNTER_FEATURE_MMAP	_BITULL(0)
+#define ATOMIC_COUNTER_FEATURE_BATCH	_BITULL(1)
+#define ATOMIC_COUNTER_FEATURE_NAMES	_BITULL(2)
+#define ATOMIC_COUNTER_FEATURE_WAIT	_BITULL(3)
+#define ATOMIC_COUNTER_FEATURE_STRIPED	_BITULL(4)
+#define ATOMIC_COUNTER_FEATURE_BANKS	_BITULL(5)
+#define ATOMIC_COUNTER_FEATURES		(ATOMIC_COUNTER_FEATURE_MMAP | \
+					 ATOMIC_COUNTER_FEATURE_BATCH | \
+					 ATOMIC_COUNTER_FEATURE_NAMES | \
+					 ATOMIC_COUNTER_FEATURE_WAIT | \
+					 ATOMIC_COUNTER_FEATURE_STRIPED | \
+					 ATOMIC_COUNTER_FEATURE_BANKS)
+
+/**
+ * DOC: Regions
+ *
+ * One index space, five regions, each starting on a page boundary:
+ *
+ * - [0, @nr_counters): counters a program uses by number;
+ * - [@named_first, @named_first + @nr_named): counters allocated by name
+ *   (%ATOMIC_COUNTER_IOC_NAME_CREATE), zeroed when allocated;
+ * - from @named_first + @nr_named: @nr_striped striped counters allocated
+ *   by name (see "Striped counters");
+ * - [@kernel_first, @kernel_first + @nr_kernel): counters registered by
+ *   kernel code through the in-kernel API;
+ * - from @kernel_first + @nr_kernel: @nr_striped striped counters
+ *   registered by kernel code.
+ *
+ * Userspace reads the last two, through the ioctl or the mapping, and can
+ * never write them: a write request gets -EPERM, and a mapping that covers
+ * any of their pages must be read-only (-EACCES otherwise; mprotect()
+ * cannot upgrade it). Every index below @map_size / %ATOMIC_COUNTER_SIZE
+ * can be read; every index below @kernel_first can be written.
+ *
+ * (Field names as in &struct atomic_counter_info.)
+ */
+
+/**
+ * DOC: Striped counters
+ *
+ * A counter that many CPUs update at once is limited by its one cache line
+ * moving between them. A striped counter spreads its count over one slot
+ * per possible CPU (@nr_stripes of them, the kernel's nr_cpu_ids), and its
+ * value is the sum of its slots, wrapping modulo 2^64.
+ *
+ * A striped region holds @nr_striped counters and @nr_stripes rows of
+ * @nr_striped slots, one row per CPU: slot c of the region's counter s is
+ * at index first + c * @nr_striped + s, where first is the region's first
+ * index. @nr_striped is a multiple of @cache_line_bytes / 8, so no cache
+ * line holds the slots of two CPUs. A striped counter is known by the
+ * index of its CPU 0 slot (first + s), which is what the NAME ioctls
+ * return, and it is updated by adding to (or subtracting from) the slot of
+ * the CPU the caller runs on; any slot would keep the sum exact, the
+ * caller's own just keeps the line local.
+ *
+ * On the page that is a relaxed atomic add on the slot of the CPU rseq or
+ * sched_getcpu() names: a migration between reading the CPU number and
+ * the add costs locality, never a count. Through the ioctls the same is
+ * %ATOMIC_COUNTER_OP_STRIPED; kernel code uses the in-kernel API, and WAIT
+ * and ARM take %ATOMIC_COUNTER_WAIT_STRIPED to wait on the sum. Without
+ * those flags the ioctls operate on one slot, as on any word.
+ */
+
+/**
+ * DOC: Memory layout and false sharing
+ *
+ * Counter i lives at byte offset i * %ATOMIC_COUNTER_SIZE of the mapping.
+ * The bank starts on a page boundary, so a cache line of
+ * @cache_line_bytes (see &struct atomic_counter_info) holds
+ * @cache_line_bytes / 8 consecutive counters. Counters that share a line
+ * and are updated by different CPUs slow each other down (false sharing);
+ * a program that wants a hot counter alone on its line uses only indices
+ * that are multiples of @cache_line_bytes / 8 and leaves the rest unused.
+ */
+#define ATOMIC_COUNTER_SIZE		8
+
+/**
+ * enum atomic_counter_order - memory ordering of one operation
+ * @ATOMIC_COUNTER_FULL: fully ordered, the unsuffixed kernel form
+ *	(atomic64_add_return()); zero, so a zeroed request is the strongest.
+ * @ATOMIC_COUNTER_RELAXED: no ordering (``_relaxed``; the plain form of
+ *	read, set and the void operations, which the kernel leaves unordered).
+ * @ATOMIC_COUNTER_ACQUIRE: ACQUIRE on the read part (``_acquire``).
+ * @ATOMIC_COUNTER_RELEASE: RELEASE on the write part (``_release``).
+ * @ATOMIC_COUNTER_NR_ORDERS: number of orderings.
+ *
+ * The semantics are those of Documentation/atomic_t.txt. A conditional
+ * operation that fails (cmpxchg that does not swap, add_unless that does
+ * not add) gives no ordering, as in the kernel.
+ */
+enum atomic_counter_order {
+	ATOMIC_COUNTER_FULL	= 0,
+	ATOMIC_COUNTER_RELAXED	= 1,
+	ATOMIC_COUNTER_ACQUIRE	= 2,
+	ATOMIC_COUNTER_RELEASE	= 3,
+	ATOMIC_COUNTER_NR_ORDERS
+};
+
+/**
+ * enum atomic_counter_opcode - the atomic64_t operations
+ * @ATOMIC_COUNTER_OP_READ: atomic64_read()
+ * @ATOMIC_COUNTER_OP_SET: atomic64_set()
+ * @ATOMIC_COUNTER_OP_ADD: atomic64_add()
+ * @ATOMIC_COUNTER_OP_SUB: atomic64_sub()
+ * @ATOMIC_COUNTER_OP_INC: atomic64_inc()
+ * @ATOMIC_COUNTER_OP_DEC: atomic64_dec()
+ * @ATOMIC_COUNTER_OP_AND: atomic64_and()
+ * @ATOMIC_COUNTER_OP_OR: atomic64_or()
+ * @ATOMIC_COUNTER_OP_XOR: atomic64_xor()
+ * @ATOMIC_COUNTER_OP_ANDNOT: atomic64_andnot()
+ * @ATOMIC_COUNTER_OP_ADD_RETURN: atomic64_add_return()
+ * @ATOMIC_COUNTER_OP_SUB_RETURN: atomic64_sub_return()
+ * @ATOMIC_COUNTER_OP_INC_RETURN: atomic64_inc_return()
+ * @ATOMIC_COUNTER_OP_DEC_RETURN: atomic64_dec_return()
+ * @ATOMIC_COUNTER_OP_FETCH_ADD: atomic64_fetch_add()
+ * @ATOMIC_COUNTER_OP_FETCH_SUB: atomic64_fetch_sub()
+ * @ATOMIC_COUNTER_OP_FETCH_INC: atomic64_fetch_inc()
+ * @ATOMIC_COUNTER_OP_FETCH_DEC: atomic64_fetch_dec()
+ * @ATOMIC_COUNTER_OP_FETCH_AND: atomic64_fetch_and()
+ * @ATOMIC_COUNTER_OP_FETCH_OR: atomic64_fetch_or()
+ * @ATOMIC_COUNTER_OP_FETCH_XOR: atomic64_fetch_xor()
+ * @ATOMIC_COUNTER_OP_FETCH_ANDNOT: atomic64_fetch_andnot()
+ * @ATOMIC_COUNTER_OP_XCHG: atomic64_xchg()
+ * @ATOMIC_COUNTER_OP_CMPXCHG: atomic64_cmpxchg()
+ * @ATOMIC_COUNTER_OP_FETCH_MAX: store max(old, value); no atomic64_ form exists
+ * @ATOMIC_COUNTER_OP_FETCH_MIN: store min(old, value); no atomic64_ form exists
+ * @ATOMIC_COUNTER_OP_ADD_UNLESS: atomic64_add_unless()
+ * @ATOMIC_COUNTER_OP_FETCH_ADD_UNLESS: atomic64_fetch_add_unless()
+ * @ATOMIC_COUNTER_OP_INC_NOT_ZERO: atomic64_inc_not_zero()
+ * @ATOMIC_COUNTER_OP_INC_UNLESS_NEGATIVE: atomic64_inc_unless_negative()
+ * @ATOMIC_COUNTER_OP_DEC_UNLESS_POSITIVE: atomic64_dec_unless_positive()
+ * @ATOMIC_COUNTER_OP_DEC_IF_POSITIVE: atomic64_dec_if_positive()
+ * @ATOMIC_COUNTER_OP_SUB_AND_TEST: atomic64_sub_and_test()
+ * @ATOMIC_COUNTER_OP_DEC_AND_TEST: atomic64_dec_and_test()
+ * @ATOMIC_COUNTER_OP_INC_AND_TEST: atomic64_inc_and_test()
+ * @ATOMIC_COUNTER_OP_ADD_NEGATIVE: atomic64_add_negative()
+ * @ATOMIC_COUNTER_NR_OPS: number of operations
+ *
+ * Each name is the kernel's atomic64_<name>(); @value is the kernel's ``i``
+ * (or ``new`` or ``a``), @expected its ``old`` (or ``u``), and @result what
+ * the kernel function returns. Void operations return 0.
+ *
+ * Orderings each operation accepts, and the kernel primitive each pair runs
+ * (F = fully ordered, X = relaxed, A = acquire, L = release; any other
+ * ordering is refused with -EINVAL):
+ *
+ * ====================== ======= =========================================
+ * operation              orders  primitive (result)
+ * ====================== ======= =========================================
+ * READ                   X A     atomic64_read{,_acquire} (value)
+ * SET                    X L     atomic64_set{,_release} (0)
+ * ADD SUB INC DEC        X F     atomic64_<op> (0); F adds
+ * AND OR XOR ANDNOT              smp_mb__before_atomic() before and
+ *                                smp_mb__after_atomic() after, as
+ *                                atomic_t.txt prescribes for void ops
+ * ADD_RETURN SUB_RETURN  F X A L atomic64_<op>{,_relaxed,_acquire,_release}
+ * INC_RETURN DEC_RETURN          (new value)
+ * FETCH_ADD FETCH_SUB    F X A L atomic64_<op>{,_relaxed,_acquire,_release}
+ * FETCH_INC FETCH_DEC            (old value)
+ * FETCH_AND FETCH_OR
+ * FETCH_XOR FETCH_ANDNOT
+ * XCHG                   F X A L atomic64_xchg{,...} (old value)
+ * CMPXCHG                F X A L atomic64_cmpxchg{,...} (old value; it
+ *                                swapped iff result == @expected)
+ * FETCH_MAX FETCH_MIN    F X A L loop of atomic64_try_cmpxchg{,...} that
+ *                                stores max/min(old, @value) (old value)
+ * ADD_UNLESS             F       atomic64_add_unless (1 if added)
+ * FETCH_ADD_UNLESS       F       atomic64_fetch_add_unless (old value)
+ * INC_NOT_ZERO           F       atomic64_inc_not_zero (1 if added)
+ * INC_UNLESS_NEGATIVE    F       atomic64_inc_unless_negative (1 if added)
+ * DEC_UNLESS_POSITIVE    F       atomic64_dec_unless_positive (1 if done)
+ * DEC_IF_POSITIVE        F       atomic64_dec_if_positive (old - 1, stored
+ *                                only when >= 0)
+ * SUB_AND_TEST           F       atomic64_sub_and_test (1 if now zero)
+ * DEC_AND_TEST           F       atomic64_dec_and_test (1 if now zero)
+ * INC_AND_TEST           F       atomic64_inc_and_test (1 if now zero)
+ * ADD_NEGATIVE           F       atomic64_add_negative (1 if now < 0)
+ * ====================== ======= =========================================
+ *
+ * Arithmetic wraps modulo 2^64 like the kernel's: INT64_MAX + 1 is
+ * INT64_MIN.
+ */
+enum atomic_counter_opcode {
+	ATOMIC_COUNTER_OP_READ			= 0,
+	ATOMIC_COUNTER_OP_SET			= 1,
+	ATOMIC_COUNTER_OP_ADD			= 2,
+	ATOMIC_COUNTER_OP_SUB			= 3,
+	ATOMIC_COUNTER_OP_INC			= 4,
+	ATOMIC_COUNTER_OP_DEC			= 5,
+	ATOMIC_COUNTER_OP_AND			= 6,
+	ATOMIC_COUNTER_OP_OR			= 7,
+	ATOMIC_COUNTER_OP_XOR			= 8,
+	ATOMIC_COUNTER_OP_ANDNOT		= 9,
+	ATOMIC_COUNTER_OP_ADD_RETURN		= 10,
+	ATOMIC_COUNTER_OP_SUB_RETURN		= 11,
+	ATOMIC_COUNTER_OP_INC_RETURN		= 12,
+	ATOMIC_COUNTER_OP_DEC_RETURN		= 13,
+	ATOMIC_COUNTER_OP_FETCH_ADD		= 14,
+	ATOMIC_COUNTER_OP_FETCH_SUB		= 15,
+	ATOMIC_COUNTER_OP_FETCH_INC		= 16,
+	ATOMIC_COUNTER_OP_FETCH_DEC		= 17,
+	ATOMIC_COUNTER_OP_FETCH_AND		= 18,
+	ATOMIC_COUNTER_OP_FETCH_OR		= 19,
+	ATOMIC_COUNTER_OP_FETCH_XOR		= 20,
+	ATOMIC_COUNTER_OP_FETCH_ANDNOT		= 21,
+	ATOMIC_COUNTER_OP_XCHG			= 22,
+	ATOMIC_COUNTER_OP_CMPXCHG		= 23,
+	ATOMIC_COUNTER_OP_FETCH_MAX		= 24,
+	ATOMIC_COUNTER_OP_FETCH_MIN		= 25,
+	ATOMIC_COUNTER_OP_ADD_UNLESS		= 26,
+	ATOMIC_COUNTER_OP_FETCH_ADD_UNLESS	= 27,
+	ATOMIC_COUNTER_OP_INC_NOT_ZERO		= 28,
+	ATOMIC_COUNTER_OP_INC_UNLESS_NEGATIVE	= 29,
+	ATOMIC_COUNTER_OP_DEC_UNLESS_POSITIVE	= 30,
+	ATOMIC_COUNTER_OP_DEC_IF_POSITIVE	= 31,
+	ATOMIC_COUNTER_OP_SUB_AND_TEST		= 32,
+	ATOMIC_COUNTER_OP_DEC_AND_TEST		= 33,
+	ATOMIC_COUNTER_OP_INC_AND_TEST		= 34,
+	ATOMIC_COUNTER_OP_ADD_NEGATIVE		= 35,
+	ATOMIC_COUNTER_NR_OPS
+};
+
+/**
+ * struct atomic_counter_info - handshake and description of the bank
+ * @api: in: %ATOMIC_COUNTER_API; out: the same.
+ * @features: in: features the caller requires (-EINVAL if any is unknown);
+ *	out: every feature this module supports.
+ * @nr_counters: out: counters in the bank (indices 0 .. @nr_counters - 1).
+ * @map_size: out: bytes of the bank mapping, a multiple of the page size.
+ * @ops: out: bit n set when opcode n is supported.
+ * @batch_max: out: most operations one %ATOMIC_COUNTER_IOC_BATCH takes.
+ * @cache_line_bytes: out: the cache line size the module was built for.
+ * @named_first: out: first index of the named region.
+ * @nr_named: out: counters in the named region.
+ * @kernel_first: out: first index of the kernel's read-only region.
+ * @nr_kernel: out: counters in the kernel's region.
+ * @waiters_index: out: a kernel counter that holds the number of waiters
+ *	and armed files; see "Waiting".
+ * @nr_striped: out: striped counters in each of the two striped regions,
+ *	and the distance in indices between two slots of one of them.
+ * @nr_stripes: out: slots in each striped counter, one per possible CPU.
+ * @flags: in: must be zero; out: %ATOMIC_COUNTER_INFO_PRIVATE for a file
+ *	of a private bank (a module older than this field leaves it 0).
+ * @reserved: must be zero.
+ *
+ * @nr_counters counts the counters used by number; @map_size covers all
+ * five regions (see "Regions").
+ */
+struct atomic_counter_info {
+	__u64 api;
+	__u64 features;
+	__u64 nr_counters;
+	__u64 map_size;
+	__u64 ops;
+	__u64 batch_max;
+	__u64 cache_line_bytes;
+	__u64 named_first;
+	__u64 nr_named;
+	__u64 kernel_first;
+	__u64 nr_kernel;
+	__u64 waiters_index;
+	__u64 nr_striped;
+	__u64 nr_stripes;
+	__u64 flags;
+	__u64 reserved[1];
+};
+
+/* &atomic_counter_info.flags: the file's bank is a private one. */
+#define ATOMIC_COUNTER_INFO_PRIVATE	_BITULL(0)
+
+/**
+ * struct atomic_counter_op - one operation on one counter
+ * @index: in: counter index, in any region (writes to the kernel's
+ *	region are refused with -EPERM).
+ * @op: in: an &enum atomic_counter_opcode.
+ * @order: in: an &enum atomic_counter_order the operation accepts.
+ * @value: in: the operand (``i``, ``new`` or ``a`` in the kernel's names).
+ * @expected: in: cmpxchg's ``old``, add_unless's ``u``; otherwise zero.
+ * @flags: in: zero, or %ATOMIC_COUNTER_OP_STRIPED.
+ * @reserved: must be zero.
+ * @result: out: what the kernel primitive returned (see the opcode table).
+ *
+ * The layout is the same for 32- and 64-bit processes.
+ */
+struct atomic_counter_op {
+	__u64 index;
+	__u32 op;
+	__u32 order;
+	__s64 value;
+	__s64 expected;
+	__u32 flags;
+	__u32 reserved;
+	__s64 result;
+};
+
+/**
+ * ATOMIC_COUNTER_OP_STRIPED - operate on a striped counter as a whole
+ *
+ * @index must be a striped counter (its CPU 0 slot; -EINVAL otherwise).
+ * READ (relaxed, or acquire on every slot) returns the sum of the slots;
+ * ADD, SUB, INC and DEC (relaxed or fully ordered) update the slot of the
+ * CPU the call runs on. Other operations are refused with -EINVAL: a
+ * striped counter has no single word to exchange or compare.
+ */
+#define ATOMIC_COUNTER_OP_STRIPED	_BITULL(0)
+
+/**
+ * ATOMIC_COUNTER_BATCH_MAX - most operations in one batch
+ */
+#define ATOMIC_COUNTER_BATCH_MAX	256
+
+/**
+ * ATOMIC_COUNTER_BATCH_NO_ENTRY - &atomic_counter_batch.failed when no entry is at fault
+ */
+#define ATOMIC_COUNTER_BATCH_NO_ENTRY	0xffffffffU
+
+/**
+ * struct atomic_counter_batch - several operations in one call
+ * @ops: in: user address of an array of &struct atomic_counter_op.
+ * @count: in: number of operations, 1 .. %ATOMIC_COUNTER_BATCH_MAX.
+ * @flags: in: must be zero.
+ * @failed: out, written only when the call fails (after the header was
+ *	read): the position in @ops
+ *	(0 .. @count - 1) of the entry that failed validation, or
+ *	%ATOMIC_COUNTER_BATCH_NO_ENTRY when the call failed for any other
+ *	reason (the header itself, @ops unreadable, results unwritable, no
+ *	memory). Ignored on input, so a caller can fix the entry and retry
+ *	with the same header. A module older than this field leaves it as
+ *	the caller set it.
+ * @reserved: must be zero.
+ *
+ * The module copies the whole array in and validates every entry, in
+ * array order, before it applies any: if one entry is invalid, the call
+ * fails with the first invalid entry's error, names it in @failed, and no
+ * counter changes. Otherwise the entries are applied in array order, each
+ * atomically on its own (the batch as a whole is not one atomic step), and
+ * every @result is written back. If writing the results back faults the
+ * call returns -EFAULT, and the operations stay applied. If @failed itself
+ * cannot be written (the header is in read-only memory) the call returns
+ * -EFAULT instead of the entry's error; a successful call never writes
+ * the header.
+ *
+ * The layout is the same for 32- and 64-bit processes.
+ */
+struct atomic_counter_batch {
+	__u64 ops;
+	__u32 count;
+	__u32 flags;
+	__u32 failed;
+	__u32 reserved;
+};
+
+/**
+ * DOC: Names
+ *
+ * A name is 1 to %ATOMIC_COUNTER_NAME_MAX - 1 ASCII characters from
+ * ``[A-Za-z0-9_.:-]``, starting with a letter or ``_``, NUL-terminated
+ * within &atomic_counter_name.name (the bytes after the NUL must be zero).
+ * No other byte is accepted, whatever the locale: 0x80-0xFF never are.
+ * Each bank has names of its own: the global bank's are shared by every
+ * process that opens the device and by kernel code, and live until deleted
+ * or until the module unloads; a private bank's are seen only through its
+ * files, and go with it.
+ *
+ * Names that begin with ``kernel.`` or ``atomic_counter.`` belong to
+ * kernel code: only kernel code can give one a counter (the in-kernel API
+ * refuses any other name), so a process cannot take such a name before
+ * the kernel code that registers it loads. CREATE of such a name opens it
+ * when kernel code has registered it (as for any existing name) and fails
+ * with -EPERM when not. The module itself registers
+ * ``atomic_counter.waiters``; other kernel code registers ``kernel.``
+ * names, such as the sample's ``kernel.forks``.
+ *
+ * Reuse: DELETE frees a counter at once, and a later CREATE (of any name)
+ * may give it out again, zeroed. The module does not know who still holds
+ * the old index (a process that looked it up, a mapping of the page), and
+ * such a holder can go on writing the counter after the new CREATE zeroed
+ * it: "zeroed when allocated" holds only when no holder of the old name
+ * still writes. The module cannot revoke an index; processes that share a
+ * name agree on when it is deleted. To let a program notice reuse, each
+ * counter keeps a generation, raised each time the counter is given a
+ * name: the pair (@index, @generation) that CREATE, LOOKUP and NEXT return
+ * identifies one life of a name, and a program that finds a different pair
+ * for the same name (or a different name at the index) knows the name was
+ * deleted in between.
+ *
+ * NEXT walks the table in index order from &atomic_counter_name.index, so
+ * a whole walk costs time in proportion to the table, not its square, and
+ * no call holds the table's lock for more than a bounded stretch of it. A
+ * walk is not a snapshot: a name created or deleted during a walk may or
+ * may not be seen.
+ *
+ * Errors:
+ *
+ * - -EINVAL: a malformed name, an unknown flag, nonzero reserved fields;
+ * - -EEXIST: CREATE with %ATOMIC_COUNTER_NAME_EXCL of an existing name, or
+ *   CREATE of an existing name of the other kind (striped or not);
+ * - -ENOENT: LOOKUP or DELETE of an unknown name, NEXT past the last one;
+ * - -ENOSPC: CREATE when every named counter of the kind asked for is
+ *   taken;
+ * - -EPERM: DELETE of a kernel counter; CREATE of a name beginning with
+ *   ``kernel.`` or ``atomic_counter.`` that kernel code has not registered;
+ * - -EBADF: CREATE or DELETE through a file opened read-only.
+ *
+ * Errors are checked in this order: reserved fields and flags, the file's
+ * mode, the name's form, then the table.
+ */
+#define ATOMIC_COUNTER_NAME_MAX		48
+
+/* Owners of a name (&atomic_counter_name.owner). */
+#define ATOMIC_COUNTER_OWNER_USER	1
+#define ATOMIC_COUNTER_OWNER_KERNEL	2
+
+/* CREATE fails with -EEXIST instead of opening an existing name. */
+#define ATOMIC_COUNTER_NAME_EXCL	_BITULL(0)
+/* In for CREATE: make a striped counter; out: the counter is striped. */
+#define ATOMIC_COUNTER_NAME_STRIPED	_BITULL(1)
+
+/**
+ * struct atomic_counter_name - a name and its counter
+ * @name: in (CREATE, LOOKUP, DELETE) or out (NEXT): the name. Out, every
+ *	byte after the NUL is zero, so the buffer NEXT returns can be passed
+ *	to LOOKUP as it is.
+ * @index: out: the counter's index; in for NEXT: the first index to look at.
+ * @flags: in: CREATE: %ATOMIC_COUNTER_NAME_EXCL, %ATOMIC_COUNTER_NAME_STRIPED;
+ *	otherwise zero. out: %ATOMIC_COUNTER_NAME_STRIPED for a striped
+ *	counter, and nothing else.
+ * @owner: out: %ATOMIC_COUNTER_OWNER_USER or %ATOMIC_COUNTER_OWNER_KERNEL.
+ * @created: out (CREATE): 1 when this call created the counter, 0 when it
+ *	opened an existing one.
+ * @generation: out (CREATE, LOOKUP, NEXT): how many times the counter at
+ *	@index has been given a name, modulo 2^32 and never 0 (see "Names":
+ *	reuse). Ignored on input. A module older than this field leaves the
+ *	caller's value, so a caller that passes 0 and gets 0 back runs on a
+ *	module that does not report generations.
+ * @reserved: must be zero.
+ *
+ * %ATOMIC_COUNTER_IOC_NAME_NEXT returns the named counter with the lowest
+ * index at or above @index, so a loop starting at 0 and going on from the
+ * returned index + 1 visits every name once.
+ */
+struct atomic_counter_name {
+	char name[ATOMIC_COUNTER_NAME_MAX];
+	__u64 index;
+	__u64 flags;
+	__u32 owner;
+	__u32 created;
+	__u32 generation;
+	__u32 reserved;
+};
+
+/**
+ * DOC: Waiting
+ *
+ * %ATOMIC_COUNTER_IOC_WAIT blocks until counter @index satisfies
+ * @cond against @value, or @timeout_ns nanoseconds pass (-ETIMEDOUT; 0
+ * checks once without blocking; a negative @timeout_ns waits for ever). A
+ * signal interrupts it: without a timeout the call is restarted by the
+ * usual SA_RESTART rules (-ERESTARTSYS), with one it returns -EINTR, as
+ * the time already waited would be lost on a restart.
+ *
+ * Updates through the ioctls and the in-kernel API wake waiters, and only
+ * those of the updated counter whose condition holds for the value the
+ * waker reads just after its update; the others are not woken at all.
+ * In-kernel updates may run where no lock can be taken (hard irq, NMI):
+ * they wake waiters shortly after, from a work item. Zeroing a counter
+ * (a name created or deleted, a kernel counter registered or unregistered)
+ * is an update too: it wakes the waiters that zero satisfies. So is a
+ * change of the waiter count at &atomic_counter_info.waiters_index: a
+ * waiter may wait on it (and counts itself in it); like the in-kernel
+ * API's, those wake-ups come shortly after, from a work item, so that no
+ * WAIT pays for the waiters of the count.
+ *
+ * An update made on the mapped page wakes nobody: its author calls
+ * %ATOMIC_COUNTER_IOC_WAKE with the counter's index afterwards, through a
+ * file open for writing (a read-only one gets -EBADF: it cannot have
+ * written the page, and has nothing to announce). It may
+ * skip that system call while the waiter count (the kernel counter at
+ * &atomic_counter_info.waiters_index, on the page) reads zero, but only
+ * with a full barrier between its update and that read, on every
+ * architecture, x86 included (C11 atomic_thread_fence(memory_order_seq_cst),
+ * as the library's ac_wake() does). This is a Dekker pattern: a waiter
+ * raises the count, then reads the counter; the updater writes the
+ * counter, then reads the count. Without the barrier the updater's read
+ * may be satisfied before its write is visible (a store buffer does that
+ * on x86), both sides see the old values, and the waiter sleeps through
+ * the update.
+ *
+ * %ATOMIC_COUNTER_IOC_ARM attaches a condition to the open file (its
+ * @timeout_ns must be 0); poll(), select() and epoll then report EPOLLIN
+ * while the condition holds. Arming again replaces the condition, on any
+ * counter; poll() on a file never armed reports EPOLLERR. epoll works in
+ * every order: the file may be added to an epoll set before or after ARM,
+ * and after a new ARM.
+ *
+ * A file opened read-only may WAIT and ARM: waiting reveals nothing a read
+ * does not. What a waiter costs others: waiters sleep on one of a fixed
+ * set of wait queues chosen by bank and counter (every bank, private ones
+ * included, shares the set), each with its own waiter count, so an update
+ * of a counter on another queue pays nothing for them. On a queue, the
+ * waiters of each counter are kept together with bounds on
+ * their conditions (lowest GE value, highest LE value, range of EQ and of
+ * NE values); an update on the same queue pays, under the queue's lock, a
+ * comparison per counter waited on through the queue, and a comparison per
+ * waiter of its own counter only when the bounds say that some condition
+ * may hold for the new value (for EQ: a value between the lowest and the
+ * highest EQ value). For a counter with waiters on its striped sum, the
+ * comparison needs the sum: a read of every slot, one per possible CPU.
+ * It never wakes a waiter whose condition still fails.
+ * Those costs grow with the counters and the waiters (threads, armed
+ * files) on the queue, which only the waiters' own limits (threads, open
+ * files) bound. Any waiter also makes page updaters that follow the rule
+ * below call WAKE.
+ *
+ * With %ATOMIC_COUNTER_WAIT_STRIPED the condition is on the sum of a
+ * striped counter's slots (@index its CPU 0 slot, -EINVAL otherwise). An
+ * update of any of its slots, through the ioctls (with or without
+ * %ATOMIC_COUNTER_OP_STRIPED) or the in-kernel API, or a WAKE of any of
+ * its slots after a page update, reads the sum once and wakes the waiters
+ * on the sum whose condition it meets, and no waiter of another counter.
+ */
+enum atomic_counter_cond {
+	ATOMIC_COUNTER_COND_EQ	= 0,	/* counter == value */
+	ATOMIC_COUNTER_COND_NE	= 1,	/* counter != value */
+	ATOMIC_COUNTER_COND_GE	= 2,	/* counter >= value (signed) */
+	ATOMIC_COUNTER_COND_LE	= 3,	/* counter <= value (signed) */
+	ATOMIC_COUNTER_NR_CONDS
+};
+
+/* The condition is on a striped counter's sum (&atomic_counter_wait.flags). */
+#define ATOMIC_COUNTER_WAIT_STRIPED	_BITULL(0)
+
+/**
+ * struct atomic_counter_wait - a condition on a counter
+ * @index: in: the counter, in any region.
+ * @cond: in: an &enum atomic_counter_cond.
+ * @flags: in: zero, or %ATOMIC_COUNTER_WAIT_STRIPED.
+ * @value: in: what the counter is compared with.
+ * @timeout_ns: in: WAIT: nanoseconds to wait at most, 0 to check once,
+ *	negative for ever; ARM: must be 0.
+ * @result: out (WAIT): the value that satisfied the condition.
+ * @reserved: must be zero.
+ */
+struct atomic_counter_wait {
+	__u64 index;
+	__u32 cond;
+	__u32 flags;
+	__s64 value;
+	__s64 timeout_ns;
+	__s64 result;
+	__u64 reserved;
+};
+
+/**
+ * DOC: Private banks
+ *
+ * /dev/atomic_counter reaches the global bank: one per machine, shared by
+ * every process that may open the node (its mode and group say who) and by
+ * kernel code. A private bank is another bank, with the same regions,
+ * operations, mapping, names, waiting and striped counters, that only the
+ * holders of its files reach: %ATOMIC_COUNTER_IOC_BANK creates one and
+ * returns a new file descriptor of it, and nothing else names it. It is
+ * shared the way any descriptor is: across fork(), by SCM_RIGHTS, and with
+ * pidfd_getfd() under ptrace's rules. It cannot be opened by path (an open
+ * of /proc/PID/fd/N fails: -EACCES, as the anonymous inode is root's and
+ * mode 0600, or -ENXIO for a process that may override file permissions,
+ * as for an eventfd), its names are
+ * its own (the global bank's names and those of other private banks are
+ * not seen through it), and it is freed, counters, names and all, when its
+ * last file is closed and its last mapping unmapped.
+ *
+ * Its kernel regions hold only its own ``atomic_counter.waiters`` (the
+ * count of its waiters, see "Waiting"): kernel code registers counters in
+ * the global bank alone, so a ``kernel.`` name never exists in a private
+ * bank, and CREATE of one fails with -EPERM there too.
+ *
+ * The descriptor is O_CLOEXEC, as a new descriptor should be (a program
+ * that runs another with it clears FD_CLOEXEC on purpose, with fcntl(2)),
+ * and read-write (%ATOMIC_COUNTER_BANK_RDONLY without REOPEN is -EINVAL);
+ * %ATOMIC_COUNTER_BANK_REOPEN gives another file of the same bank, through
+ * a file open for reading (-EBADF otherwise, and for a read-write one
+ * through a read-only file), read-only if asked
+ * (%ATOMIC_COUNTER_BANK_RDONLY): something to
+ * hand to a process that should only read, and a file of its own for each
+ * ARM (an armed condition belongs to the file, and dup() shares the file).
+ *
+ * Memory: the bank's pages (from 5.11 on) and tables are charged to the
+ * memory cgroup of the task that creates it, and to its effective user ID
+ * (a kuid: each ID of a user namespace's range is another user), within the
+ * module parameter ``bank_bytes_per_user`` (bytes of every private bank a
+ * user has created that is still alive), as keyrings charge a user's keys
+ * to its quota. A creation over that budget fails with -EDQUOT.
+ *
+ * Errors of %ATOMIC_COUNTER_IOC_BANK, checked in this order:
+ *
+ * - -EINVAL: an unknown flag, a nonzero reserved field;
+ * - -EBADF: a new bank, or a writable REOPEN, through a file opened
+ *   read-only;
+ * - -EPERM: a new bank through a file of a private bank (a bank's file
+ *   reaches that bank and nothing more; new banks come from the device);
+ * - -EINVAL: a size out of range, or any size with REOPEN;
+ * - -EDQUOT: the creator's user is over ``bank_bytes_per_user``;
+ * - -ENOMEM, -EMFILE, -ENFILE: no memory, no free descriptor.
+ */
+
+/* IOC_BANK: a new file of the caller's bank instead of a new bank. */
+#define ATOMIC_COUNTER_BANK_REOPEN	_BITULL(0)
+/* IOC_BANK: the new file is read-only (O_RDONLY). */
+#define ATOMIC_COUNTER_BANK_RDONLY	_BITULL(1)
+
+/**
+ * ATOMIC_COUNTER_BANK_MAX - most counters a region of a private bank has
+ */
+#define ATOMIC_COUNTER_BANK_MAX		1048576
+
+/**
+ * struct atomic_counter_bank - a new private bank, or a new file of a bank
+ * @flags: in: %ATOMIC_COUNTER_BANK_REOPEN, %ATOMIC_COUNTER_BANK_RDONLY.
+ * @nr_counters: in: counters used by number, 1 .. %ATOMIC_COUNTER_BANK_MAX,
+ *	rounded up to a whole page (0 with REOPEN).
+ * @nr_named: in: counters allocated by name, 1 ..
+ *	%ATOMIC_COUNTER_BANK_MAX, rounded up to a whole page (0 with REOPEN).
+ * @nr_striped: in: striped counters allocated by name, at least 1, and
+ *	with a slot for each possible CPU at most %ATOMIC_COUNTER_BANK_MAX
+ *	slots; rounded up to a cache line (0 with REOPEN).
+ * @reserved: must be zero.
+ *
+ * %ATOMIC_COUNTER_IOC_BANK returns the new file descriptor. The layout of
+ * the new bank is read with %ATOMIC_COUNTER_IOC_INFO on it, as for the
+ * global one; its counters start at zero.
+ */
+struct atomic_counter_bank {
+	__u64 flags;
+	__u64 nr_counters;
+	__u64 nr_named;
+	__u64 nr_striped;
+	__u64 reserved[4];
+};
+
+#define ATOMIC_COUNTER_IOC_MAGIC	0xAC
+
+/* 0xAC 0x00-0x1F belonged to linux/raw.h, so this header starts at 0x80. */
+#define ATOMIC_COUNTER_IOC_INFO		_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x80, \
+					      struct atomic_counter_info)
+#define ATOMIC_COUNTER_IOC_OP		_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x81, \
+					      struct atomic_counter_op)
+/*
+ * BATCH stays _IOW, as first published, although a failed call writes
+ * &atomic_counter_batch.failed back into the header.
+ */
+#define ATOMIC_COUNTER_IOC_BATCH	_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x82, \
+					     struct atomic_counter_batch)
+#define ATOMIC_COUNTER_IOC_NAME_CREATE	_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x83, \
+					      struct atomic_counter_name)
+#define ATOMIC_COUNTER_IOC_NAME_LOOKUP	_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x84, \
+					      struct atomic_counter_name)
+#define ATOMIC_COUNTER_IOC_NAME_DELETE	_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x85, \
+					     struct atomic_counter_name)
+#define ATOMIC_COUNTER_IOC_NAME_NEXT	_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x86, \
+					      struct atomic_counter_name)
+#define ATOMIC_COUNTER_IOC_WAIT		_IOWR(ATOMIC_COUNTER_IOC_MAGIC, 0x87, \
+					      struct atomic_counter_wait)
+/* The argument is a pointer to the __u64 index of the counter updated. */
+#define ATOMIC_COUNTER_IOC_WAKE		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x88, __u64)
+#define ATOMIC_COUNTER_IOC_ARM		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x89, \
+					     struct atomic_counter_wait)
+/* Returns a new file descriptor: of a new private bank, or (REOPEN) of the same bank. */
+#define ATOMIC_COUNTER_IOC_BANK		_IOW(ATOMIC_COUNTER_IOC_MAGIC, 0x8a, \
+					     struct atomic_counter_bank)
+
+#endif /* _UAPI_LINUX_ATOMIC_COUNTER_H */
