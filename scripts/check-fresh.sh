@@ -143,7 +143,10 @@ grep '^not ok' "$work/check.log" | sed 's/^/# fresh: /'
 if [[ $summary =~ ^[1-9][0-9]*\ passed,\ 0\ failed ]]; then
 	ok "check # LANES=\"$lanes\": $summary, $(($(date +%s) - t)) s"
 else
-	not_ok check "make check: '$summary' (log: $work/check.log)" "$work/check.log"
+	# Name what failed on this line too: CI's summary keeps only the
+	# last lines of a run, where the fresh lines above have scrolled off.
+	failed=$(grep '^not ok' "$work/check.log" | sed 's/^not ok //; s/ #.*//' | head -n 3 | paste -sd, -)
+	not_ok check "make check: '$summary'${failed:+ ($failed)} (log: $work/check.log)" "$work/check.log"
 fi
 if [ "$(boot_state)" = "$boot_before" ]; then
 	ok demo-and-check-leave-boot-unchanged

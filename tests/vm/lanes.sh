@@ -53,7 +53,7 @@ lane_setup() {
 		LANE_KDIR=$dir
 		# No ACPI in these kernels: under -M pc they would see one CPU.
 		LANE_MACHINE=microvm,acpi=off
-		LANE_APPEND="reboot=t tsc=reliable"
+		LANE_APPEND="reboot=t"
 		case $1 in
 		kasan)
 			LANE_BUGS="oob leak sleep inversion"
