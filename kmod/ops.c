@@ -197,30 +197,55 @@ static bool ac_try_cmpxchg(atomic64_t *v, s64 *old, s64 new, u32 order)
 }
 
 /*
- * The kernel has no fetch_max: store max(old, i) with a try_cmpxchg loop.
- * When the counter is already at least @i nothing is written, and like any
- * failed conditional operation that gives no ordering.
+ * The kernel has no fetch_max: a try_cmpxchg loop stores max(old, i), or
+ * min(old, i) for @max false. Unlike cmpxchg, the caller asked for one
+ * operation, not for a compare, so its ordering holds whether it stores or
+ * not (C11's and C++26's fetch_max are read-modify-writes either way): a
+ * fully ordered one is fenced on both sides by smp_mb() around a relaxed
+ * loop, since the read alone may be all it does (the fallbacks' fenced
+ * form: dmb ish on arm64); an ACQUIRE one that does not store orders its
+ * read before later accesses with smp_acquire__after_ctrl_dep(), the
+ * branch on that read being the control dependency. A RELEASE one that
+ * does not store has no write to order anything before.
  */
-static s64 ac_fetch_max(atomic64_t *v, s64 i, u32 order)
+static s64 ac_fetch_bound(atomic64_t *v, s64 i, u32 order, bool max)
 {
-	s64 old = atomic64_read(v);
+	u32 rmw_order = order == ATOMIC_COUNTER_FULL ? ATOMIC_COUNTER_RELAXED : order;
+	s64 old;
 
+	if (order == ATOMIC_COUNTER_FULL)
+		smp_mb();	/* earlier accesses before the read, maybe all it does */
+	old = atomic64_read(v);
 	do {
-		if (old >= i)
+		if (max ? old >= i : old <= i) {
+			if (order == ATOMIC_COUNTER_ACQUIRE)
+				smp_acquire__after_ctrl_dep();
 			break;
-	} while (!ac_try_cmpxchg(v, &old, i, order));
+		}
+	} while (!ac_try_cmpxchg(v, &old, i, rmw_order));
+	if (order == ATOMIC_COUNTER_FULL)
+		smp_mb();	/* the read, and any store, before later accesses */
 	return old;
 }
 
-static s64 ac_fetch_min(atomic64_t *v, s64 i, u32 order)
+/*
+ * atomic64_dec_if_positive() is documented as "if (@v > 0)", but the
+ * generic fallback (x86, among others) tests old - 1 >= 0, which wraps for
+ * INT64_MIN and stores INT64_MAX, while arm64's own version sees the
+ * overflow and stores nothing. One answer on every architecture: the
+ * documented one, stored only when old > 0; the result is old - 1
+ * (wrapping) either way, as the kernel's. Fully ordered when it stores; a
+ * counter it leaves alone gets no ordering, as a failed cmpxchg.
+ */
+static s64 ac_dec_if_positive(atomic64_t *v)
 {
 	s64 old = atomic64_read(v);
 
 	do {
-		if (old <= i)
+		if (old <= 0)
 			break;
-	} while (!ac_try_cmpxchg(v, &old, i, order));
-	return old;
+	} while (!atomic64_try_cmpxchg(v, &old, old - 1));
+	return (s64)((u64)old - 1);
 }
 
 /*
@@ -564,10 +589,10 @@ void ac_op_apply(struct ac_bank *bank, struct atomic_counter_op *op)
 		r = ac_cmpxchg(v, u, i, order);
 		break;
 	case ATOMIC_COUNTER_OP_FETCH_MAX:
-		r = ac_fetch_max(v, i, order);
+		r = ac_fetch_bound(v, i, order, true);
 		break;
 	case ATOMIC_COUNTER_OP_FETCH_MIN:
-		r = ac_fetch_min(v, i, order);
+		r = ac_fetch_bound(v, i, order, false);
 		break;
 	case ATOMIC_COUNTER_OP_ADD_UNLESS:
 		r = atomic64_add_unless(v, i, u);
@@ -585,7 +610,7 @@ void ac_op_apply(struct ac_bank *bank, struct atomic_counter_op *op)
 		r = atomic64_dec_unless_positive(v);
 		break;
 	case ATOMIC_COUNTER_OP_DEC_IF_POSITIVE:
-		r = atomic64_dec_if_positive(v);
+		r = ac_dec_if_positive(v);
 		break;
 	case ATOMIC_COUNTER_OP_SUB_AND_TEST:
 		r = atomic64_sub_and_test(i, v);
