@@ -88,6 +88,13 @@ static inline s64 __atomic_counter_sum(const atomic64_t *first, u64 stride,
  * which sleeps on PREEMPT_RT, may not (hard irq, kprobe handlers,
  * preemption off). The RMW
  * forms are fully ordered once smp_mb__after_atomic() is added.
+ *
+ * That barrier is the Dekker half of the wake-up protocol (the waiter
+ * raises the count, then reads the counter; the updater writes the
+ * counter, then reads the count), and it is paid by every update, the
+ * "unordered" forms too: on arm64 a dmb ish per update, waiters or not;
+ * on x86-64 nothing, the lock prefix is already one. Their trailing side
+ * is therefore fully ordered; only their leading side is relaxed.
  */
 static inline void atomic_counter_updated_rmw(struct atomic_counter_handle *h)
 {

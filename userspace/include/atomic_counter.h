@@ -600,6 +600,8 @@ static inline bool ac_impl_cas(ac_counter_t *v, int64_t *old, int64_t new_, ac_m
 static inline bool ac_impl_cas_weak(ac_counter_t *v, int64_t *old, int64_t new_,
 				ac_memory_order_t mo, ac_memory_order_t fail)
 { return std::atomic_compare_exchange_weak_explicit(v, old, new_, mo, fail); }
+static inline void ac_impl_fence(ac_memory_order_t mo)
+{ std::atomic_thread_fence(mo); }
 #else
 typedef memory_order ac_memory_order_t;
 #define AC_MO_RELAXED memory_order_relaxed
@@ -628,6 +630,8 @@ static inline bool ac_impl_cas(ac_counter_t *v, int64_t *old, int64_t new_, ac_m
 static inline bool ac_impl_cas_weak(ac_counter_t *v, int64_t *old, int64_t new_,
 				ac_memory_order_t mo, ac_memory_order_t fail)
 { return atomic_compare_exchange_weak_explicit(v, old, new_, mo, fail); }
+static inline void ac_impl_fence(ac_memory_order_t mo)
+{ atomic_thread_fence(mo); }
 #endif
 
 /* The language's ordering for @o; an unknown one gets the strongest. */
@@ -710,24 +714,36 @@ static inline int64_t ac_cmpxchg_explicit(ac_counter_t *v, int64_t old, int64_t 
 	return old;
 }
 
-/* Stores max(old, i); a counter already at least @i is not written. */
-static inline int64_t ac_fetch_max_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
+/*
+ * Stores max(old, i) (min for !@max); a counter already past @i is not
+ * written. Its ordering holds whether it stores or not, as the module's
+ * FETCH_MAX: fully ordered is fenced on both sides of a relaxed loop (the
+ * read may be all it does), acquire makes every read acquire, release
+ * has nothing to order when it does not store.
+ */
+static inline int64_t ac_impl_fetch_bound(ac_counter_t *v, int64_t i, ac_order_t o, bool max)
 {
-	int64_t old = ac_impl_load(v, AC_MO_RELAXED);
+	ac_memory_order_t mo = ac_impl_mo(o);
+	ac_memory_order_t rd = mo == AC_MO_ACQUIRE ? AC_MO_ACQUIRE : AC_MO_RELAXED;
+	bool full = mo == AC_MO_SEQ_CST;
+	int64_t old;
 
-	while (old < i && !ac_impl_cas_weak(v, &old, i, ac_impl_mo(o), AC_MO_RELAXED))
+	if (full)
+		ac_impl_fence(AC_MO_SEQ_CST);
+	old = ac_impl_load(v, rd);
+	while ((max ? old < i : old > i) &&
+	       !ac_impl_cas_weak(v, &old, i, full ? AC_MO_RELAXED : mo, rd))
 		;
+	if (full)
+		ac_impl_fence(AC_MO_SEQ_CST);
 	return old;
 }
+
+static inline int64_t ac_fetch_max_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
+{ return ac_impl_fetch_bound(v, i, o, true); }
 
 static inline int64_t ac_fetch_min_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
-{
-	int64_t old = ac_impl_load(v, AC_MO_RELAXED);
-
-	while (old > i && !ac_impl_cas_weak(v, &old, i, ac_impl_mo(o), AC_MO_RELAXED))
-		;
-	return old;
-}
+{ return ac_impl_fetch_bound(v, i, o, false); }
 
 static inline int64_t ac_fetch_add(int64_t i, ac_counter_t *v) { return ac_fetch_add_explicit(i, v, AC_FULL); }
 static inline int64_t ac_fetch_add_relaxed(int64_t i, ac_counter_t *v) { return ac_fetch_add_explicit(i, v, AC_RELAXED); }
