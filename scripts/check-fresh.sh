@@ -13,10 +13,8 @@
 # neither make deps nor the rest changed the root's /boot or /lib/modules
 # (the kernels are unpacked into the cache, never installed).
 #
-# FRESH_LANES: the lanes make check runs inside (default "cloud rt kasan
-# deb6.12": both Debian kernels, PREEMPT_RT among them, one kernel built
-# from source, and Debian's 6.12 headers from another suite, so every
-# package deps.sh installs is used).
+# FRESH_LANES: the lanes make check runs inside (default: fresh_lanes in
+# tests/vm/lanes.sh, which says why).
 # FRESH_WITHOUT: packages to strike from the clone's scripts/deps.sh, to
 # see this check fail the way a newcomer would if one were missing.
 set -u
@@ -24,7 +22,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${AC_CACHE:-$HOME/.cache/atomic_counter}
 work=$top/build/fresh
 root=$work/root
-lanes=${FRESH_LANES:-cloud rt kasan deb6.12}
+# shellcheck source=tests/vm/lanes.sh
+. "$top/tests/vm/lanes.sh"
+lanes=${FRESH_LANES:-$fresh_lanes}
 # What the README tells a newcomer to run first, word for word.
 readme_first='apt-get update && apt-get install -y git make'
 

@@ -268,7 +268,7 @@ lane() {
 	step fast-path-relaxed-stores-are-plain-stores fast_path_stores_are_plain
 	step ac-wake-fences-before-reading-the-waiter-count ac_wake_fences_before_it_reads
 	step litmus-sb-reordering-is-observable litmus_witness
-	for l in ${LANES:-cloud rt kasan kcsan v5.10 deb6.12 rt-debug}; do
+	for l in ${LANES:-$default_lanes}; do
 		lane "$l"
 	done
 } 2>&1 | tests/summarize.sh | tee "$logs/all.log"
