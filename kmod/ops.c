@@ -198,34 +198,39 @@ static bool ac_try_cmpxchg(atomic64_t *v, s64 *old, s64 new, u32 order)
 
 /*
  * The kernel has no fetch_max: a try_cmpxchg loop stores max(old, i), or
- * min(old, i) for @max false. Unlike cmpxchg, the caller asked for one
- * operation, not for a compare, so its ordering holds whether it stores or
- * not (C11's and C++26's fetch_max are read-modify-writes either way): a
- * fully ordered one is fenced on both sides by smp_mb() around a relaxed
- * loop, since the read alone may be all it does (the fallbacks' fenced
- * form: dmb ish on arm64); an ACQUIRE one that does not store orders its
- * read before later accesses with smp_acquire__after_ctrl_dep(), the
- * branch on that read being the control dependency. A RELEASE one that
- * does not store has no write to order anything before.
+ * min(old, i) for @max false, with the ordering asked for when it stores.
+ * When the counter is already past @i the operation is a read, and that
+ * read is ordered as far as a read can be: ACQUIRE through
+ * smp_acquire__after_ctrl_dep() (the branch on the value is the control
+ * dependency, as in smp_cond_load_acquire(); the LKMM does not model it),
+ * fully ordered by an smp_mb() before a fresh read and one after it, so
+ * that a high-water mark that does not move still orders like a fence.
+ * RELAXED and RELEASE reads are unordered. The store path keeps its one
+ * fully ordered cmpxchg; only the read-only exit pays the barriers.
  */
 static s64 ac_fetch_bound(atomic64_t *v, s64 i, u32 order, bool max)
 {
-	u32 rmw_order = order == ATOMIC_COUNTER_FULL ? ATOMIC_COUNTER_RELAXED : order;
-	s64 old;
+	s64 old = atomic64_read(v);
+	bool fenced = false;
 
-	if (order == ATOMIC_COUNTER_FULL)
-		smp_mb();	/* earlier accesses before the read, maybe all it does */
-	old = atomic64_read(v);
-	do {
-		if (max ? old >= i : old <= i) {
-			if (order == ATOMIC_COUNTER_ACQUIRE)
-				smp_acquire__after_ctrl_dep();
-			break;
+	for (;;) {
+		if (max ? old < i : old > i) {
+			if (ac_try_cmpxchg(v, &old, i, order))
+				return old;
+			continue;
 		}
-	} while (!ac_try_cmpxchg(v, &old, i, rmw_order));
-	if (order == ATOMIC_COUNTER_FULL)
-		smp_mb();	/* the read, and any store, before later accesses */
-	return old;
+		if (order == ATOMIC_COUNTER_ACQUIRE)
+			smp_acquire__after_ctrl_dep();
+		if (order != ATOMIC_COUNTER_FULL)
+			return old;
+		if (fenced) {
+			smp_mb();	/* the deciding read before later accesses */
+			return old;
+		}
+		smp_mb();	/* earlier accesses before the read that decides */
+		fenced = true;
+		old = atomic64_read(v);
+	}
 }
 
 /*

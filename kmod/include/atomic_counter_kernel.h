@@ -93,8 +93,9 @@ static inline s64 __atomic_counter_sum(const atomic64_t *first, u64 stride,
  * raises the count, then reads the counter; the updater writes the
  * counter, then reads the count), and it is paid by every update, the
  * "unordered" forms too: on arm64 a dmb ish per update, waiters or not;
- * on x86-64 nothing, the lock prefix is already one. Their trailing side
- * is therefore fully ordered; only their leading side is relaxed.
+ * on x86-64 nothing, the lock prefix is already one. Callers must not
+ * rely on it for their own ordering (it belongs to the protocol and may
+ * move to the waiter's side): the plain forms are documented unordered.
  */
 static inline void atomic_counter_updated_rmw(struct atomic_counter_handle *h)
 {

@@ -209,8 +209,8 @@
  *	(atomic64_add_return()); zero, so a zeroed request is the strongest
  *	ordering the operation has. READ and SET have none (the kernel has
  *	no fully ordered atomic64_read() or atomic64_set()): a zeroed READ
- *	or SET gets -EINVAL, and asks for %ATOMIC_COUNTER_ACQUIRE or
- *	%ATOMIC_COUNTER_RELEASE.
+ *	or SET gets -EINVAL: ask for %ATOMIC_COUNTER_ACQUIRE (READ) or
+ *	%ATOMIC_COUNTER_RELEASE (SET).
  * @ATOMIC_COUNTER_RELAXED: no ordering (``_relaxed``; the plain form of
  *	read, set and the void operations, which the kernel leaves unordered).
  * @ATOMIC_COUNTER_ACQUIRE: ACQUIRE on the read part (``_acquire``).
@@ -219,26 +219,27 @@
  *
  * The semantics are those of Documentation/atomic_t.txt. A conditional
  * operation that fails (cmpxchg that does not swap, add_unless that does
- * not add) gives no ordering, as in the kernel. FETCH_MAX and FETCH_MIN
- * are not conditional: they are ordered as asked whether they store or
- * not.
+ * not add) gives no ordering, as in the kernel. A FETCH_MAX or FETCH_MIN
+ * that finds the counter already past @value stores nothing and is a
+ * read: ACQUIRE then orders it as a read-acquire, FULL puts a full
+ * barrier on both sides of it (it orders like a fence), RELAXED and
+ * RELEASE leave it unordered.
  *
  * What each path adds to the ordering asked for:
  *
- * - On the mapped page, exactly the C11 order the library maps it to
- *   (memory_order_relaxed, _acquire, _release, _seq_cst), nothing more.
- * - Through %ATOMIC_COUNTER_IOC_OP and %ATOMIC_COUNTER_IOC_BATCH, every
- *   operation except READ is followed by a full barrier, the wake-up
- *   check's (see "Waiting"): a RELAXED or ACQUIRE update is fully ordered
- *   against everything the caller does after the ioctl, and a RELAXED or
- *   RELEASE one is ordered only as asked against what came before it. A
- *   program must not rely on it (the barrier belongs to the wake-up
- *   protocol, and may move), but the cost is there: through the ioctl
- *   RELAXED saves the leading barrier only.
- * - Kernel code's unordered atomic_counter_add(), _inc() and _dec() are
- *   followed by smp_mb__after_atomic() for the same reason (a full barrier
- *   on arm64, free on x86-64); their _full forms add
- *   smp_mb__before_atomic() before.
+ * - On the mapped page, the C11 order the library maps it to
+ *   (memory_order_relaxed, _acquire, _release, _seq_cst), nothing more;
+ *   a fully ordered FETCH_MAX or FETCH_MIN that stores nothing is a read
+ *   between two seq_cst fences, as above.
+ * - Through %ATOMIC_COUNTER_IOC_OP, every operation except READ is
+ *   followed by a full barrier, the wake-up check's (see "Waiting");
+ *   %ATOMIC_COUNTER_IOC_BATCH has one after its last entry, whatever the
+ *   entries, and its entries are ordered among themselves only as each
+ *   asks. So a RELAXED or ACQUIRE update through OP is in fact ordered
+ *   before everything the caller does after the ioctl; what came before
+ *   it is ordered only as asked. A program must not rely on that barrier
+ *   (it belongs to the wake-up protocol, and may move), but its cost is
+ *   there: through the ioctl, RELAXED saves the leading barrier only.
  */
 enum atomic_counter_order {
 	ATOMIC_COUNTER_FULL	= 0,
@@ -316,18 +317,20 @@ enum atomic_counter_order {
  *                                swapped iff result == @expected)
  * FETCH_MAX FETCH_MIN    F X A L loop of atomic64_try_cmpxchg{,...} that
  *                                stores max/min(old, @value) (old value);
- *                                F: smp_mb() on both sides of a relaxed
- *                                loop, A: smp_acquire__after_ctrl_dep()
- *                                when nothing is stored
+ *                                storing nothing, a read: F between two
+ *                                smp_mb(), A with
+ *                                smp_acquire__after_ctrl_dep(), X L
+ *                                unordered
  * ADD_UNLESS             F       atomic64_add_unless (1 if added)
  * FETCH_ADD_UNLESS       F       atomic64_fetch_add_unless (old value)
  * INC_NOT_ZERO           F       atomic64_inc_not_zero (1 if added)
  * INC_UNLESS_NEGATIVE    F       atomic64_inc_unless_negative (1 if added)
  * DEC_UNLESS_POSITIVE    F       atomic64_dec_unless_positive (1 if done)
- * DEC_IF_POSITIVE        F       atomic64_dec_if_positive as documented
- *                                (old - 1, wrapping; stored only when
- *                                old > 0: INT64_MIN is left alone on every
- *                                architecture, a try_cmpxchg loop)
+ * DEC_IF_POSITIVE        F       loop of atomic64_try_cmpxchg with
+ *                                atomic64_dec_if_positive's documented
+ *                                test (old - 1, wrapping; stored only
+ *                                when old > 0: INT64_MIN is left alone
+ *                                on every architecture)
  * SUB_AND_TEST           F       atomic64_sub_and_test (1 if now zero)
  * DEC_AND_TEST           F       atomic64_dec_and_test (1 if now zero)
  * INC_AND_TEST           F       atomic64_inc_and_test (1 if now zero)

@@ -715,28 +715,32 @@ static inline int64_t ac_cmpxchg_explicit(ac_counter_t *v, int64_t old, int64_t 
 }
 
 /*
- * Stores max(old, i) (min for !@max); a counter already past @i is not
- * written. Its ordering holds whether it stores or not, as the module's
- * FETCH_MAX: fully ordered is fenced on both sides of a relaxed loop (the
- * read may be all it does), acquire makes every read acquire, release
- * has nothing to order when it does not store.
+ * Stores max(old, i) (min for !@max), ordered as asked when it stores. A
+ * counter already past @i is not written, and the operation is a read:
+ * acquire for AC_ACQUIRE, fenced on both sides for AC_FULL (as the
+ * module's FETCH_MAX), unordered otherwise.
  */
 static inline int64_t ac_impl_fetch_bound(ac_counter_t *v, int64_t i, ac_order_t o, bool max)
 {
 	ac_memory_order_t mo = ac_impl_mo(o);
 	ac_memory_order_t rd = mo == AC_MO_ACQUIRE ? AC_MO_ACQUIRE : AC_MO_RELAXED;
-	bool full = mo == AC_MO_SEQ_CST;
-	int64_t old;
+	bool fenced = false;
+	int64_t old = ac_impl_load(v, rd);
 
-	if (full)
-		ac_impl_fence(AC_MO_SEQ_CST);
-	old = ac_impl_load(v, rd);
-	while ((max ? old < i : old > i) &&
-	       !ac_impl_cas_weak(v, &old, i, full ? AC_MO_RELAXED : mo, rd))
-		;
-	if (full)
-		ac_impl_fence(AC_MO_SEQ_CST);
-	return old;
+	for (;;) {
+		if (max ? old < i : old > i) {
+			if (ac_impl_cas_weak(v, &old, i, mo, rd))
+				return old;
+		} else if (mo != AC_MO_SEQ_CST || fenced) {
+			if (fenced)
+				ac_impl_fence(AC_MO_SEQ_CST);
+			return old;
+		} else {
+			ac_impl_fence(AC_MO_SEQ_CST);
+			fenced = true;
+			old = ac_impl_load(v, AC_MO_RELAXED);
+		}
+	}
 }
 
 static inline int64_t ac_fetch_max_explicit(int64_t i, ac_counter_t *v, ac_order_t o)
