@@ -13,7 +13,10 @@ set -eu
 
 packages=(
 	# Userspace, the selftests (gcc -m32 for the compat tests), the tool.
-	make gcc libc6-dev gcc-multilib g++ binutils pkg-config
+	# gcc-12-multilib, not gcc-multilib: that one only adds the
+	# /usr/include/asm link, and conflicts with every cross compiler (the
+	# arm64 lanes'); the -m32 builds name the asm directory themselves.
+	make gcc libc6-dev gcc-12-multilib g++ binutils pkg-config
 	# The guest: the emulator and the initramfs. No kernel: the kernels the
 	# guest boots, and their headers, are unpacked into the cache by
 	# scripts/fetch-kernel.sh; an installed one is what a workstation's

@@ -115,7 +115,8 @@ fi
 
 # i386 has no 8-byte atomic instruction: libatomic would lock per process.
 if printf '#include <atomic_counter.h>\n' |
-	gcc -m32 -march=i386 -std=c11 -fsyntax-only $(pc --cflags) -x c - >"$work/log" 2>&1; then
+	gcc -m32 -march=i386 -idirafter /usr/include/x86_64-linux-gnu -std=c11 -fsyntax-only \
+		$(pc --cflags) -x c - >"$work/log" 2>&1; then
 	fail header_refuses_targets_without_lock_free_8_byte_atomics
 elif grep -q 'needs lock-free 8-byte atomics' "$work/log"; then
 	ok header_refuses_targets_without_lock_free_8_byte_atomics
