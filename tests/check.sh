@@ -270,6 +270,12 @@ lane() {
 	step fast-path-relaxed-stores-are-plain-stores fast_path_stores_are_plain
 	step ac-wake-fences-before-reading-the-waiter-count ac_wake_fences_before_it_reads
 	step litmus-sb-reordering-is-observable litmus_witness
+	# The ordering proof (docs/testing.md): KDIR_ARM64 names the arm64
+	# kernel tree; without it the kernel half skips.
+	step arm64-orderings-are-the-documented-instructions tests/ordering/ordering-proof.sh kernel
+	grep -h '^FETCH_ADD ' "$logs/arm64-orderings-are-the-documented-instructions.log" 2>/dev/null |
+		sed 's/^/# arm64 /'
+	step arm64-page-orderings-are-the-documented-instructions tests/ordering/ordering-proof.sh page
 	for l in ${LANES:-$default_lanes}; do
 		lane "$l"
 	done
