@@ -68,6 +68,12 @@ EXTRA_FULL_BARRIERS_OK = {"FETCH_MAX", "FETCH_MIN", "ADD_UNLESS", "FETCH_ADD_UNL
                           "INC_NOT_ZERO", "INC_UNLESS_NEGATIVE",
                           "DEC_UNLESS_POSITIVE", "DEC_IF_POSITIVE"}
 
+# ops.c's fetch_max/min (ac_fetch_bound()): the exit that stores nothing
+# is a read, ordered as one: ACQUIRE's smp_acquire__after_ctrl_dep() is
+# one dmb ishld, FULL's smp_mb() before a fresh read and after it are two
+# dmb ish besides the fully ordered compare-and-swap's.
+BOUND_OPS = {"FETCH_MAX", "FETCH_MIN"}
+
 RE_LSE = re.compile(r"^(?:(ld|st)(add|clr|set|eor|smax|smin|umax|umin)|(swp)|(cas))(al|a|l)?$")
 RE_LDX = re.compile(r"^ld(a?)xr$")
 RE_STX = re.compile(r"^st(l?)xr$")
@@ -378,7 +384,13 @@ def check_pair(op, order, form, f):
             if mn != st_want:
                 bad.append(f"{a:#x}: {mn}: want {st_want}")
         first, last = {a for a, _ in f.ldx}, {a for a, _ in f.stx}
-    other_bar = [b for b in f.bar if b[0] not in f.full_bar]
+    bars = f.bar
+    if op in BOUND_OPS and order == "ACQUIRE":
+        ld_bar = [b for b in f.bar if b[1] == "dmb ishld"]
+        if len(ld_bar) != 1:
+            bad.append(f"want one dmb ishld on the exit that stores nothing: {f.bar}")
+        bars = [b for b in f.bar if b not in ld_bar]
+    other_bar = [b for b in bars if b[0] not in f.full_bar]
     if other_bar:
         bad.append(f"a barrier other than dmb ish: {other_bar}")
     if void:
@@ -394,8 +406,8 @@ def check_pair(op, order, form, f):
                 bad.append("a path leaves the atomic without a dmb ish after it")
         return bad
     if order != "FULL":
-        if f.bar:
-            bad.append(f"barrier in a {order.lower()} op: {f.bar}")
+        if bars:
+            bad.append(f"barrier in a {order.lower()} op: {bars}")
         return bad
     # FULL: LSE's "al" form alone; LL/SC's ldxr/stlxr with a dmb ish right
     # after each successful store-exclusive (stlxr; cbnz retry; dmb ish).
@@ -407,6 +419,8 @@ def check_pair(op, order, form, f):
                 bad.append(f"{a:#x}: stlxr not followed by dmb ish")
             tied.update(nxt)
     extra = f.full_bar - tied
+    if op in BOUND_OPS and len(extra) < 2:
+        bad.append(f"want a dmb ish on both sides of the exit that stores nothing: {sorted(hex(b) for b in extra)}")
     if extra and op not in EXTRA_FULL_BARRIERS_OK:
         bad.append(f"barriers beyond the primitive's: {sorted(hex(b) for b in extra)}")
     return bad
@@ -506,8 +520,20 @@ def page(outline, lse):
         for form in objs:
             f = facts[form, name]
             bad += [f"{form}: {p}" for p in f.problems]
-            if f.bar:
+            # fetch_max/min (ac_impl_fetch_bound()): the loop may be
+            # unrolled (several compare-and-swaps, all of the order's
+            # form), the exit that stores nothing is a read ordered as one:
+            # acquire loads (ldar) for acquire, seq_cst fences (dmb ish)
+            # around a fresh read for seq_cst, nothing else.
+            bound = name.startswith(("fetch_max", "fetch_min"))
+            if bound and order == "seq_cst":
+                if not f.bar or any(b[1] != "dmb ish" for b in f.bar):
+                    bad.append(f"{form}: want dmb ish around the read-only exit: {f.bar}")
+            elif f.bar:
                 bad.append(f"{form}: barrier {f.bar}")
+            acq = [] if bound and order == "acquire" else f.acq
+            if bound and order == "acquire" and not f.acq:
+                bad.append(f"{form}: want acquire loads (ldar) for the read-only exit")
             helpers = [(a, c) for a, c in f.calls if c.startswith("__aarch64_")]
             others = [c for _, c in f.calls if not c.startswith("__aarch64_")]
             if others and name != "striped_add":
@@ -528,14 +554,16 @@ def page(outline, lse):
             if form == "outline":
                 want = f"__aarch64_{'ld' + fam if fam not in ('swp', 'cas') else fam}8_{C11_HELPER[order]}"
                 got = [c for _, c in helpers]
-                if got != [want] or f.lse or f.ldx or f.stx or f.acq or f.rel:
+                one = set(got) == {want} if bound else got == [want]
+                if not one or f.lse or f.ldx or f.stx or acq or f.rel:
                     bad.append(f"outline: want one call of {want}, found {got}"
                                f" {f.lse + f.ldx + f.stx + f.acq + f.rel}")
                 cols.append(",".join(got) or "-")
             else:
                 s = C11_LSE[order]
                 got = [mn for _, mn in f.lse]
-                ok = len(got) == 1 and not helpers and not (f.ldx or f.stx or f.acq or f.rel)
+                ok = (len(set(got)) == 1 if bound else len(got) == 1) and not helpers and \
+                    not (f.ldx or f.stx or acq or f.rel)
                 if ok:
                     gf, gs = lse_parts(got[0])
                     st = got[0].startswith("st")
