@@ -230,7 +230,13 @@
  * - On the mapped page, the C11 order the library maps it to
  *   (memory_order_relaxed, _acquire, _release, _seq_cst), nothing more;
  *   a fully ordered FETCH_MAX or FETCH_MIN that stores nothing is a read
- *   between two seq_cst fences, as above.
+ *   between two seq_cst fences, as above. C11's seq_cst is not quite the
+ *   kernel's fully ordered: on an arm64 CPU without LSE atomics (ARMv8.0,
+ *   such as the Cortex-A72), a seq_cst read-modify-write is
+ *   ldaxr/stlxr, which orders against other seq_cst accesses but lets a
+ *   later plain load pass its store, where the kernel adds dmb ish. A
+ *   program that needs the full barrier around a page update there puts
+ *   atomic_thread_fence(memory_order_seq_cst) after it.
  * - Through %ATOMIC_COUNTER_IOC_OP, every operation except READ is
  *   followed by a full barrier, the wake-up check's (see "Waiting");
  *   %ATOMIC_COUNTER_IOC_BATCH has one after its last entry, whatever the
