@@ -14,7 +14,9 @@
  * queues. A waiter raises the count before it
  * first checks its condition, and both sides put a full barrier between
  * their write and their read, so either the waker sees the waiter or the
- * waiter sees the update: no wake-up is lost. The waiter joins the queue
+ * waiter sees the update: no wake-up is lost. The in-kernel API's updates
+ * are the exception: their barrier is the waiter's grace period (see
+ * ac_kernel_api_counter()), so that they cost no barrier at all. The waiter joins the queue
  * under its lock after raising the count; a waker that saw the count but
  * took the lock first has released it before the waiter's look at the
  * counter, which then sees the update.
@@ -57,6 +59,7 @@
 #include <linux/mutex.h>
 #include <linux/nospec.h>
 #include <linux/poll.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -542,6 +545,23 @@ static void ac_waiters_count_changed(struct ac_bank *bank)
 		queue_work(system_unbound_wq, &bank->waiters_work);
 }
 
+/*
+ * The in-kernel API's updates put no barrier between the update and their
+ * look at the waiter count (atomic_counter_kernel.h says why): they are
+ * RCU read-side critical sections, and a waiter on a counter they update,
+ * one of the global bank's kernel region, waits for a grace period after
+ * raising the count and before its first look at the counter. An update
+ * whose section began before the grace period is then visible to that
+ * look; one that began after it reads the raised count. Every other
+ * counter is updated through the ioctls or WAKE, whose smp_mb() in
+ * ac_wake() is the other half of the pattern.
+ */
+static bool ac_kernel_api_counter(const struct ac_bank *bank, u64 index)
+{
+	return bank == &ac_global && index >= bank->kernel_first;
+}
+
+/* Context: process context, may sleep (a grace period, for kernel counters). */
 static void ac_waiter_add(struct ac_waiter *w)
 {
 	bool striped = w->cond.flags & ATOMIC_COUNTER_WAIT_STRIPED;
@@ -567,6 +587,8 @@ static void ac_waiter_add(struct ac_waiter *w)
 	ac_bounds_add(&g->bounds, &w->cond);
 	spin_unlock(&q->lock);
 	ac_waiters_count_changed(w->bank);
+	if (ac_kernel_api_counter(w->bank, w->cond.index))
+		synchronize_rcu();
 }
 
 /*

@@ -19,6 +19,7 @@
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/irq_work.h>
+#include <linux/preempt.h>
 #include <linux/smp.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -54,10 +55,9 @@ void __atomic_counter_wake(struct atomic_counter_handle *h);
 
 /*
  * The word an update of a striped counter goes to: this CPU's slot. Any
- * slot keeps the sum exact, so preemption between reading the CPU number
- * and the atomic add costs locality, never a count, and need not be
- * disabled; the add stays atomic because a process that ran on this CPU
- * may be adding to the same slot from another one. With @stride 0 (a
+ * slot keeps the sum exact; preemption is off around an update anyway (see
+ * below), and the add stays atomic because an NMI, or an interrupted
+ * update of another context, may add to the same slot. With @stride 0 (a
  * plain counter) every CPU gets @first.
  */
 static inline atomic64_t *__atomic_counter_slot(atomic64_t *first, u64 stride)
@@ -81,37 +81,36 @@ static inline s64 __atomic_counter_sum(const atomic64_t *first, u64 stride,
 }
 
 /*
- * After an update: if any process waits on the counter's wait queue, have
- * the irq_work and a work item wake those whose condition now holds; a
- * read of one word when none does. The wake-up is deferred because an
- * update may run where no lock may be taken (NMI) or where a spinlock_t,
- * which sleeps on PREEMPT_RT, may not (hard irq, kprobe handlers,
- * preemption off). The RMW
- * forms are fully ordered once smp_mb__after_atomic() is added.
+ * An update and its look at the waiter count. If any process waits on
+ * the counter's wait queue, the irq_work and a work item wake those whose
+ * condition now holds; with nobody waiting it costs one read of a word.
+ * The wake-up is deferred because an update may run where no lock may be
+ * taken (NMI) or where a spinlock_t, which sleeps on PREEMPT_RT, may not
+ * (hard irq, kprobe handlers, preemption off).
  *
- * That barrier is the Dekker half of the wake-up protocol (the waiter
- * raises the count, then reads the counter; the updater writes the
- * counter, then reads the count), and it is paid by every update, the
- * "unordered" forms too: on arm64 a dmb ish per update, waiters or not;
- * on x86-64 nothing, the lock prefix is already one. Callers must not
- * rely on it for their own ordering (it belongs to the protocol and may
- * move to the waiter's side): the plain forms are documented unordered.
+ * No barrier between the update and that read: this is a Dekker pattern
+ * (the waiter raises the count, then reads the counter; the update writes
+ * the counter, then reads the count), and its barrier is on the waiter's
+ * side, as rcu_sync puts percpu-rwsem's. The update and the read form one
+ * RCU read-side critical section (preemption off; NMI and hard irq
+ * handlers are ones already), and a waiter on a kernel counter waits for
+ * a grace period (synchronize_rcu(), in wait.c's ac_waiter_add()) between
+ * raising the count and its first look at the counter. A section that
+ * began before the grace period ends before it does, and its update is
+ * seen by that look; one that began after sees the raised count, and
+ * wakes the waiter. So an update is the atomic alone, ordered as its name
+ * says, and the waiter pays, once, when it starts waiting.
  */
-static inline void atomic_counter_updated_rmw(struct atomic_counter_handle *h)
+static inline void __atomic_counter_update_begin(void)
 {
-	/* Orders the update before the read of the waiter count. */
-	smp_mb__after_atomic();
-	if (unlikely(atomic_read(h->waiters)))
-		__atomic_counter_wake(h);
+	preempt_disable_notrace();
 }
 
-/* The same after a plain or release store. */
-static inline void atomic_counter_updated_store(struct atomic_counter_handle *h)
+static inline void __atomic_counter_update_end(struct atomic_counter_handle *h)
 {
-	/* smp_mb__after_atomic() orders RMWs only: a store needs the full barrier. */
-	smp_mb();
 	if (unlikely(atomic_read(h->waiters)))
 		__atomic_counter_wake(h);
+	preempt_enable_notrace();
 }
 
 /*
@@ -133,6 +132,11 @@ static inline void atomic_counter_updated_store(struct atomic_counter_handle *h)
  * updates before the work item runs make one wake-up, which reads the
  * counter's latest value.
  *
+ * "Any context" is any where RCU is watching, which is every context
+ * kernel code can run in but the idle loop's and the entry code's noinstr
+ * sections (where no kprobe can be placed either); tracepoints fired
+ * there run their handlers with RCU watching.
+ *
  * NMI, exactly: safe where atomic64_t is made of instructions (every
  * 64-bit architecture; not those with CONFIG_GENERIC_ATOMIC64, whose
  * atomic64_t takes a raw spinlock an NMI may interrupt). Where the
@@ -149,8 +153,9 @@ static inline void atomic_counter_updated_store(struct atomic_counter_handle *h)
  */
 static inline void atomic_counter_add(struct atomic_counter_handle *h, s64 i)
 {
+	__atomic_counter_update_begin();
 	atomic64_add(i, __atomic_counter_slot(h->v, h->stride));
-	atomic_counter_updated_rmw(h);
+	__atomic_counter_update_end(h);
 }
 
 /**
@@ -162,11 +167,13 @@ static inline void atomic_counter_add(struct atomic_counter_handle *h, s64 i)
  */
 static inline void atomic_counter_add_full(struct atomic_counter_handle *h, s64 i)
 {
+	__atomic_counter_update_begin();
 	/* Orders earlier accesses before the add: the "full" in the name. */
 	smp_mb__before_atomic();
 	atomic64_add(i, __atomic_counter_slot(h->v, h->stride));
-	/* And the add before later accesses (and the waiter count). */
-	atomic_counter_updated_rmw(h);
+	/* And the add before later accesses. */
+	smp_mb__after_atomic();
+	__atomic_counter_update_end(h);
 }
 
 /**
@@ -177,8 +184,9 @@ static inline void atomic_counter_add_full(struct atomic_counter_handle *h, s64 
  */
 static inline void atomic_counter_inc(struct atomic_counter_handle *h)
 {
+	__atomic_counter_update_begin();
 	atomic64_inc(__atomic_counter_slot(h->v, h->stride));
-	atomic_counter_updated_rmw(h);
+	__atomic_counter_update_end(h);
 }
 
 /**
@@ -200,8 +208,9 @@ static inline void atomic_counter_inc_full(struct atomic_counter_handle *h)
  */
 static inline void atomic_counter_dec(struct atomic_counter_handle *h)
 {
+	__atomic_counter_update_begin();
 	atomic64_dec(__atomic_counter_slot(h->v, h->stride));
-	atomic_counter_updated_rmw(h);
+	__atomic_counter_update_end(h);
 }
 
 /**
@@ -254,8 +263,9 @@ static inline void atomic_counter_set(struct atomic_counter_handle *h, s64 i)
 {
 	if (WARN_ON_ONCE(h->stride))
 		return;
+	__atomic_counter_update_begin();
 	atomic64_set(h->v, i);
-	atomic_counter_updated_store(h);
+	__atomic_counter_update_end(h);
 }
 
 /**
@@ -269,8 +279,9 @@ static inline void atomic_counter_set_release(struct atomic_counter_handle *h, s
 {
 	if (WARN_ON_ONCE(h->stride))
 		return;
+	__atomic_counter_update_begin();
 	atomic64_set_release(h->v, i);
-	atomic_counter_updated_store(h);
+	__atomic_counter_update_end(h);
 }
 
 #endif /* _ATOMIC_COUNTER_KERNEL_H */
