@@ -117,20 +117,39 @@ struct atomic_counter_handle *atomic_counter_register_striped(const char *name)
 EXPORT_SYMBOL_GPL(atomic_counter_register_striped);
 
 /**
- * __atomic_counter_wake() - have the waiters of a kernel counter woken
- * @h: the counter, just updated, after a full barrier
+ * __atomic_counter_wake_rcu() - have the waiters of a kernel counter woken
+ * @h: the counter, just updated inside an RCU-sched read-side section
  *
  * Called by the inline updates when some process waits on the counter's
  * wait queue; not for direct use. Queues @h's irq_work on this CPU
  * (nothing to do if it is pending already: it has not read the counter
- * yet, and irq_work_queue() orders the update before that read), which
- * queues the wake-up's work item.
+ * yet, and irq_work_queue()'s fully ordered claim orders the update before
+ * that read), which queues the wake-up's work item.
+ *
+ * The name says which half of the wake-up protocol the caller keeps: an
+ * update compiled against a header that puts no barrier after the update
+ * (atomic_counter_kernel.h) references this symbol, so that it cannot load
+ * against a module whose waiters do not wait for a grace period; the old
+ * name stays for modules built against the header that did.
+ *
+ * Context: any, NMI included; takes no lock.
+ */
+void __atomic_counter_wake_rcu(struct atomic_counter_handle *h)
+{
+	irq_work_queue(&h->wake_irq_work);
+}
+EXPORT_SYMBOL_GPL(__atomic_counter_wake_rcu);
+
+/**
+ * __atomic_counter_wake() - __atomic_counter_wake_rcu(), for modules built
+ *	against 0.5.0's header, whose updates put a full barrier before it
+ * @h: the counter
  *
  * Context: any, NMI included; takes no lock.
  */
 void __atomic_counter_wake(struct atomic_counter_handle *h)
 {
-	irq_work_queue(&h->wake_irq_work);
+	__atomic_counter_wake_rcu(h);
 }
 EXPORT_SYMBOL_GPL(__atomic_counter_wake);
 

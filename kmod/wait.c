@@ -78,6 +78,8 @@
  * @lock: see @groups
  * @groups: the struct ac_group of each counter waited on through this queue
  * @nr: waiters on the queue or about to be; what updates read
+ * @gp: the RCU state when @nr last left zero, under @lock: the grace
+ *	period a waiter on a kernel counter waits for (ac_waiter_add())
  *
  * One per cache line: a queue's count is read by every update of its
  * counters, and written by its waiters only.
@@ -86,6 +88,7 @@ struct ac_waitq {
 	spinlock_t lock;	/* guards @groups, their waiters and their bounds */
 	struct hlist_head groups;
 	atomic_t nr;
+	unsigned long gp;
 } ____cacheline_aligned_in_smp;
 
 /*
@@ -327,11 +330,13 @@ static bool ac_cond_holds(const struct atomic_counter_wait *w, s64 v)
  *   the read. A sum of at least N means the counter has reached N, and,
  *   only growing, stays there: GE never returns early. Nor does it miss
  *   its wake-up: each update is followed by a full barrier before its
- *   waker reads the slots, so of two updates on two CPUs, at least one
- *   waker sees both (the store-buffering pattern, which full barriers
- *   forbid both sides to miss); the last sum read after the Nth unit went
- *   in therefore holds it, or the waiter's own read, after its full
- *   barrier, does (see the comment at the top of this file).
+ *   waker reads the slots (an ioctl's smp_mb(), or for the in-kernel API
+ *   irq_work_queue()'s fully ordered claim), so of two updates on two
+ *   CPUs, at least one waker sees both (the store-buffering pattern, which
+ *   full barriers forbid both sides to miss); the last sum read after the
+ *   Nth unit went in therefore holds it, or the waiter's own read, after
+ *   its full barrier (and for a kernel counter its grace period), does
+ *   (see the comment at the top of this file).
  * - With a counter also decremented, an increment on one CPU seen before
  *   it happened and a decrement on another seen after it happened give a
  *   sum below any value the counter held; the other way round, one above.
@@ -446,7 +451,8 @@ static void ac_group_wake(struct ac_group *g, s64 v)
  * @bank: the bank
  * @index: the counter, or slot, just updated
  *
- * The caller has put a full barrier between its update and this call.
+ * The caller has put a full barrier between its update and this call
+ * (the in-kernel API's: irq_work_queue()'s claim, then the work item).
  *
  * Context: process context: takes the queue's spinlock_t, with interrupts
  * on, when someone waits on the queue. Updates made elsewhere (the
@@ -552,13 +558,19 @@ static void ac_waiters_count_changed(struct ac_bank *bank)
  * one of the global bank's kernel region, waits for a grace period after
  * raising the count and before its first look at the counter. An update
  * whose section began before the grace period is then visible to that
- * look; one that began after it reads the raised count. Every other
+ * look; one that began after it reads the raised count. One grace period
+ * serves all the waiters that join a queue while its count stays above
+ * zero, so only a first waiter waits for one (tens of milliseconds, in
+ * D state), and an unprivileged process can start no more grace periods
+ * than membarrier(MEMBARRIER_CMD_GLOBAL) lets it. Every other
  * counter is updated through the ioctls or WAKE, whose smp_mb() in
  * ac_wake() is the other half of the pattern.
  */
 static bool ac_kernel_api_counter(const struct ac_bank *bank, u64 index)
 {
-	return bank == &ac_global && index >= bank->kernel_first;
+	/* The waiter count is a kernel counter, but ac_wake() updates it. */
+	return bank == &ac_global && index >= bank->kernel_first &&
+	       ac_counter_of(bank, index) != bank->waiters_index;
 }
 
 /* Context: process context, may sleep (a grace period, for kernel counters). */
@@ -568,10 +580,19 @@ static void ac_waiter_add(struct ac_waiter *w)
 	u64 counter = ac_counter_of(w->bank, w->cond.index);
 	struct ac_waitq *q = ac_waitq(w->bank, counter);
 	struct ac_group *g;
+	unsigned long gp;
 
 	atomic64_inc(w->bank->waiters);
-	atomic_inc(&q->nr);
 	spin_lock(&q->lock);
+	/*
+	 * A grace period that starts after the queue's count last left zero
+	 * serves every waiter that joins while it stays above: updates that
+	 * began after its start saw the count. Taken under the lock with the
+	 * increment, so no waiter sees the count raised and the state stale.
+	 */
+	if (atomic_inc_return(&q->nr) == 1)
+		q->gp = get_state_synchronize_rcu();
+	gp = q->gp;
 	g = ac_group_of(q, w);
 	if (!g) {
 		g = &w->own;
@@ -588,7 +609,7 @@ static void ac_waiter_add(struct ac_waiter *w)
 	spin_unlock(&q->lock);
 	ac_waiters_count_changed(w->bank);
 	if (ac_kernel_api_counter(w->bank, w->cond.index))
-		synchronize_rcu();
+		cond_synchronize_rcu(gp);
 }
 
 /*

@@ -19,7 +19,7 @@
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/irq_work.h>
-#include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/smp.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -51,6 +51,8 @@ struct atomic_counter_handle {
 struct atomic_counter_handle *atomic_counter_register(const char *name);
 struct atomic_counter_handle *atomic_counter_register_striped(const char *name);
 void atomic_counter_unregister(struct atomic_counter_handle *h);
+void __atomic_counter_wake_rcu(struct atomic_counter_handle *h);
+/* What modules built against 0.5.0's header call; not for new code. */
 void __atomic_counter_wake(struct atomic_counter_handle *h);
 
 /*
@@ -92,25 +94,32 @@ static inline s64 __atomic_counter_sum(const atomic64_t *first, u64 stride,
  * (the waiter raises the count, then reads the counter; the update writes
  * the counter, then reads the count), and its barrier is on the waiter's
  * side, as rcu_sync puts percpu-rwsem's. The update and the read form one
- * RCU read-side critical section (preemption off; NMI and hard irq
- * handlers are ones already), and a waiter on a kernel counter waits for
- * a grace period (synchronize_rcu(), in wait.c's ac_waiter_add()) between
- * raising the count and its first look at the counter. A section that
+ * RCU-sched read-side critical section (preemption off; NMI and hard irq
+ * handlers are ones already, and synchronize_rcu() waits for them all
+ * since 5.0), and a waiter on a kernel counter waits for a grace period
+ * (wait.c's ac_waiter_add()) between raising the count and its first look
+ * at the counter. A section that
  * began before the grace period ends before it does, and its update is
  * seen by that look; one that began after sees the raised count, and
  * wakes the waiter. So an update is the atomic alone, ordered as its name
- * says, and the waiter pays, once, when it starts waiting.
+ * says, plus a preempt count increment and decrement, and the waiter
+ * pays, once, when it starts waiting. A waker that saw the count reads the
+ * counter after irq_work_queue()'s fully ordered claim.
  */
 static inline void __atomic_counter_update_begin(void)
+	__acquires(RCU_SCHED)
 {
-	preempt_disable_notrace();
+	RCU_LOCKDEP_WARN(!rcu_is_watching(),
+			 "atomic_counter update where RCU is not watching");
+	rcu_read_lock_sched_notrace();
 }
 
 static inline void __atomic_counter_update_end(struct atomic_counter_handle *h)
+	__releases(RCU_SCHED)
 {
 	if (unlikely(atomic_read(h->waiters)))
-		__atomic_counter_wake(h);
-	preempt_enable_notrace();
+		__atomic_counter_wake_rcu(h);
+	rcu_read_unlock_sched_notrace();
 }
 
 /*
@@ -132,10 +141,13 @@ static inline void __atomic_counter_update_end(struct atomic_counter_handle *h)
  * updates before the work item runs make one wake-up, which reads the
  * counter's latest value.
  *
- * "Any context" is any where RCU is watching, which is every context
- * kernel code can run in but the idle loop's and the entry code's noinstr
- * sections (where no kprobe can be placed either); tracepoints fired
- * there run their handlers with RCU watching.
+ * "Any context" is any where rcu_read_lock_sched() is legal: where RCU is
+ * watching, on a CPU RCU counts online. Not inside cpuidle's ->enter()
+ * after ct_idle_enter() (a kprobe placed there through ftrace runs with
+ * RCU not watching on 5.10 and 6.1), nor in the entry code's noinstr
+ * sections or on a CPU coming up before rcu_cpu_starting() or going down
+ * after it reported itself dead. Lockdep kernels (CONFIG_PROVE_RCU) warn
+ * about an update where RCU is not watching.
  *
  * NMI, exactly: safe where atomic64_t is made of instructions (every
  * 64-bit architecture; not those with CONFIG_GENERIC_ATOMIC64, whose

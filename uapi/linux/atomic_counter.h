@@ -680,10 +680,11 @@ struct atomic_counter_name {
  * waker reads just after its update; the others are not woken at all.
  * In-kernel updates may run where no lock can be taken (hard irq, NMI):
  * they wake waiters shortly after, from a work item. They put no barrier
- * between their update and their look at the waiter count; instead a
- * WAIT or an ARM on a kernel counter waits for an RCU grace period (a
- * few milliseconds) before its first look at the counter, which is what
- * makes the two meet. Zeroing a counter
+ * between their update and their look at the waiter count; instead the
+ * first WAIT or ARM on a kernel counter's queue waits for an RCU grace
+ * period (tens of milliseconds, more on a loaded machine, without seeing
+ * signals) before its first look at the counter, which is what makes the
+ * two meet; a timeout shorter than that still waits for it. Zeroing a counter
  * (a name created or deleted, a kernel counter registered or unregistered)
  * is an update too: it wakes the waiters that zero satisfies. So is a
  * change of the waiter count at &atomic_counter_info.waiters_index: a
