@@ -29,6 +29,9 @@ VM_KDIR ?= $(if $(VM_TREE_KVER),$(VM_TREE)/lib/modules/$(VM_TREE_KVER)/build)
 VM_KERNEL ?= $(VM_TREE)/boot/vmlinuz-$(VM_TREE_KVER)
 # Names the module's build directory (build/vm-VM_KVER).
 VM_KVER ?= $(if $(filter file,$(origin VM_KDIR)),$(VM_TREE_KVER),custom)
+# Kbuild's ARCH and CROSS_COMPILE for a guest of another architecture (the
+# arm64 lane: tests/vm/lanes.sh's LANE_KBUILD); empty for x86-64.
+VM_KBUILD ?=
 VM_CPUS ?= 2
 export VM_CPUS
 
@@ -41,7 +44,7 @@ BUILD := $(CURDIR)/build
 VMMOD = $(BUILD)/vm-$(VM_KVER)
 
 .PHONY: all module userspace selftests deps kernel-files vm-module \
-	check check-host check-fresh demo fuzz soak clean help \
+	check check-host check-fresh demo fuzz soak clean help cross-userspace \
 	check-after-deps demo-after-deps bench-after-deps fuzz-after-deps soak-after-deps env-check install uninstall \
 	dkms-install dkms-uninstall sign bench bench-host
 
@@ -162,6 +165,25 @@ userspace:
 selftests: kernel-files userspace
 	$(MAKE) -C tests/selftests KSFT_DIR=$$(scripts/kernel-files.sh)/tools/testing/selftests OUT=$(BUILD)/tests
 
+# The guest programs for a guest of another architecture (the arm64
+# lane): the library, tool, selftests, fuzzer and soak built static by
+# CROSS_COMPILE's gcc in a copy of the sources under CROSS_BUILD, so that
+# their objects never mix with this machine's (userspace/, build/static,
+# build/tests). Not the 32-bit compat tests (x86's -m32 programs).
+CROSS_BUILD ?= $(BUILD)/arm64
+CROSS_LOADER ?= /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1
+cross-userspace: kernel-files
+	@test -n "$(CROSS_COMPILE)" || { echo "atomic_counter: make cross-userspace needs CROSS_COMPILE (scripts/cross-gcc.sh prints it)"; exit 1; }
+	@rm -rf $(CROSS_BUILD) && mkdir -p $(CROSS_BUILD)/src/tests
+	@cp -r VERSION uapi userspace $(CROSS_BUILD)/src/
+	@cp -r tests/selftests tests/fuzz tests/soak tests/abi tests/kmod $(CROSS_BUILD)/src/tests/
+	@$(MAKE) -s -C $(CROSS_BUILD)/src/userspace clean >/dev/null
+	$(MAKE) -C $(CROSS_BUILD)/src/userspace CC=$(CROSS_COMPILE)gcc AR=$(CROSS_COMPILE)ar \
+		STATIC=$(CROSS_BUILD)/static
+	$(MAKE) -C $(CROSS_BUILD)/src/tests/selftests CC=$(CROSS_COMPILE)gcc \
+		KSFT_DIR=$$(scripts/kernel-files.sh)/tools/testing/selftests OUT=$(CROSS_BUILD)/tests \
+		TEST_GEN_PROGS_32= ABI_LOADER=$(CROSS_LOADER)
+
 deps:
 	@scripts/deps.sh
 
@@ -174,9 +196,9 @@ vm-module:
 	@test -f "$(VM_KDIR)/Makefile" || { echo "atomic_counter: no $(VM_FLAVOUR) kernel headers at '$(VM_KDIR)' (scripts/fetch-kernel.sh failed: see above)"; exit 1; }
 	@rm -rf $(VMMOD) && mkdir -p $(VMMOD)
 	@cp -r Kbuild VERSION kmod samples uapi $(VMMOD)/
-	$(MAKE) -s -C $(VM_KDIR) M=$(VMMOD) W=1 modules 2>&1 | grep -v 'Skipping BTF' ; test -f $(VMMOD)/kmod/atomic_counter.ko
+	$(MAKE) -s -C $(VM_KDIR) M=$(VMMOD) $(VM_KBUILD) W=1 modules 2>&1 | grep -v 'Skipping BTF' ; test -f $(VMMOD)/kmod/atomic_counter.ko
 	@mkdir -p $(VMMOD)/tests && cp -r tests/kmod $(VMMOD)/tests/
-	$(MAKE) -s -C $(VM_KDIR) M=$(VMMOD)/tests/kmod W=1 KBUILD_EXTRA_SYMBOLS=$(VMMOD)/Module.symvers modules 2>&1 | grep -v 'Skipping BTF' ; test -f $(VMMOD)/tests/kmod/ac_hardirq_test.ko && test -f $(VMMOD)/tests/kmod/ac_bench_floor.ko
+	$(MAKE) -s -C $(VM_KDIR) M=$(VMMOD)/tests/kmod $(VM_KBUILD) W=1 KBUILD_EXTRA_SYMBOLS=$(VMMOD)/Module.symvers modules 2>&1 | grep -v 'Skipping BTF' ; test -f $(VMMOD)/tests/kmod/ac_hardirq_test.ko && test -f $(VMMOD)/tests/kmod/ac_bench_floor.ko
 
 # The targets that need installed packages run deps first, then start make
 # again: the guest kernel's version and every path computed from it are

@@ -22,6 +22,16 @@ packages=(
 	# scripts/fetch-kernel.sh; an installed one is what a workstation's
 	# boot loader would boot next.
 	qemu-system-x86 busybox-static cpio gzip kmod
+	# The arm64 lane: the emulator and the cross toolchain, all but the
+	# gcc driver package (gcc-12-aarch64-linux-gnu conflicts with
+	# gcc-multilib, which a developer's machine may well have, and
+	# installing it would remove that: scripts/cross-gcc.sh unpacks it
+	# into the cache): cc1, libgcc, the C library for static test programs,
+	# binutils. Its kernel, headers and busybox are Debian's arm64
+	# packages, unpacked into the cache by scripts/fetch-kernel.sh like
+	# the amd64 lanes' kernels.
+	qemu-system-arm cpp-12-aarch64-linux-gnu libgcc-12-dev-arm64-cross
+	libc6-dev-arm64-cross binutils-aarch64-linux-gnu
 	# pahole, which the module build of Debian's 6.12 headers (the deb6.12
 	# lane; DKMS users of that kernel) runs for the modules' BTF.
 	dwarves

@@ -24,17 +24,25 @@
 # unpacked, later calls reuse it without the network; FETCH_REFRESH=1 asks
 # the mirror again. (The private sources file is in deb822 form, which apt
 # recognises by its .sources name.)
+#
+# A PACKAGE of another architecture is named PACKAGE:ARCH (the arm64 lane:
+# linux-image-cloud-arm64:arm64). apt then reads that architecture's
+# lists too, in lists of its own (SUITE+ARCH), and a dependency of it that
+# is Multi-Arch: foreign (linux-kbuild-6.1: the tools that run where the
+# module is built) or architecture-independent is taken for this machine.
 set -eu
 suite=${1:?usage: fetch-kernel.sh SUITE PACKAGE...}
 shift
 [ $# -gt 0 ] || { echo "usage: fetch-kernel.sh SUITE PACKAGE..." >&2; exit 2; }
 cache=${AC_CACHE:-$HOME/.cache/atomic_counter}
+foreign=$(printf '%s\n' "$@" | sed -n 's/^[^:]*:\([a-z0-9]*\)$/\1/p' | sort -u | tr '\n' ' ')
 apt=$cache/apt/$suite
+for a in $foreign; do apt=$apt+$a; done
 want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
 # The last tree unpacked for this request, by name.
 latest=$cache/debs/.latest-$suite-$(printf '%s' "$want" | md5sum | cut -c1-8)
 mkdir -p "$cache/debs" "$apt"
-exec 9>"$cache/debs/.lock-$suite"
+exec 9>"$cache/debs/.lock-${apt##*/}"
 flock 9
 
 if [ -z "${FETCH_REFRESH:-}" ] && [ -f "$latest" ] && [ -f "$(cat "$latest")/.done" ]; then
@@ -66,6 +74,7 @@ aptopts=(-q -o Dir::Etc::sourcelist="$apt/private.sources" -o Dir::Etc::sourcepa
 	-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache" -o Dir::State::status="$apt/status"
 	-o Dir::Cache::pkgcache=pkgcache.bin -o Dir::Cache::srcpkgcache=srcpkgcache.bin
 	-o APT::Sandbox::User=root)
+for a in $foreign; do aptopts+=(-o "APT::Architectures::=$a"); done
 log=$apt/fetch.log
 if ! apt-get "${aptopts[@]}" update >"$log" 2>&1; then
 	echo "fetch-kernel: apt-get update for $suite failed; see $log" >&2
@@ -88,10 +97,17 @@ while [ ${#todo[@]} -gt 0 ]; do
 	# has would leave the tree's links (the headers' scripts ->
 	# ../../lib/linux-kbuild-6.1/scripts) dangling, or pointing at an
 	# installed kernel's files.
+	# A foreign package's dependency on an architecture-independent
+	# package reads <NAME:ARCH> (a virtual name), and one on a Multi-Arch:
+	# foreign package NAME:ARCH: both are this machine's NAME.
 	for d in $(apt-cache "${aptopts[@]}" depends --no-recommends --no-suggests \
 			--no-conflicts --no-breaks --no-replaces --no-enhances "$p" 2>>"$log" |
 		   awk '/^ *\|?(Pre)?Depends: / { if (!alt) print $2; alt = ($1 ~ /^\|/) }' |
-		   grep '^linux-[^<>]*$'); do
+		   sed 's/^<\([^:>]*\):[a-z0-9]*>$/\1/' | grep '^linux-[^<>]*$'); do
+		if [ "${d%:*}" != "$d" ] && apt-cache "${aptopts[@]}" show --no-all-versions "$d" 2>>"$log" |
+				grep -q '^Multi-Arch: foreign'; then
+			d=${d%:*}
+		fi
 		todo+=("$d")
 	done
 done
@@ -106,7 +122,9 @@ done
 # Named after the packages asked for and the version of the first one; the
 # hash covers every version fetched.
 first=$(apt-cache "${aptopts[@]}" show --no-all-versions "$1" | sed -n 's/^Version: //p' | head -n 1)
-dest=$cache/debs/$1-$first-$(printf '%s ' "${versions[@]}" | md5sum | cut -c1-8)
+# No colon in it (an architecture, an epoch): make takes a path with one
+# for a rule.
+dest=$cache/debs/$(printf '%s-%s' "$1" "$first" | tr : _)-$(printf '%s ' "${versions[@]}" | md5sum | cut -c1-8)
 if [ ! -f "$dest/.done" ]; then
 	echo "fetch-kernel: fetching ${pkgs[*]} from $suite" >&2
 	rm -rf "$dest" "$apt/debs"

@@ -19,4 +19,9 @@ if [ -n "${ATOMIC_COUNTER_BANK_FD:-}" ]; then
 else
 	unset AC_ABI_BANK_HANDED_DOWN
 fi
-exec "$dir/ld-linux-x86-64.so.2" --library-path "$dir" "$dir/abi_v0_4"
+# The loader is the architecture's (ld-linux-x86-64.so.2, ld-linux-aarch64.so.1).
+for ld in "$dir"/ld-linux-*; do
+	exec "$ld" --library-path "$dir" "$dir/abi_v0_4"
+done
+echo "not ok abi_v0_4 # no loader in $dir"
+exit 1

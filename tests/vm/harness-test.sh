@@ -23,7 +23,8 @@ kept=${VM_LOGDIR:-build/vm-logs}
 export VM_LOGDIR=$work/logs VM_KERNEL=$LANE_KERNEL VM_MACHINE=$LANE_MACHINE VM_APPEND=$LANE_APPEND
 
 cp "$here/planted/planted.c" "$here/planted/Kbuild" "$work/"
-if ! make -s -C "$LANE_KDIR" M="$work" modules >"$work/build.log" 2>&1; then
+# shellcheck disable=SC2086 # LANE_KBUILD: ARCH= and CROSS_COMPILE=, or empty
+if ! make -s -C "$LANE_KDIR" M="$work" ${LANE_KBUILD:-} modules >"$work/build.log" 2>&1; then
 	echo "not ok $lane.harness.planted_module_builds"
 	sed 's/^/#   /' "$work/build.log"
 	exit 0

@@ -10,6 +10,16 @@
 #   LANE_BUGS     planted bugs this lane's checkers must catch
 #   LANE_CPU      QEMU -cpu model (exported as VM_CPU for run-vm.sh)
 #   LANE_DESC     the kernel version and config, for the log
+#   LANE_ARCH     the guest's architecture: x86_64, or arm64 (exported as
+#                 VM_ARCH: run-vm.sh boots qemu-system-aarch64)
+#   LANE_CROSS    the cross compiler's prefix (CROSS_COMPILE) for a guest of
+#                 another architecture than this machine's, else empty
+#   LANE_KBUILD   kbuild's ARCH= CROSS_COMPILE= for the lane's module builds
+#   LANE_BUSYBOX  the guest's busybox (exported as VM_BUSYBOX; empty: this
+#                 machine's)
+#   LANE_BUILD    where the guest's programs are (build/tests and
+#                 build/static under it; make cross-userspace's CROSS_BUILD)
+#   LANE_TIMEOUT  the selftests guest's time limit in seconds
 # Debian's kernels are unpacked into the cache with their headers, never
 # installed (a workstation's boot loader would boot an installed one next),
 # and never taken from the running kernel or from /boot and /lib/modules.
@@ -48,9 +58,15 @@ debian_lane() {
 cpu_no_cx16=max,-cx16
 
 lane_setup() {
-	local top dir
+	local top dir kver bb
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 	LANE_CPU=max
+	LANE_ARCH=x86_64
+	LANE_CROSS=
+	LANE_KBUILD=
+	LANE_BUSYBOX=
+	LANE_BUILD=$top/build
+	LANE_TIMEOUT=900
 	case $1 in
 	cloud | rt)
 		# Debian 12's own 6.1 kernels.
@@ -89,13 +105,39 @@ lane_setup() {
 		debian_lane bookworm-backports cloud-amd64 || return 1
 		LANE_CPU=$cpu_no_cx16
 		;;
+	arm64)
+		# Debian 12's 6.1 cloud kernel for arm64 with its headers and
+		# an arm64 busybox, unpacked; the module cross-built against
+		# the headers, the guest's programs by make cross-userspace;
+		# booted by qemu-system-aarch64 -M virt under TCG.
+		dir=$("$top/scripts/fetch-kernel.sh" bookworm linux-image-cloud-arm64:arm64 \
+			linux-headers-cloud-arm64:arm64) || return 1
+		bb=$("$top/scripts/fetch-kernel.sh" bookworm busybox-static:arm64) || return 1
+		LANE_CROSS=$("$top/scripts/cross-gcc.sh") || return 1
+		kver=$(ls "$dir/lib/modules" | sort -V | tail -n 1)
+		LANE_ARCH=arm64
+		LANE_KBUILD="ARCH=arm64 CROSS_COMPILE=$LANE_CROSS"
+		LANE_BUSYBOX=$bb/bin/busybox
+		LANE_BUILD=$top/build/arm64
+		# Emulating arm64 on x86-64 is slower than x86-64 on x86-64:
+		# measured below (docs/testing.md), twice that for a loaded host.
+		LANE_TIMEOUT=2400
+		LANE_KERNEL=$dir/boot/vmlinuz-$kver
+		LANE_KDIR=$dir/lib/modules/$kver/build
+		LANE_MACHINE=virt
+		LANE_APPEND=
+		LANE_BUGS=warn
+		LANE_DESC="Debian $kver from bookworm ($(sed -n 's/^linux-image-cloud-arm64:arm64=//p' "$dir/packages"), $(grep -o 'CONFIG_PREEMPT_VOLUNTARY=y\|CONFIG_PREEMPT=y\|CONFIG_PREEMPT_NONE=y' "$dir/boot/config-$kver" | head -n 1), $(grep -o 'CONFIG_ARM64_[0-9]*K_PAGES=y' "$dir/boot/config-$kver")), unpacked with its headers; qemu-system-aarch64 -M virt, TCG"
+		;;
 	*)
-		echo "unknown lane '$1' (cloud, rt, kasan, kcsan, v5.10, v6.12, v7.3, deb6.12, rt-debug)"
+		echo "unknown lane '$1' (cloud, rt, kasan, kcsan, v5.10, v6.12, v7.3, deb6.12, rt-debug, arm64)"
 		return 1
 		;;
 	esac
 	VM_CPU=$LANE_CPU
-	export VM_CPU
+	VM_ARCH=$LANE_ARCH
+	VM_BUSYBOX=$LANE_BUSYBOX
+	export VM_CPU VM_ARCH VM_BUSYBOX
 }
 
 # The report each planted bug must produce in the guest's kernel log.

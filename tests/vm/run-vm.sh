@@ -79,12 +79,24 @@ name=${name:-$(basename "$job" .sh)}
 
 die() { echo "run-vm: $*" >&2; exit 2; }
 [ -r "$kernel" ] || die "kernel image '$kernel' not readable (set VM_KERNEL or -k)"
-busybox=$(command -v busybox) || die "busybox not found: apt-get install busybox-static"
+# VM_ARCH arm64 (the arm64 lane): qemu-system-aarch64, and VM_BUSYBOX, an
+# aarch64 busybox (Debian's busybox-static:arm64, unpacked).
+arch=${VM_ARCH:-x86_64}
+case $arch in
+x86_64) qemu=qemu-system-x86_64 qemu_pkg=qemu-system-x86 ;;
+arm64) qemu=qemu-system-aarch64 qemu_pkg=qemu-system-arm ;;
+*) die "VM_ARCH '$arch': x86_64 or arm64" ;;
+esac
+if [ -n "${VM_BUSYBOX:-}" ]; then
+	busybox=$VM_BUSYBOX
+else
+	busybox=$(command -v busybox) || die "busybox not found: apt-get install busybox-static"
+fi
 # readelf (binutils, beside gcc) rather than file(1), which a minimal
 # Debian lacks: a static binary has no program interpreter.
 headers=$(readelf -l "$(readlink -f "$busybox")") || die "cannot read $busybox (readelf: apt-get install binutils)"
 ! grep -q 'program interpreter' <<<"$headers" || die "$busybox is not static: apt-get install busybox-static"
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found: apt-get install qemu-system-x86"
+command -v $qemu >/dev/null || die "$qemu not found: apt-get install $qemu_pkg"
 
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/acvm.XXXXXX)
@@ -100,6 +112,9 @@ cp "$job" "$root/job.sh"
 	echo "#!/bin/busybox sh"
 	echo "MODULES='$(for m in "${modules[@]}"; do basename "$m" .ko; done | tr '\n' ' ')'"
 	echo "MODPARAMS='$modparams'"
+	# Every guest here is emulated by TCG: tests whose outcome TCG can
+	# change say so (litmus_test on arm64).
+	echo "export AC_TEST_TCG=1"
 	for e in "${guestenv[@]}"; do echo "export ${e%%=*}='${e#*=}'"; done
 	cat "$here/init.sh"
 } > "$root/init"
@@ -133,12 +148,19 @@ pack() {
 # follows the TSC being marked unstable (the clocksource watchdog, when a
 # host-descheduled vCPU skews its reads). A reliable TSC is not watched,
 # so that branch stays as boot set it.
+# arm64: -M virt's PL011 UART is ttyAMA0, and its reset (PSCI) ends QEMU
+# under -no-reboot as the PC's does; no_timer_check and tsc are x86's.
+if [ "$arch" = arm64 ]; then
+	machine=${VM_MACHINE:-virt} append="console=ttyAMA0 panic=-1 quiet loglevel=3"
+else
+	machine=${VM_MACHINE:-pc} append="console=ttyS0 panic=-1 quiet loglevel=3 no_timer_check tsc=reliable"
+fi
 boot() { # LOG
-	timeout -k 5 "$limit" qemu-system-x86_64 -M "${VM_MACHINE:-pc}" \
+	timeout -k 5 "$limit" $qemu -M "$machine" \
 		-accel tcg,thread=multi -cpu "${VM_CPU:-max}" -smp "$cpus" -m "$mem" \
 		-display none -monitor none -serial stdio -no-reboot \
 		-kernel "$kernel" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 panic=-1 quiet loglevel=3 no_timer_check tsc=reliable ${VM_APPEND:-}" \
+		-append "$append ${VM_APPEND:-}" \
 		</dev/null 2>&1 | tr -d '\r' | tee "$1" | sed -n '/^@@VM-DMESG-BEGIN/,/^@@VM-DMESG-END/!p'
 	return "${PIPESTATUS[0]}"
 }

@@ -897,8 +897,9 @@ typedef struct {
  * ac_striped() - the striped counter at @index, for the inline functions
  * Return: 0, -EINVAL when @index is not a striped counter, -ENXIO when
  * the bank is not mapped, -EBADF for a handle that is not open. On error
- * *@s is zeroed, and the inline functions trap (SIGILL) on a zeroed
- * ac_striped_t instead of dropping its updates.
+ * *@s is zeroed, and the inline functions trap (__builtin_trap(): SIGILL
+ * on x86, SIGTRAP on arm64) on a zeroed ac_striped_t instead of dropping
+ * its updates.
  */
 int ac_striped(const struct ac_dev *dev, uint64_t index, ac_striped_t *s);
 
