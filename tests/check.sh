@@ -285,12 +285,20 @@ lane() {
 	step fast-path-relaxed-stores-are-plain-stores fast_path_stores_are_plain
 	step ac-wake-fences-before-reading-the-waiter-count ac_wake_fences_before_it_reads
 	step litmus-sb-reordering-is-observable litmus_witness
-	# The ordering proof (docs/testing.md): KDIR_ARM64 names the arm64
-	# kernel tree; without it the kernel half skips.
-	step arm64-orderings-are-the-documented-instructions tests/ordering/ordering-proof.sh kernel
+	# The ordering proof (docs/testing.md), with the arm64 lane's kernel
+	# tree and compiler (KDIR_ARM64 and CROSS_COMPILE may name others);
+	# it runs whatever LANES says, since it boots nothing.
+	# (Not exported: CROSS_COMPILE in make's environment would build the
+	# x86 lanes' modules with it.)
+	proof=(env)
+	if [ -z "${KDIR_ARM64:-}" ] &&
+		arm64=$( (lane_setup arm64 >/dev/null 2>&1 && echo "$LANE_KDIR $LANE_CROSS") ); then
+		proof+=(KDIR_ARM64="${arm64% *}" CROSS_COMPILE="${CROSS_COMPILE:-${arm64#* }}")
+	fi
+	step arm64-orderings-are-the-documented-instructions "${proof[@]}" tests/ordering/ordering-proof.sh kernel
 	grep -h '^FETCH_ADD ' "$logs/arm64-orderings-are-the-documented-instructions.log" 2>/dev/null |
 		sed 's/^/# arm64 /'
-	step arm64-page-orderings-are-the-documented-instructions tests/ordering/ordering-proof.sh page
+	step arm64-page-orderings-are-the-documented-instructions "${proof[@]}" tests/ordering/ordering-proof.sh page
 	for l in ${LANES:-$default_lanes}; do
 		lane "$l"
 	done
