@@ -9,6 +9,13 @@
 # nothing. Prints the build directory, which holds arch/x86/boot/bzImage
 # and serves as the module build tree (KDIR).
 #
+# arm64 variants are cross-built (ARCH=arm64) from tinyconfig +
+# arm64.config (base.config is partly x86's) + VARIANT.config; the build
+# directory holds arch/arm64/boot/Image, and a module build against it
+# needs ARCH=arm64 CROSS_COMPILE=... too. The cross compiler is
+# $CROSS_COMPILE when set, else scripts/cross-gcc.sh's when there is one,
+# else aarch64-linux-gnu- from the PATH.
+#
 # usage: build-kernel.sh VARIANT
 #   kasan, kcsan   debug kernels from linux-source-6.1 (installed by deps)
 #   v5.10          linux-source-5.10 from bullseye      } fetched by
@@ -16,19 +23,42 @@
 #   v7.3           linux-source-7.3 from trixie-backports }
 #   rt-debug       linux-source-7.3, PREEMPT_RT with lockdep and
 #                  sleep-in-atomic checks
+#   arm64-64k      linux-source-6.1 for arm64 with 64 KiB pages, lockdep
+#                  and sleep-in-atomic checks
 set -eu
-variant=${1:?usage: build-kernel.sh kasan|kcsan|v5.10|v6.12|v7.3|rt-debug}
+variant=${1:?usage: build-kernel.sh kasan|kcsan|v5.10|v6.12|v7.3|rt-debug|arm64-64k}
 top=$(cd "$(dirname "$0")/.." && pwd)
 conf=$top/tests/vm/kconfig
 cache=${AC_CACHE:-$HOME/.cache/atomic_counter}
+arch=x86
 case $variant in
 kasan | kcsan) series=6.1 suite= ;;
+arm64-64k) series=6.1 suite= arch=arm64 ;;
 v5.10) series=5.10 suite=bullseye ;;
 v6.12) series=6.12 suite=trixie ;;
 v7.3 | rt-debug) series=7.3 suite=trixie-backports ;;
 *) echo "build-kernel: unknown variant '$variant'" >&2; exit 2 ;;
 esac
-fragments=("$conf/base.config")
+if [ "$arch" = x86 ]; then
+	fragments=("$conf/base.config")
+	image=bzImage
+	kmake=()
+	cc=gcc
+else
+	fragments=("$conf/$arch.config")
+	image=Image
+	if [ -n "${CROSS_COMPILE:-}" ]; then
+		cross=$CROSS_COMPILE
+	elif [ -x "$top/scripts/cross-gcc.sh" ]; then
+		cross=$("$top/scripts/cross-gcc.sh") || exit 1
+	else
+		cross=aarch64-linux-gnu-
+	fi
+	command -v "${cross}gcc" >/dev/null ||
+		{ echo "build-kernel: no ${cross}gcc: make deps (the aarch64 cross compiler)" >&2; exit 1; }
+	kmake=(ARCH="$arch" CROSS_COMPILE="$cross")
+	cc=${cross}gcc
+fi
 [ -f "$conf/linux-$series.config" ] && fragments+=("$conf/linux-$series.config")
 [ -f "$conf/$variant.config" ] && fragments+=("$conf/$variant.config")
 
@@ -45,7 +75,7 @@ fi
 # version 0, and 7.x's module build then warns that pahole differs.
 key=$({
 	cat "${fragments[@]}"
-	gcc --version | head -n 1
+	"$cc" --version | head -n 1
 	pahole --version 2>/dev/null || echo "no pahole"
 } | sha256sum | cut -c1-12)
 # The 6.1 tree keeps the name it had before other series were built.
@@ -59,7 +89,7 @@ exec 9>"$cache/kernels/.lock-$variant"
 flock 9
 # What the lane prints: the kernel, where it came from, how configured.
 describe() {
-	echo "Linux $(make -s -C "$out" kernelversion 2>/dev/null) from linux-source-$series $srcver${suite:+ ($suite)}, tinyconfig + $(for f in "${fragments[@]}"; do basename "$f"; done | paste -sd+ | sed 's/+/ + /g')" >"$out/.desc"
+	echo "Linux $(make -s -C "$out" "${kmake[@]}" kernelversion 2>/dev/null) from linux-source-$series $srcver${suite:+ ($suite)}, tinyconfig + $(for f in "${fragments[@]}"; do basename "$f"; done | paste -sd+ | sed 's/+/ + /g')" >"$out/.desc"
 }
 if [ -f "$out/.done" ]; then
 	[ -f "$out/.desc" ] || describe
@@ -83,7 +113,7 @@ echo "build-kernel: building the $variant kernel from linux-source-$series $srcv
 	flock -u 8
 	rm -rf "$out"
 	mkdir -p "$out"
-	make -C "$src" O="$out" tinyconfig
+	make -C "$src" O="$out" "${kmake[@]}" tinyconfig
 	# Apply the fragments in order, the later one winning.
 	for f in "${fragments[@]}"; do
 		sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=\(.*\)$/\1 \2/p; s/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1 n/p' "$f" |
@@ -95,7 +125,7 @@ echo "build-kernel: building the $variant kernel from linux-source-$series $srcv
 			esac
 		done
 	done
-	make -C "$src" O="$out" olddefconfig
+	make -C "$src" O="$out" "${kmake[@]}" olddefconfig
 } >"$log" 2>&1 || { echo "build-kernel: configuring failed; see $log" >&2; exit 1; }
 
 # An option that olddefconfig dropped (a missing dependency) would leave a
@@ -118,7 +148,7 @@ if [ -n "$missing" ]; then
 	exit 1
 fi
 
-if ! make -C "$src" O="$out" -j"$(nproc)" bzImage modules >>"$log" 2>&1; then
+if ! make -C "$src" O="$out" "${kmake[@]}" -j"$(nproc)" "$image" modules >>"$log" 2>&1; then
 	echo "build-kernel: build failed; see $log" >&2
 	tail -n 20 "$log" >&2
 	exit 1

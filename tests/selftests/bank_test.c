@@ -112,6 +112,15 @@ FIXTURE_TEARDOWN(bank)
 	}								\
 } while (0)
 
+/*
+ * A budget that holds about a dozen of the fixture's banks at any page
+ * size: the smallest bank is a page of each region and a name table sized
+ * by its named region, a page of counters (512 names with 4 KiB pages,
+ * 8192 with 64 KiB: about 80 KiB or 800 KiB in all). 256 pages: 1 MiB, or
+ * 16 MiB with 64 KiB pages.
+ */
+#define SMALL_BUDGET	(256ULL * (unsigned long long)sysconf(_SC_PAGESIZE))
+
 /* Banks of the fixture's size until the budget refuses one: how many fit. */
 static int fill(int dev, int *fds)
 {
@@ -616,7 +625,7 @@ TEST_F(bank, the_budget_refuses_edquot_and_closing_gives_it_back)
 	static int fds[MAX_BANKS];
 	int n, again;
 
-	SET_BUDGET(1 << 20);
+	SET_BUDGET(SMALL_BUDGET);
 	n = fill(self->dev, fds);
 	ASSERT_LT(0, n);
 	close_all(fds, n);
@@ -624,8 +633,12 @@ TEST_F(bank, the_budget_refuses_edquot_and_closing_gives_it_back)
 	EXPECT_EQ(n, again);
 	if (again > 0)
 		close_all(fds, again);
-	/* More than the whole budget in one bank. */
-	EXPECT_EQ(-EDQUOT, bank_create(self->dev, ATOMIC_COUNTER_BANK_MAX, 1, 1));
+	/*
+	 * More than the whole budget in one bank: 8 MiB of counters and as
+	 * many names (56 bytes each), whatever the page size.
+	 */
+	EXPECT_EQ(-EDQUOT, bank_create(self->dev, ATOMIC_COUNTER_BANK_MAX,
+				       ATOMIC_COUNTER_BANK_MAX, 1));
 }
 
 /* A child holds one bank: its charge stays until the child goes. */
@@ -636,7 +649,7 @@ TEST_F(bank, the_charge_lasts_until_the_last_holder_goes)
 	char byte = 'x';
 	pid_t pid;
 
-	SET_BUDGET(1 << 20);
+	SET_BUDGET(SMALL_BUDGET);
 	n = fill(self->dev, fds);
 	ASSERT_LT(1, n);
 	close_all(fds + 1, n - 1);
@@ -669,7 +682,7 @@ TEST_F(bank, a_mapping_keeps_the_bank_after_close)
 	_Atomic int64_t *map;
 	int n, m;
 
-	SET_BUDGET(1 << 20);
+	SET_BUDGET(SMALL_BUDGET);
 	n = fill(self->dev, fds);
 	ASSERT_LT(1, n);
 	close_all(fds + 1, n - 1);
@@ -698,7 +711,7 @@ TEST_F(bank, each_user_has_a_budget_of_its_own)
 
 	if (geteuid())
 		SKIP(return, "needs root, to become another user");
-	SET_BUDGET(1 << 20);
+	SET_BUDGET(SMALL_BUDGET);
 	n = fill(self->dev, fds);
 	ASSERT_LT(0, n);
 	pid = fork();

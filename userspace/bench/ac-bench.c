@@ -534,13 +534,15 @@ static long module_size(void)
 static int open_host_bank(void)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+	/* map_size is whole pages, of the machine's size (64 KiB on some arm64). */
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t nr = 512, nr_striped = 64, size;
 	int fd, t;
 
 	if (cpus < 1)
 		cpus = 1;
 	size = (nr + nr_striped * (uint64_t)cpus) * ATOMIC_COUNTER_SIZE;
-	size = (size + 4095) & ~(uint64_t)4095;
+	size = (size + page - 1) / page * page;
 	fd = memfd_create("ac-bench-bank", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, (off_t)size))
 		return -errno;
