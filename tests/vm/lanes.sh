@@ -57,8 +57,25 @@ debian_lane() {
 # its locked slow path. The module's atomics are 64-bit and never use it.
 cpu_no_cx16=max,-cx16
 
+# What both arm64 lanes share: the cross compiler, an arm64 busybox, the
+# aarch64 build of the programs, and qemu-system-aarch64 -M virt.
+arm64_guest() {
+	local bb
+	bb=$("$top/scripts/fetch-kernel.sh" bookworm busybox-static:arm64) || return 1
+	LANE_CROSS=$("$top/scripts/cross-gcc.sh") || return 1
+	LANE_ARCH=arm64
+	LANE_KBUILD="ARCH=arm64 CROSS_COMPILE=$LANE_CROSS"
+	LANE_BUSYBOX=$bb/bin/busybox
+	LANE_BUILD=$top/build/arm64
+	# Emulating arm64 on x86-64 is slower than x86-64 on x86-64:
+	# measured in docs/testing.md, twice that for a loaded host.
+	LANE_TIMEOUT=2400
+	LANE_MACHINE=virt
+	LANE_APPEND=
+}
+
 lane_setup() {
-	local top dir kver bb
+	local top dir kver
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 	LANE_CPU=max
 	LANE_ARCH=x86_64
@@ -112,25 +129,26 @@ lane_setup() {
 		# booted by qemu-system-aarch64 -M virt under TCG.
 		dir=$("$top/scripts/fetch-kernel.sh" bookworm linux-image-cloud-arm64:arm64 \
 			linux-headers-cloud-arm64:arm64) || return 1
-		bb=$("$top/scripts/fetch-kernel.sh" bookworm busybox-static:arm64) || return 1
-		LANE_CROSS=$("$top/scripts/cross-gcc.sh") || return 1
+		arm64_guest || return 1
 		kver=$(ls "$dir/lib/modules" | sort -V | tail -n 1)
-		LANE_ARCH=arm64
-		LANE_KBUILD="ARCH=arm64 CROSS_COMPILE=$LANE_CROSS"
-		LANE_BUSYBOX=$bb/bin/busybox
-		LANE_BUILD=$top/build/arm64
-		# Emulating arm64 on x86-64 is slower than x86-64 on x86-64:
-		# measured below (docs/testing.md), twice that for a loaded host.
-		LANE_TIMEOUT=2400
 		LANE_KERNEL=$dir/boot/vmlinuz-$kver
 		LANE_KDIR=$dir/lib/modules/$kver/build
-		LANE_MACHINE=virt
-		LANE_APPEND=
 		LANE_BUGS=warn
 		LANE_DESC="Debian $kver from bookworm ($(sed -n 's/^linux-image-cloud-arm64:arm64=//p' "$dir/packages"), $(grep -o 'CONFIG_PREEMPT_VOLUNTARY=y\|CONFIG_PREEMPT=y\|CONFIG_PREEMPT_NONE=y' "$dir/boot/config-$kver" | head -n 1), $(grep -o 'CONFIG_ARM64_[0-9]*K_PAGES=y' "$dir/boot/config-$kver")), unpacked with its headers; qemu-system-aarch64 -M virt, TCG"
 		;;
+	arm64-64k)
+		# linux-source-6.1 cross-built for arm64 with 64 KiB pages
+		# (build-kernel.sh arm64-64k), booted as the arm64 lane's.
+		arm64_guest || return 1
+		dir=$(CROSS_COMPILE=$LANE_CROSS "$top/scripts/build-kernel.sh" arm64-64k) || return 1
+		LANE_KERNEL=$dir/arch/arm64/boot/Image
+		LANE_KDIR=$dir
+		# Lockdep and the sleep check, as in every built kernel's base.
+		LANE_BUGS="sleep inversion"
+		LANE_DESC="$(cat "$dir/.desc"); qemu-system-aarch64 -M virt, TCG"
+		;;
 	*)
-		echo "unknown lane '$1' (cloud, rt, kasan, kcsan, v5.10, v6.12, v7.3, deb6.12, rt-debug, arm64)"
+		echo "unknown lane '$1' (cloud, rt, kasan, kcsan, v5.10, v6.12, v7.3, deb6.12, rt-debug, arm64, arm64-64k)"
 		return 1
 		;;
 	esac
