@@ -104,7 +104,8 @@
  * DOC: Features
  *
  * %ATOMIC_COUNTER_FEATURE_MMAP: the bank can be mapped with mmap(2); counter
- * i is the naturally aligned 64-bit word at byte offset i * 8.
+ * i is the naturally aligned 64-bit word at byte offset i * 8 of the bank
+ * (see "Memory layout and false sharing" for a mapping at another offset).
  *
  * %ATOMIC_COUNTER_FEATURE_BATCH: %ATOMIC_COUNTER_IOC_BATCH is available.
  *
@@ -136,7 +137,12 @@
 /**
  * DOC: Regions
  *
- * One index space, five regions, each starting on a page boundary:
+ * One index space, five regions, each starting on a page boundary: the
+ * kernel's page size, sysconf(_SC_PAGESIZE) (4 KiB on x86-64; 4, 16 or
+ * 64 KiB on arm64), so the regions' sizes and first indices vary with it.
+ * A program reads them from &struct atomic_counter_info, never computes
+ * them. Sizes asked for are rounded up to whole pages: on 64 KiB pages a
+ * region that is not empty holds at least 8192 counters.
  *
  * - [0, @nr_counters): counters a program uses by number;
  * - [@named_first, @named_first + @nr_named): counters allocated by name
@@ -193,8 +199,11 @@
 /**
  * DOC: Memory layout and false sharing
  *
- * Counter i lives at byte offset i * %ATOMIC_COUNTER_SIZE of the mapping.
- * The bank starts on a page boundary, so a cache line of
+ * Counter i lives at byte offset i * %ATOMIC_COUNTER_SIZE of the bank. An
+ * mmap(2) offset is in bytes and a multiple of the page size; a mapping at
+ * offset off holds counter i at byte i * %ATOMIC_COUNTER_SIZE - off of the
+ * mapping (for counters at or past off). The bank starts on a page
+ * boundary, so a cache line of
  * @cache_line_bytes (see &struct atomic_counter_info) holds
  * @cache_line_bytes / 8 consecutive counters. Counters that share a line
  * and are updated by different CPUs slow each other down (false sharing);
@@ -850,7 +859,7 @@ struct atomic_counter_wake {
  * lays out only what it can use: no kernel striped region
  * (&atomic_counter_info.nr_kernel_striped is 0), and a kernel region of
  * one page, for the waiter count alone. That page is the whole cost of the
- * count (4 KiB, 64 KiB on a kernel with 64 KiB pages), and cannot be
+ * count (4 KiB; 16 or 64 KiB on kernels with such pages), and cannot be
  * shared with the counters userspace writes: the count must sit on a page
  * that userspace can map only read-only, or a process could forge it and
  * make page updaters skip the WAKE a waiter needs.
