@@ -140,6 +140,12 @@ in_root "$work/check.log" make check
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/check.log" | tail -n 1)
 [ -n "$summary" ] || summary=$(tail -n 1 "$work/check.log")
 grep '^not ok' "$work/check.log" | sed 's/^/# fresh: /'
+# A failing host step's own last lines: its log stays in the root, which
+# the next run deletes, and CI's summary shows only this output.
+for s in $(sed -n 's/^not ok host\.\([^ ]*\).*/\1/p' "$work/check.log"); do
+	echo "# fresh: host.$s, its log's last lines:"
+	tail -n 8 "$root/root/atomic_counter/build/check/$s.log" 2>/dev/null | sed 's/^/#   /'
+done
 if [[ $summary =~ ^[1-9][0-9]*\ passed,\ 0\ failed ]]; then
 	ok "check # LANES=\"$lanes\": $summary, $(($(date +%s) - t)) s"
 else

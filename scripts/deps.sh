@@ -32,6 +32,9 @@ packages=(
 	# the amd64 lanes' kernels.
 	qemu-system-arm cpp-12-aarch64-linux-gnu libgcc-12-dev-arm64-cross
 	libc6-dev-arm64-cross binutils-aarch64-linux-gnu
+	# The ordering proof's checker (tests/ordering/check_orderings.py),
+	# which a minimal Debian root does not have.
+	python3
 	# pahole, which the module build of Debian's 6.12 headers (the deb6.12
 	# lane; DKMS users of that kernel) runs for the modules' BTF.
 	dwarves
