@@ -27,11 +27,12 @@
 # make check's lanes when LANES is not given ("Kernel lanes" in
 # docs/testing.md says why these), and the ones make check-fresh runs in
 # its fresh root (FRESH_LANES): both Debian kernels, PREEMPT_RT among them,
-# one kernel built from source and Debian's 6.12 headers from another
-# suite, so that every package deps.sh installs is used. CI runs each
-# default lane once: these in the fresh root, the rest on the machine.
-default_lanes="cloud rt kasan kcsan v5.10 deb6.12 rt-debug"
-fresh_lanes="cloud rt kasan deb6.12"
+# one kernel built from source, Debian's 6.12 headers from another suite
+# and Debian's arm64 kernel with the cross toolchain, so that every package
+# deps.sh installs is used. CI runs each default lane once: these in the
+# fresh root, the rest on the machine.
+default_lanes="cloud rt kasan kcsan v5.10 deb6.12 rt-debug arm64"
+fresh_lanes="cloud rt kasan deb6.12 arm64"
 
 # debian_lane SUITE FLAVOUR: Debian's kernel of FLAVOUR from SUITE with its
 # headers, unpacked by fetch-kernel.sh: the module is built against the
