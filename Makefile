@@ -235,7 +235,8 @@ soak-after-deps: selftests
 		-e SOAK_SECONDS=$(SOAK_SECONDS) -e SOAK_PROCS=$(SOAK_PROCS) \
 		-f $(BUILD)/tests/ac-soak tests/vm/soak.sh
 
-# The benchmark in a guest: a table, build/bench/bench.json and bench.png.
+# The benchmark in a guest (BENCH_LANE, default cloud; arm64 by name, with
+# that lane's own builds): a table, build/bench/bench.json and bench.png.
 bench-after-deps: userspace
 	@scripts/bench.sh
 

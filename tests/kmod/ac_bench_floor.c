@@ -10,9 +10,17 @@
  * The checks and the atomics are the module's own: ops.c is built into
  * this module from the same source with the same flags (the module exports
  * none of it), against a private bank of one page.
+ *
+ * A second ioctl times the in-kernel API's update, atomic_counter_inc(),
+ * beside a bare atomic64_inc() of the same word. That update is inline
+ * (atomic_counter_kernel.h): what is timed is what a caller's module
+ * compiles, on a real kernel counter, which this module registers at load
+ * through atomic_counter's exported API. So it loads only after
+ * atomic_counter, as make bench loads it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/err.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -22,9 +30,13 @@
 #include <linux/vmalloc.h>
 
 #include "ac_bench_floor.h"
+#include "atomic_counter_kernel.h"
 #include "ops.c"
 
 static struct ac_bank bank;
+
+/* The kernel counter the in-kernel API's update is timed on. */
+static struct atomic_counter_handle *kapi;
 
 /* Stands in for the module's waiter count: the batch reads it once. */
 static atomic64_t floor_waiters;
@@ -182,11 +194,86 @@ out:
 	return ret;
 }
 
+/*
+ * One run of @loop, @count iterations; its ns, one clock read included.
+ * Each loop names the counter through the global handle, as a caller's
+ * module does: the bare atomic64_inc() loads the word's address the same
+ * way, so that the difference is what the update adds to the atomic.
+ */
+static u64 kapi_loop(u32 loop, u32 count)
+{
+	u64 t;
+	u32 i;
+
+	t = ktime_get_ns();
+	switch (loop) {
+	case AC_FLOOR_KAPI_EMPTY:
+		for (i = 0; i < count; i++)
+			barrier();
+		break;
+	case AC_FLOOR_KAPI_ATOMIC64_INC:
+		for (i = 0; i < count; i++)
+			atomic64_inc(kapi->v);
+		break;
+	case AC_FLOOR_KAPI_INC:
+		for (i = 0; i < count; i++)
+			atomic_counter_inc(kapi);
+		break;
+	case AC_FLOOR_KAPI_INC_FULL:
+		for (i = 0; i < count; i++)
+			atomic_counter_inc_full(kapi);
+		break;
+	}
+	return lap(&t);
+}
+
+static long floor_kapi(struct ac_floor_kapi __user *ukapi)
+{
+	/* Row AC_FLOOR_KAPI_NR of @s holds the clock's own cost. */
+	const u32 clock_row = AC_FLOOR_KAPI_NR;
+	struct ac_floor_kapi k;
+	u64 *s, clock, t;
+	int ret = 0;
+	u32 r, l;
+
+	if (copy_from_user(&k, ukapi, sizeof(k)))
+		return -EFAULT;
+	if (!k.count || k.count > AC_FLOOR_KAPI_MAX_COUNT ||
+	    !k.reps || k.reps > AC_FLOOR_MAX_REPS)
+		return -EINVAL;
+	s = kcalloc((AC_FLOOR_KAPI_NR + 1) * k.reps, sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	for (r = 0; r < k.reps; r++) {
+		t = ktime_get_ns();
+		s[clock_row * k.reps + r] = lap(&t);
+		for (l = 0; l < AC_FLOOR_KAPI_NR; l++)
+			s[l * k.reps + r] = kapi_loop(l, k.count);
+		cond_resched();
+	}
+	for (l = 0; l <= clock_row; l++)
+		sort(s + l * k.reps, k.reps, sizeof(*s), cmp_u64, NULL);
+	clock = s[clock_row * k.reps + k.reps / 2];
+	for (l = 0; l < AC_FLOOR_KAPI_NR; l++) {
+		k.ns[l] = s[l * k.reps + k.reps / 2];
+		k.ns[l] = k.ns[l] > clock ? k.ns[l] - clock : 0;
+	}
+	if (copy_to_user(ukapi, &k, sizeof(k)))
+		ret = -EFAULT;
+	kfree(s);
+	return ret;
+}
+
 static long floor_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	if (cmd != AC_FLOOR_IOC_RUN)
+	switch (cmd) {
+	case AC_FLOOR_IOC_RUN:
+		return floor_run((struct ac_floor_run __user *)arg);
+	case AC_FLOOR_IOC_KAPI:
+		return floor_kapi((struct ac_floor_kapi __user *)arg);
+	default:
 		return -ENOTTY;
-	return floor_run((struct ac_floor_run __user *)arg);
+	}
 }
 
 static const struct file_operations floor_fops = {
@@ -204,10 +291,15 @@ static int __init floor_init(void)
 {
 	int ret;
 
+	kapi = atomic_counter_register("kernel.ac_bench_floor");
+	if (IS_ERR(kapi))
+		return PTR_ERR(kapi);
 	/* One page of plain counters, all of them writable: no other region. */
 	bank.counters = vzalloc(PAGE_SIZE);
-	if (!bank.counters)
-		return -ENOMEM;
+	if (!bank.counters) {
+		ret = -ENOMEM;
+		goto out_kapi;
+	}
 	bank.nr = PAGE_SIZE / sizeof(atomic64_t);
 	bank.named_first = bank.nr;
 	bank.striped_first = bank.nr;
@@ -217,8 +309,11 @@ static int __init floor_init(void)
 	bank.total = bank.nr;
 	bank.size = PAGE_SIZE;
 	ret = misc_register(&floor_dev);
-	if (ret)
-		vfree(bank.counters);
+	if (!ret)
+		return 0;
+	vfree(bank.counters);
+out_kapi:
+	atomic_counter_unregister(kapi);
 	return ret;
 }
 
@@ -226,10 +321,11 @@ static void __exit floor_exit(void)
 {
 	misc_deregister(&floor_dev);
 	vfree(bank.counters);
+	atomic_counter_unregister(kapi);
 }
 
 module_init(floor_init);
 module_exit(floor_exit);
 
-MODULE_DESCRIPTION("atomic_counter test: the kernel-side floor under the ioctl and batch paths, for make bench");
+MODULE_DESCRIPTION("atomic_counter test: the kernel-side floor under the ioctl and batch paths, and the in-kernel update's cost, for make bench");
 MODULE_LICENSE("GPL");

@@ -20,7 +20,14 @@
  *
  * With the test module ac_bench_floor loaded (tests/kmod), the ioctl and
  * batch paths are set beside their floor: the same checks and atomics run
- * by a kernel loop, with no system call and no user copy.
+ * by a kernel loop, with no system call and no user copy; and the
+ * in-kernel API's update, atomic_counter_inc(), beside the bare
+ * atomic64_inc() it wraps.
+ *
+ * Relaxed against fully ordered: add, fetch_add, xchg and cmpxchg, each in
+ * both orders, on the page and through the ioctl, one task, back to back.
+ * On x86-64 the two cost the same (every read-modify-write is a locked
+ * instruction); on arm64 the orders are different instructions.
  *
  * -H (make bench-host) runs only the paths that need no module, on this
  * machine's own CPUs: the "bank" is then a memfd page, used through the
@@ -40,6 +47,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -565,6 +573,175 @@ static int open_host_bank(void)
 	return 0;
 }
 
+/*
+ * Relaxed against fully ordered, one task on counter BASE: the operations
+ * whose orderings differ in kind (a void update, a fetch, a swap, a
+ * compare-and-swap), each on the page and through the ioctl.
+ */
+enum ord_op { ORD_ADD, ORD_FETCH_ADD, ORD_XCHG, ORD_CMPXCHG, NR_ORD_OPS };
+
+static const struct {
+	const char *name;
+	enum atomic_counter_opcode op;
+} ord_ops[NR_ORD_OPS] = {
+	[ORD_ADD] = { "add", ATOMIC_COUNTER_OP_ADD },
+	[ORD_FETCH_ADD] = { "fetch_add", ATOMIC_COUNTER_OP_FETCH_ADD },
+	[ORD_XCHG] = { "xchg", ATOMIC_COUNTER_OP_XCHG },
+	[ORD_CMPXCHG] = { "cmpxchg", ATOMIC_COUNTER_OP_CMPXCHG },
+};
+
+enum ord_via { VIA_PAGE, VIA_IOCTL, NR_VIAS };
+
+static const char *const via_names[NR_VIAS] = { "page", "ioctl" };
+
+/* Every result goes here, so that no loop's work is unused. */
+static volatile int64_t sink;
+
+/*
+ * @calls of @o on the page, each order its own loop: the library's inline
+ * functions must see a constant order, or GCC makes every one seq_cst.
+ * The compare-and-swap always succeeds: one task, and @x follows the
+ * counter.
+ */
+static void page_loop(enum ord_op o, int full, long calls)
+{
+	ac_counter_t *v = ac_counter(&dev, BASE);
+	int64_t x = ac_read(v), acc = 0;
+	long i;
+
+	switch (o * 2 + full) {
+	case ORD_ADD * 2:
+		for (i = 0; i < calls; i++)
+			ac_add(1, v);
+		break;
+	case ORD_ADD * 2 + 1:
+		for (i = 0; i < calls; i++)
+			ac_add_full(1, v);
+		break;
+	case ORD_FETCH_ADD * 2:
+		for (i = 0; i < calls; i++)
+			acc += ac_fetch_add_relaxed(1, v);
+		break;
+	case ORD_FETCH_ADD * 2 + 1:
+		for (i = 0; i < calls; i++)
+			acc += ac_fetch_add(1, v);
+		break;
+	case ORD_XCHG * 2:
+		for (i = 0; i < calls; i++)
+			acc += ac_xchg_explicit(v, i, AC_RELAXED);
+		break;
+	case ORD_XCHG * 2 + 1:
+		for (i = 0; i < calls; i++)
+			acc += ac_xchg_explicit(v, i, AC_FULL);
+		break;
+	case ORD_CMPXCHG * 2:
+		for (i = 0; i < calls; i++)
+			if (ac_try_cmpxchg_explicit(v, &x, x + 1, AC_RELAXED))
+				x++;
+		break;
+	case ORD_CMPXCHG * 2 + 1:
+		for (i = 0; i < calls; i++)
+			if (ac_try_cmpxchg_explicit(v, &x, x + 1, AC_FULL))
+				x++;
+		break;
+	}
+	sink = acc + x;
+}
+
+/* The same through ATOMIC_COUNTER_IOC_OP. */
+static void ioctl_loop(enum ord_op o, int full, long calls)
+{
+	ac_order_t order = full ? AC_FULL : AC_RELAXED;
+	int64_t x, found = 0;
+	long i;
+
+	if (o == ORD_CMPXCHG) {
+		x = ac_read(ac_counter(&dev, BASE));
+		for (i = 0; i < calls; i++)
+			x = ac_op_cmpxchg(&dev, BASE, x, x + 1, order, &found) == 1 ? x + 1 : found;
+		sink = x;
+		return;
+	}
+	for (i = 0; i < calls; i++)
+		ac_op(&dev, BASE, ord_ops[o].op, order, o == ORD_XCHG ? i : 1, 0, &found);
+	sink = found;
+}
+
+static double ord_ns(enum ord_via via, enum ord_op o, int full, long calls)
+{
+	double t0 = now();
+
+	if (via == VIA_PAGE)
+		page_loop(o, full, calls);
+	else
+		ioctl_loop(o, full, calls);
+	return (now() - t0) * 1e9 / calls;
+}
+
+#define ORD_PAIRS	7
+#define ORD_SLICE	0.05	/* seconds, about, of each timed loop */
+
+struct ord_result {
+	double relaxed_ns, full_ns;	/* medians over the pairs */
+	double ratio;			/* median of the pairs' full / relaxed */
+};
+
+/*
+ * ORD_PAIRS back-to-back pairs of relaxed then fully ordered loops of as
+ * many calls as take about ORD_SLICE relaxed: medians of each side and of
+ * the pairs' ratios, so that the host's drifting load cancels out.
+ */
+static struct ord_result ord_measure(enum ord_via via, enum ord_op o)
+{
+	double rel[ORD_PAIRS], full[ORD_PAIRS], r[ORD_PAIRS], ns;
+	struct ord_result res;
+	long calls = 256;
+	int k;
+
+	/* Warms the path up, and sizes the loops. */
+	while ((ns = ord_ns(via, o, 0, calls)) * calls < ORD_SLICE * 1e9 / 4 && calls < (1L << 30))
+		calls *= 2;
+	calls = (long)(ORD_SLICE * 1e9 / ns) + 1;
+	for (k = 0; k < ORD_PAIRS; k++) {
+		rel[k] = ord_ns(via, o, 0, calls);
+		full[k] = ord_ns(via, o, 1, calls);
+		r[k] = full[k] / rel[k];
+	}
+	qsort(rel, ORD_PAIRS, sizeof(rel[0]), cmp_double);
+	qsort(full, ORD_PAIRS, sizeof(full[0]), cmp_double);
+	qsort(r, ORD_PAIRS, sizeof(r[0]), cmp_double);
+	res.relaxed_ns = rel[ORD_PAIRS / 2];
+	res.full_ns = full[ORD_PAIRS / 2];
+	res.ratio = r[ORD_PAIRS / 2];
+	return res;
+}
+
+/*
+ * The in-kernel API's update against the bare atomic, from the floor
+ * module: ns per iteration of each loop (enum ac_floor_kapi_loop).
+ */
+#define KAPI_COUNT	16384
+#define KAPI_REPS	101
+
+static const char *const kapi_names[AC_FLOOR_KAPI_NR] = {
+	[AC_FLOOR_KAPI_EMPTY] = "empty_loop",
+	[AC_FLOOR_KAPI_ATOMIC64_INC] = "atomic64_inc",
+	[AC_FLOOR_KAPI_INC] = "atomic_counter_inc",
+	[AC_FLOOR_KAPI_INC_FULL] = "atomic_counter_inc_full",
+};
+
+static int measure_kapi(double *ns)
+{
+	struct ac_floor_kapi k = { .count = KAPI_COUNT, .reps = KAPI_REPS };
+	int l;
+
+	if (floor_fd < 0 || ioctl(floor_fd, AC_FLOOR_IOC_KAPI, &k))
+		return -1;
+	for (l = 0; l < AC_FLOOR_KAPI_NR; l++)
+		ns[l] = (double)k.ns[l] / KAPI_COUNT;
+	return 0;
+}
+
 static const char *const phase_names[AC_FLOOR_NR_PHASES] = {
 	[AC_FLOOR_CLOCK] = "clock",
 	[AC_FLOOR_ALLOC] = "kmalloc",
@@ -613,7 +790,10 @@ int main(int argc, char **argv)
 	const char *json_path = NULL;
 	static struct result res[NR_PATHS][2][8];
 	struct floors fl;
-	int have_floor = 0;
+	int have_floor = 0, have_kapi = 0;
+	static struct ord_result ord[NR_VIAS][NR_ORD_OPS];
+	double kapi[AC_FLOOR_KAPI_NR];
+	struct utsname uts;
 	FILE *json;
 	char *tok;
 	int memfd, ret;
@@ -667,7 +847,10 @@ int main(int argc, char **argv)
 		}
 		floor_fd = open("/dev/ac_bench_floor", O_RDWR | O_CLOEXEC);
 		have_floor = !measure_floors(&fl);
+		have_kapi = !measure_kapi(kapi);
 	}
+	if (uname(&uts))
+		strcpy(uts.machine, "?");
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	memfd = memfd_create("ac-bench", 0);
 	if (sh == MAP_FAILED || memfd < 0 || ftruncate(memfd, 4096 * 4))
@@ -708,6 +891,32 @@ int main(int argc, char **argv)
 				printf("\n");
 				fflush(stdout);
 			}
+		}
+	}
+
+	/* Relaxed against fully ordered, one task. */
+	printf("\n# relaxed against fully ordered, one task on one counter, %s: ops/s (medians "
+	       "of %d back-to-back pairs of %.2f s loops) and time per op full / relaxed "
+	       "(median of the pairs' ratios)\n", uts.machine, ORD_PAIRS, ORD_SLICE);
+	printf("# x86-64: every read-modify-write is a locked instruction, a full barrier whatever "
+	       "the order asked, so the two should come out about equal. arm64: they are different "
+	       "instructions (relaxed ldadd, swp, cas, or ldxr/stxr without LSE; fully ordered the -al "
+	       "forms, or ldxr/stlxr and dmb ish in the kernel, ldaxr/stlxr in libgcc), so they differ by what the CPU charges for the ordering "
+	       "(under QEMU's TCG, what the emulator charges). Through the ioctl every update is "
+	       "followed by the wake-up check's full barrier anyway: fully ordered adds only the "
+	       "one before it.\n");
+	printf("%-6s %-10s %16s %16s %14s\n", "via", "op", "relaxed ops/s", "full ops/s",
+	       "full/relaxed");
+	for (i = 0; i < NR_VIAS; i++) {
+		if (host && i == VIA_IOCTL)
+			continue;
+		for (p = 0; p < NR_ORD_OPS; p++) {
+			struct ord_result *o = &ord[i][p];
+
+			*o = ord_measure(i, p);
+			printf("%-6s %-10s %16.0f %16.0f %14.3f\n", via_names[i], ord_ops[p].name,
+			       1e9 / o->relaxed_ns, 1e9 / o->full_ns, o->ratio);
+			fflush(stdout);
 		}
 	}
 
@@ -814,6 +1023,20 @@ int main(int argc, char **argv)
 			print_batch_breakdown(&fl, best[1], best[5], best[3]);
 		}
 	}
+	if (have_kapi) {
+		printf("\n# the in-kernel API's update (ac_bench_floor.ko, on its kernel counter "
+		       "kernel.ac_bench_floor), one task, ns per update, loop included (median of %d "
+		       "interleaved runs of %d; the empty loop %.2f):\n", KAPI_REPS, KAPI_COUNT,
+		       kapi[AC_FLOOR_KAPI_EMPTY]);
+		printf("atomic_counter_inc %.2f ns, atomic64_inc %.2f ns: atomic_counter_inc / "
+		       "atomic64_inc %.3f; atomic_counter_inc_full %.2f ns (/ atomic64_inc %.3f)\n",
+		       kapi[AC_FLOOR_KAPI_INC], kapi[AC_FLOOR_KAPI_ATOMIC64_INC],
+		       kapi[AC_FLOOR_KAPI_INC] / kapi[AC_FLOOR_KAPI_ATOMIC64_INC],
+		       kapi[AC_FLOOR_KAPI_INC_FULL],
+		       kapi[AC_FLOOR_KAPI_INC_FULL] / kapi[AC_FLOOR_KAPI_ATOMIC64_INC]);
+	} else if (!host) {
+		printf("\n# no in-kernel API figures: /dev/ac_bench_floor missing or too old\n");
+	}
 	if (!host)
 		printf("\n# memory: module %ld bytes (/proc/modules), bank %llu bytes (%llu counters), "
 		       "name table %llu bytes\n", module_size(), (unsigned long long)dev.info.map_size,
@@ -827,10 +1050,36 @@ int main(int argc, char **argv)
 	if (json) {
 		int first = 1;
 
-		fprintf(json, "{\"host\": %d, \"cpus\": %ld, \"samples\": %d, \"seconds\": %g, "
-			"\"module_bytes\": %ld, \"bank_bytes\": %llu,", host,
-			sysconf(_SC_NPROCESSORS_ONLN), samples, secs, host ? 0 : module_size(),
-			(unsigned long long)dev.info.map_size);
+		fprintf(json, "{\"host\": %d, \"machine\": \"%s\", \"cpus\": %ld, \"samples\": %d, "
+			"\"seconds\": %g, \"module_bytes\": %ld, \"bank_bytes\": %llu,", host,
+			uts.machine, sysconf(_SC_NPROCESSORS_ONLN), samples, secs,
+			host ? 0 : module_size(), (unsigned long long)dev.info.map_size);
+		if (have_kapi) {
+			fprintf(json, "\n \"kapi_ns\": {");
+			for (i = 0; i < AC_FLOOR_KAPI_NR; i++)
+				fprintf(json, "%s\"%s\": %.3f", i ? ", " : "", kapi_names[i], kapi[i]);
+			fprintf(json, "}, \"kapi_inc_over_atomic64_inc\": %.3f, "
+				"\"kapi_inc_full_over_atomic64_inc\": %.3f,",
+				kapi[AC_FLOOR_KAPI_INC] / kapi[AC_FLOOR_KAPI_ATOMIC64_INC],
+				kapi[AC_FLOOR_KAPI_INC_FULL] / kapi[AC_FLOOR_KAPI_ATOMIC64_INC]);
+		}
+		/* "via", not "path": scripts/bench.sh plots every "path". */
+		fprintf(json, "\n \"orderings\": [");
+		first = 1;
+		for (i = 0; i < NR_VIAS; i++) {
+			if (host && i == VIA_IOCTL)
+				continue;
+			for (p = 0; p < NR_ORD_OPS; p++) {
+				fprintf(json, "%s\n  {\"via\": \"%s\", \"op\": \"%s\", "
+					"\"relaxed_ops_s\": %.0f, \"full_ops_s\": %.0f, "
+					"\"full_over_relaxed\": %.3f}", first ? "" : ",", via_names[i],
+					ord_ops[p].name, 1e9 / ord[i][p].relaxed_ns,
+					1e9 / ord[i][p].full_ns, ord[i][p].ratio);
+				first = 0;
+			}
+		}
+		fprintf(json, "],");
+		first = 1;
 		if (have_floor) {
 			fprintf(json, "\n \"floor_op_ns\": %.1f, \"floor_op_full_ns\": %.1f, "
 				"\"floor_entry_ns\": %.1f, \"batch64_phases_ns\": {", fl.op,
