@@ -221,6 +221,24 @@ tool_usage_errors_need_no_device() {
 	return $rc
 }
 
+# Every file's SPDX line names licences whose texts are in LICENSES/
+# (tests/spdx-check.sh); the same check must reject a file without a line
+# and an identifier without a text, or it tells nothing.
+spdx_licences_shipped() {
+	local plant=$logs/spdx-planted out
+	tests/spdx-check.sh || return 1
+	mkdir -p "$plant"
+	printf '# no licence line\n' >"$plant/none"
+	printf '/* SPDX-License-Identifier: GPL-2.0 WITH Planted-note */\n' >"$plant/exception"
+	printf '# SPDX-License-Identifier: GPL-3.0-or-later\n' >"$plant/licence"
+	out=$(tests/spdx-check.sh "$plant/none" "$plant/exception" "$plant/licence")
+	[ $? -eq 1 ] && [ "$out" = "$plant/none: no SPDX-License-Identifier line in its first 3 lines
+$plant/exception: exception Planted-note has no text in LICENSES/
+$plant/licence: licence GPL-3.0-or-later has no text in LICENSES/" ] ||
+		{ echo "the planted files: want three failures, got:"; echo "$out"; return 1; }
+	echo "the planted files: rejected, as they should be"
+}
+
 lane() {
 	local lane=$1 vmmod=$build/vm-$1
 	local tests t0=$SECONDS t1 t2
@@ -269,6 +287,7 @@ lane() {
 }
 
 {
+	step every-file-has-spdx-and-its-licence-text spdx_licences_shipped
 	step build-userspace no_diagnostics $make -s userspace
 	step build-selftests no_diagnostics $make -s selftests
 	step checkpatch checkpatch_all
