@@ -176,51 +176,6 @@ header_compiles_m32() {
 		-Iuapi -Iuserspace/include -c -o /dev/null "$src"
 }
 
-# Every example the README, docs/ and the man pages show, compiled as a
-# user would, against the in-tree headers and library.
-examples_compile() {
-	local f rc=0
-	mkdir -p "$build/examples"
-	for f in $(scripts/examples.sh list); do
-		echo "$f"
-		gcc -std=c11 -Wall -Wextra -Werror -Iuapi -Iuserspace/include \
-			-o "$build/examples/$(basename "$f" .c)" "$f" userspace/libatomic_counter.a || rc=1
-	done
-	return $rc
-}
-
-# The tool's escaping of names in JSON and Prometheus output, on names the
-# module cannot make today (its own test, built with the tool's source).
-tool_escapes_names() {
-	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iuapi -Iuserspace/include \
-		-o "$logs/tool_escape_test" tests/tool_escape_test.c userspace/libatomic_counter.a &&
-		"$logs/tool_escape_test"
-}
-
-# Usage errors need no module: the tool finds them before opening the
-# device (exit 2), here where there is no device at all.
-tool_usage_errors_need_no_device() {
-	local rc=0
-	usage_case() {
-		local want_rc=$1 want=$2 out got_rc
-		shift 2
-		out=$(ATOMIC_COUNTER_BANK_FD= ATOMIC_COUNTER_DEVICE=/nonexistent userspace/atomic-counter "$@" 2>&1)
-		got_rc=$?
-		echo "atomic-counter $*: status $got_rc: $out"
-		[ "$got_rc" = "$want_rc" ] && [ "$out" = "$want" ] || { echo "  want status $want_rc: $want"; rc=1; }
-	}
-	usage_case 2 "atomic-counter: set takes 2 arguments (see --help)" set 8
-	usage_case 2 "atomic-counter: bad VALUE 'x': not a 64-bit integer" add 8 x
-	usage_case 2 "atomic-counter: bad OLD 'x': not a 64-bit integer" cmpxchg 8 x 1
-	usage_case 2 "atomic-counter: bad COND 'gt': want eq, ne, ge or le" wait 8 gt 1
-	usage_case 2 "atomic-counter: bad INDEX '12abc': not a counter number or name" get 12abc
-	usage_case 2 "atomic-counter: get needs an INDEX (see --help)" get
-	usage_case 2 "atomic-counter: info takes 0 arguments (see --help)" info 1
-	usage_case 2 "atomic-counter: bad --counters 'abc': want a positive number of counters" bank --counters abc true
-	usage_case 1 "atomic-counter: /nonexistent: No such file or directory" get 8
-	return $rc
-}
-
 # Every file's SPDX line names licences whose texts are in LICENSES/
 # (tests/spdx-check.sh); the same check must reject a file without a line
 # and an identifier without a text, or it tells nothing.
@@ -297,10 +252,12 @@ lane() {
 	step header-compiles-with-gcc-m32 header_compiles_m32 gcc
 	step header-compiles-with-clang-m32 header_compiles_m32 clang
 	step man-page-for-every-function-and-type scripts/man-links.sh check
-	step examples-compile examples_compile
+	# The tests that need no module and no kernel tree (make test-host).
+	for t in examples-compile tool-escapes-names-in-json-and-prometheus \
+		tool-usage-errors-need-no-device staged-install-links-with-pkg-config; do
+		step "$t" tests/host-tests.sh "$make" "$t"
+	done
 	step examples-are-what-the-pages-show scripts/examples.sh check
-	step tool-escapes-names-in-json-and-prometheus tool_escapes_names
-	step tool-usage-errors-need-no-device tool_usage_errors_need_no_device
 	step fast-path-relaxed-stores-are-plain-stores fast_path_stores_are_plain
 	step ac-wake-fences-before-reading-the-waiter-count ac_wake_fences_before_it_reads
 	step litmus-sb-reordering-is-observable litmus_witness
