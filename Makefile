@@ -5,6 +5,7 @@
 # make check      host checks, then every selftest in the guest
 # make check-host every selftest against the module loaded on this machine
 # make test-host  the tests that need no module and no kernel tree
+# make deb        the Debian packages, in build/deb (dpkg-buildpackage -b)
 # make install    library, headers, tool, man pages, udev rule (install-lib,
 #                 install-dev, install-tool, install-system; prefix, DESTDIR)
 # make check-fresh make demo and make check in a fresh Debian 12 root
@@ -50,12 +51,12 @@ VMMOD = $(BUILD)/vm-$(VM_KVER)
 	check check-host check-fresh demo fuzz soak clean help cross-userspace \
 	check-after-deps demo-after-deps bench-after-deps fuzz-after-deps soak-after-deps env-check \
 	install install-lib install-dev install-tool install-system userspace-install-build static test-host \
-	uninstall uninstall-lib uninstall-dev uninstall-tool uninstall-system dkms-install dkms-uninstall sign bench bench-host
+	uninstall uninstall-lib uninstall-dev uninstall-tool uninstall-system dkms-source dkms-install dkms-uninstall deb sign bench bench-host
 
 all: module userspace selftests
 
 help:
-	@sed -n '3,15p' Makefile
+	@sed -n '3,16p' Makefile
 
 module: env-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
@@ -190,19 +191,27 @@ KBUILD_OUTPUTS := \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mo
 # test build and install for a kernel the machine does not run, into trees
 # of its own.
 DKMS_SOURCETREE ?= /usr/src
-DKMS_SRC = $(DKMS_SOURCETREE)/atomic_counter-$(VERSION)
+DKMS_NAME := atomic-counter
+DKMS_SRC = $(DKMS_SOURCETREE)/$(DKMS_NAME)-$(VERSION)
 DKMS = dkms --sourcetree $(DKMS_SOURCETREE) $(DKMS_FLAGS)
-dkms-install:
-	rm -rf $(DKMS_SRC)
-	mkdir -p $(DKMS_SRC)
-	cp -r Kbuild VERSION dkms.conf kmod samples uapi $(DKMS_SRC)/
-	find $(DKMS_SRC) $(KBUILD_OUTPUTS) -delete
-	$(DKMS) add -m atomic_counter -v $(VERSION)
-	$(DKMS) build -m atomic_counter -v $(VERSION) -k $(KVER)
-	$(DKMS) install -m atomic_counter -v $(VERSION) -k $(KVER)
+# The module's sources as DKMS builds them, into $(DESTDIR)$(DKMS_SRC):
+# what Kbuild reads and nothing a build left behind, and dkms.conf with
+# its version filled in (debian/rules runs this; dh_dkms then writes the
+# same dkms.conf).
+dkms-source:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	mkdir -p $(DESTDIR)$(DKMS_SRC)
+	cp -r Kbuild VERSION kmod samples uapi $(DESTDIR)$(DKMS_SRC)/
+	find $(DESTDIR)$(DKMS_SRC) $(KBUILD_OUTPUTS) -delete
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf > $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
+dkms-install: dkms-source
+	$(DKMS) add -m $(DKMS_NAME) -v $(VERSION)
+	$(DKMS) build -m $(DKMS_NAME) -v $(VERSION) -k $(KVER)
+	$(DKMS) install -m $(DKMS_NAME) -v $(VERSION) -k $(KVER)
 
 dkms-uninstall:
-	-$(DKMS) remove -m atomic_counter -v $(VERSION) --all
+	-$(DKMS) remove -m $(DKMS_NAME) -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
 # Sign the module for Secure Boot with a key enrolled as a MOK (see docs/install.md).
@@ -249,6 +258,23 @@ cross-userspace: kernel-files
 	$(MAKE) -C $(CROSS_BUILD)/src/tests/selftests CC=$(CROSS_COMPILE)gcc \
 		KSFT_DIR=$$(scripts/kernel-files.sh)/tools/testing/selftests OUT=$(CROSS_BUILD)/tests \
 		TEST_GEN_PROGS_32= ABI_LOADER=$(CROSS_LOADER)
+
+# The Debian packages (debian/), built in a copy of the tracked files under
+# build/deb, so that the clone stays clean and nothing left in the working
+# tree (a module build, build/) reaches a package; dpkg-buildpackage puts
+# the .debs, .buildinfo and .changes beside that copy, in build/deb.
+DEB_DIR := $(BUILD)/deb
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null && command -v dh_dkms >/dev/null || \
+		{ echo "atomic_counter: make deb needs dpkg-dev, debhelper and dh-dkms: apt-get install dpkg-dev debhelper dh-dkms (or make deps)"; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/atomic-counter-$(VERSION)
+	if [ -d .git ] || [ -f .git ]; then \
+		git ls-files -z | xargs -0 cp --parents -t $(DEB_DIR)/atomic-counter-$(VERSION); \
+	else \
+		tar -c --exclude=./build . | tar -x -C $(DEB_DIR)/atomic-counter-$(VERSION); \
+	fi
+	cd $(DEB_DIR)/atomic-counter-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
 
 deps:
 	@scripts/deps.sh

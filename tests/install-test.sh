@@ -189,11 +189,11 @@ else
 	if dkmsmake dkms-install >"$work/log" 2>&1 && [ -f "$ko" ] &&
 	   [ "$(modinfo -F version "$ko")" = "$version" ] &&
 	   [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver" ] &&
-	   dkms $dkmsflags status -m atomic_counter | grep -q "$kver.*installed" &&
+	   dkms $dkmsflags status -m atomic-counter | grep -q "$kver.*installed" &&
 	   [ "$(host_modules)" = "$before" ] &&
 	   dkmsmake dkms-uninstall >>"$work/log" 2>&1 && [ ! -e "$ko" ] &&
-	   [ ! -d "$dk/src/atomic_counter-$version" ] &&
-	   [ -z "$(dkms $dkmsflags status -m atomic_counter)" ]; then
+	   [ ! -d "$dk/src/atomic-counter-$version" ] &&
+	   [ -z "$(dkms $dkmsflags status -m atomic-counter)" ]; then
 		ok dkms_add_build_install_remove
 	else
 		fail dkms_add_build_install_remove
