@@ -10,6 +10,10 @@
 # usage: host-tests.sh MAKE [NAME]   NAME alone: run that test, print its
 # output, exit 0, 1 or 77 (SKIP, the last line says why), as tests/check.sh's
 # steps expect. Needs the library and tool built (make userspace).
+#
+# The tests are called through the table at the end, which shellcheck
+# cannot follow.
+# shellcheck disable=SC2317
 set -u
 make=${1:-make}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,10 +38,13 @@ tool_usage_errors_need_no_device() {
 	usage_case() {
 		local want_rc=$1 want=$2 out got_rc
 		shift 2
-		out=$(ATOMIC_COUNTER_BANK_FD= ATOMIC_COUNTER_DEVICE=/nonexistent userspace/atomic-counter "$@" 2>&1)
+		out=$(ATOMIC_COUNTER_BANK_FD='' ATOMIC_COUNTER_DEVICE=/nonexistent userspace/atomic-counter "$@" 2>&1)
 		got_rc=$?
 		echo "atomic-counter $*: status $got_rc: $out"
-		[ "$got_rc" = "$want_rc" ] && [ "$out" = "$want" ] || { echo "  want status $want_rc: $want"; rc=1; }
+		if [ "$got_rc" != "$want_rc" ] || [ "$out" != "$want" ]; then
+			echo "  want status $want_rc: $want"
+			rc=1
+		fi
 	}
 	usage_case 2 "atomic-counter: set takes 2 arguments (see --help)" set 8
 	usage_case 2 "atomic-counter: bad VALUE 'x': not a 64-bit integer" add 8 x
@@ -48,7 +55,7 @@ tool_usage_errors_need_no_device() {
 	usage_case 2 "atomic-counter: info takes 0 arguments (see --help)" info 1
 	usage_case 2 "atomic-counter: bad --counters 'abc': want a positive number of counters" bank --counters abc true
 	usage_case 1 "atomic-counter: /nonexistent: No such file or directory" get 8
-	return $rc
+	return "$rc"
 }
 
 # Every example the README, docs/ and the man pages show, compiled as a
@@ -60,7 +67,7 @@ examples_compile() {
 		gcc -std=c11 -Wall -Wextra -Werror -Iuapi -Iuserspace/include \
 			-o "$work/$(basename "$f" .c)" "$f" userspace/libatomic_counter.a || rc=1
 	done
-	return $rc
+	return "$rc"
 }
 
 # A distribution's install (prefix=/usr, a multiarch libdir, staged): the
@@ -69,10 +76,12 @@ examples_compile() {
 staged_install_links_with_pkg_config() {
 	local stage=$work/stage libdir=/usr/lib/multiarch-test out want
 	want="$(cat VERSION) fetch_add 7"
-	$make -s install DESTDIR="$stage" prefix=/usr libdir=$libdir || return 1
-	[ -f "$stage/usr/include/atomic_counter/linux/atomic_counter.h" ] &&
-		[ ! -e "$stage/usr/include/linux" ] ||
-		{ echo "the uapi header is not in /usr/include/atomic_counter/linux alone"; return 1; }
+	$make -s install DESTDIR="$stage" prefix=/usr libdir="$libdir" || return 1
+	if [ ! -f "$stage/usr/include/atomic_counter/linux/atomic_counter.h" ] ||
+		[ -e "$stage/usr/include/linux" ]; then
+		echo "the uapi header is not in /usr/include/atomic_counter/linux alone"
+		return 1
+	fi
 	readelf -d "$stage/usr/bin/atomic-counter" | grep -F '[libatomic_counter.so.0]' ||
 		{ echo "the installed tool does not link the shared library"; return 1; }
 	grep -E '^(prefix|exec_prefix|libdir|includedir)=' "$stage$libdir/pkgconfig/atomic_counter.pc"
