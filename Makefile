@@ -4,6 +4,10 @@
 # make demo       the demo, in a QEMU guest running Debian's cloud kernel
 # make check      host checks, then every selftest in the guest
 # make check-host every selftest against the module loaded on this machine
+# make test-host  the tests that need no module and no kernel tree
+# make deb        the Debian packages, in build/deb (dpkg-buildpackage -b)
+# make install    library, headers, tool, man pages, udev rule (install-lib,
+#                 install-dev, install-tool, install-system; prefix, DESTDIR)
 # make check-fresh make demo and make check in a fresh Debian 12 root
 # make fuzz       ac-fuzz for FUZZ_SECONDS on FUZZ_LANE's kernel
 # make soak       ac-soak for SOAK_SECONDS: total operations, lost updates
@@ -45,13 +49,14 @@ VMMOD = $(BUILD)/vm-$(VM_KVER)
 
 .PHONY: all module userspace selftests deps kernel-files vm-module \
 	check check-host check-fresh demo fuzz soak clean help cross-userspace \
-	check-after-deps demo-after-deps bench-after-deps fuzz-after-deps soak-after-deps env-check install uninstall \
-	dkms-install dkms-uninstall sign bench bench-host
+	check-after-deps demo-after-deps bench-after-deps fuzz-after-deps soak-after-deps env-check \
+	install install-lib install-dev install-tool install-system userspace-install-build static test-host \
+	uninstall uninstall-lib uninstall-dev uninstall-tool uninstall-system dkms-source dkms-install dkms-uninstall deb sign bench bench-host
 
 all: module userspace selftests
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,16p' Makefile
 
 module: env-check
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
@@ -69,15 +74,33 @@ env-check:
 		{ echo "atomic_counter: the kernel at $(KDIR) was built by compiler '$(KERNEL_CC)', but $(CC) is '$(MODULE_CC)': install the kernel's compiler and make CC=<it> (or ALLOW_CC_MISMATCH=1)"; exit 1; }
 
 # Installation (DESTDIR for staging). The file list is documented in
-# docs/install.md and checked by tests/install-test.sh.
+# docs/install.md and checked by tests/install-test.sh. GNU's directory
+# variables (prefix, exec_prefix, bindir, libdir, includedir, datarootdir,
+# mandir), with the uppercase names of earlier releases (PREFIX, LIBDIR,
+# INCLUDEDIR, BINDIR, MANDIR, BASHCOMPDIR, UDEVRULESDIR, MODULESLOADDIR)
+# still taken. Nothing goes to sysconfdir: /etc is the administrator's
+# (modprobe.d options, a rule overriding ours). The udev rule,
+# modules-load.d entry and sysusers.d file go where udev and systemd read a
+# package's files, whatever the prefix: a rule under /usr/local is never
+# read.
 PREFIX ?= /usr/local
-LIBDIR ?= $(PREFIX)/lib
-INCLUDEDIR ?= $(PREFIX)/include
-BINDIR ?= $(PREFIX)/bin
-MANDIR ?= $(PREFIX)/share/man
-BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-UDEVRULESDIR ?= /usr/lib/udev/rules.d
-MODULESLOADDIR ?= /usr/lib/modules-load.d
+prefix ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir ?= $(or $(BINDIR),$(exec_prefix)/bin)
+libdir ?= $(or $(LIBDIR),$(exec_prefix)/lib)
+includedir ?= $(or $(INCLUDEDIR),$(prefix)/include)
+datarootdir ?= $(prefix)/share
+mandir ?= $(or $(MANDIR),$(datarootdir)/man)
+bashcompdir ?= $(or $(BASHCOMPDIR),$(datarootdir)/bash-completion/completions)
+udevrulesdir ?= $(or $(UDEVRULESDIR),/usr/lib/udev/rules.d)
+modulesloaddir ?= $(or $(MODULESLOADDIR),/usr/lib/modules-load.d)
+sysusersdir ?= /usr/lib/sysusers.d
+pkgconfigdir ?= $(libdir)/pkgconfig
+# The uapi header's own directory: $(includedir)/linux belongs to the C
+# library's kernel headers (linux-libc-dev); the .pc's Cflags add this one,
+# so #include <linux/atomic_counter.h> still works.
+uapiincludedir = $(includedir)/atomic_counter
+INSTALL_DIRS = prefix='$(prefix)' exec_prefix='$(exec_prefix)' libdir='$(libdir)' includedir='$(includedir)'
 SOVERSION := $(VERSION)
 # The SONAME's number: userspace/Makefile's LIBABI, the one place it is kept.
 SOMAJOR := $(shell sed -n 's/^LIBABI := //p' userspace/Makefile)
@@ -91,43 +114,74 @@ MAN3 := $(wildcard man/*.3)
 MAN3_LINKS = $(shell scripts/man-links.sh 2>/dev/null)
 MAN7 := $(wildcard man/*.7)
 
-install: userspace
-	install -Dm644 uapi/linux/atomic_counter.h $(DESTDIR)$(INCLUDEDIR)/linux/atomic_counter.h
-	install -Dm644 userspace/include/atomic_counter.h $(DESTDIR)$(INCLUDEDIR)/atomic_counter.h
-	install -Dm644 userspace/include/atomic_counter_version.h $(DESTDIR)$(INCLUDEDIR)/atomic_counter_version.h
-	install -Dm755 userspace/libatomic_counter.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libatomic_counter.so.$(SOVERSION)
-	ln -sf libatomic_counter.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libatomic_counter.so.$(SOMAJOR)
-	ln -sf libatomic_counter.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libatomic_counter.so
-	install -Dm644 userspace/libatomic_counter.a $(DESTDIR)$(LIBDIR)/libatomic_counter.a
-	@mkdir -p $(BUILD)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-		-e 's|@VERSION@|$(VERSION)|' userspace/atomic_counter.pc.in > $(BUILD)/atomic_counter.pc
-	install -Dm644 $(BUILD)/atomic_counter.pc $(DESTDIR)$(LIBDIR)/pkgconfig/atomic_counter.pc
-	install -Dm755 userspace/atomic-counter $(DESTDIR)$(BINDIR)/atomic-counter
-	install -Dm644 man/atomic-counter.1 $(DESTDIR)$(MANDIR)/man1/atomic-counter.1
-	for m in $(MAN3); do install -Dm644 $$m $(DESTDIR)$(MANDIR)/man3/$${m#man/} || exit 1; done
-	for l in $(MAN3_LINKS); do ln -sf $${l#*:} $(DESTDIR)$(MANDIR)/man3/$${l%%:*} || exit 1; done
-	install -Dm644 userspace/tool/atomic-counter.bash-completion $(DESTDIR)$(BASHCOMPDIR)/atomic-counter
-	install -Dm644 man/atomic_counter.4 $(DESTDIR)$(MANDIR)/man4/atomic_counter.4
-	for m in $(MAN7); do install -Dm644 $$m $(DESTDIR)$(MANDIR)/man7/$${m#man/} || exit 1; done
-	install -Dm644 system/60-atomic_counter.rules $(DESTDIR)$(UDEVRULESDIR)/60-atomic_counter.rules
-	install -Dm644 system/modules-load.conf $(DESTDIR)$(MODULESLOADDIR)/atomic_counter.conf
+# The library, built with the directories the .pc will name.
+userspace-install-build:
+	$(MAKE) -C userspace $(INSTALL_DIRS)
+
+# One target per package a distribution makes (debian/ uses them):
+# the runtime library, the development files, the tool, and the system
+# files; install is all four.
+install: install-lib install-dev install-tool install-system
+	@if [ -z "$(DESTDIR)" ]; then ldconfig; fi
+
+install-lib: userspace-install-build
+	install -Dm644 userspace/libatomic_counter.so.$(SOVERSION) $(DESTDIR)$(libdir)/libatomic_counter.so.$(SOVERSION)
+	ln -sf libatomic_counter.so.$(SOVERSION) $(DESTDIR)$(libdir)/libatomic_counter.so.$(SOMAJOR)
+
+install-dev: userspace-install-build
+	install -Dm644 uapi/linux/atomic_counter.h $(DESTDIR)$(uapiincludedir)/linux/atomic_counter.h
+	install -Dm644 userspace/include/atomic_counter.h $(DESTDIR)$(includedir)/atomic_counter.h
+	install -Dm644 userspace/include/atomic_counter_version.h $(DESTDIR)$(includedir)/atomic_counter_version.h
+	@mkdir -p $(DESTDIR)$(libdir)
+	ln -sf libatomic_counter.so.$(SOMAJOR) $(DESTDIR)$(libdir)/libatomic_counter.so
+	install -Dm644 userspace/libatomic_counter.a $(DESTDIR)$(libdir)/libatomic_counter.a
+	install -Dm644 userspace/atomic_counter.pc $(DESTDIR)$(pkgconfigdir)/atomic_counter.pc
+	for m in $(MAN3); do install -Dm644 $$m $(DESTDIR)$(mandir)/man3/$${m#man/} || exit 1; done
+	for l in $(MAN3_LINKS); do ln -sf $${l#*:} $(DESTDIR)$(mandir)/man3/$${l%%:*} || exit 1; done
+	for m in $(MAN7); do install -Dm644 $$m $(DESTDIR)$(mandir)/man7/$${m#man/} || exit 1; done
+
+install-tool: userspace-install-build
+	install -Dm755 userspace/atomic-counter $(DESTDIR)$(bindir)/atomic-counter
+	install -Dm644 man/atomic-counter.1 $(DESTDIR)$(mandir)/man1/atomic-counter.1
+	install -Dm644 man/atomic_counter.4 $(DESTDIR)$(mandir)/man4/atomic_counter.4
+	install -Dm644 userspace/tool/atomic-counter.bash-completion $(DESTDIR)$(bashcompdir)/atomic-counter
+
+# The group first, so that udev can name it when the module loads: from
+# the sysusers.d file through systemd-sysusers where systemd runs,
+# groupadd elsewhere (a staged install creates nothing).
+install-system:
+	install -Dm644 system/60-atomic_counter.rules $(DESTDIR)$(udevrulesdir)/60-atomic_counter.rules
+	install -Dm644 system/modules-load.conf $(DESTDIR)$(modulesloaddir)/atomic_counter.conf
+	install -Dm644 system/atomic_counter.sysusers $(DESTDIR)$(sysusersdir)/atomic_counter.conf
 	@if [ -z "$(DESTDIR)" ]; then \
-		getent group atomic_counter >/dev/null || groupadd --system atomic_counter; \
-		ldconfig; \
+		if command -v systemd-sysusers >/dev/null && [ -d /run/systemd/system ]; then \
+			systemd-sysusers $(sysusersdir)/atomic_counter.conf; \
+		else \
+			getent group atomic_counter >/dev/null || groupadd --system atomic_counter; \
+		fi; \
 	fi
 
-uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/linux/atomic_counter.h $(DESTDIR)$(INCLUDEDIR)/atomic_counter.h \
-		$(DESTDIR)$(INCLUDEDIR)/atomic_counter_version.h \
-		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)) $(foreach l,$(MAN3_LINKS),$(firstword $(subst :, ,$(l))))) \
-		$(DESTDIR)$(BASHCOMPDIR)/atomic-counter \
-		$(DESTDIR)$(LIBDIR)/libatomic_counter.so* $(DESTDIR)$(LIBDIR)/libatomic_counter.a \
-		$(DESTDIR)$(LIBDIR)/pkgconfig/atomic_counter.pc $(DESTDIR)$(BINDIR)/atomic-counter \
-		$(DESTDIR)$(MANDIR)/man1/atomic-counter.1 \
-		$(DESTDIR)$(MANDIR)/man4/atomic_counter.4 \
-		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7))) \
-		$(DESTDIR)$(UDEVRULESDIR)/60-atomic_counter.rules $(DESTDIR)$(MODULESLOADDIR)/atomic_counter.conf
+uninstall: uninstall-lib uninstall-dev uninstall-tool uninstall-system
+
+uninstall-lib:
+	rm -f $(DESTDIR)$(libdir)/libatomic_counter.so.$(SOVERSION) $(DESTDIR)$(libdir)/libatomic_counter.so.$(SOMAJOR)
+
+uninstall-dev:
+	rm -f $(DESTDIR)$(uapiincludedir)/linux/atomic_counter.h $(DESTDIR)$(includedir)/atomic_counter.h \
+		$(DESTDIR)$(includedir)/atomic_counter_version.h \
+		$(DESTDIR)$(libdir)/libatomic_counter.so $(DESTDIR)$(libdir)/libatomic_counter.a \
+		$(DESTDIR)$(pkgconfigdir)/atomic_counter.pc \
+		$(addprefix $(DESTDIR)$(mandir)/man3/,$(notdir $(MAN3)) $(foreach l,$(MAN3_LINKS),$(firstword $(subst :, ,$(l))))) \
+		$(addprefix $(DESTDIR)$(mandir)/man7/,$(notdir $(MAN7)))
+	-rmdir $(DESTDIR)$(uapiincludedir)/linux $(DESTDIR)$(uapiincludedir) 2>/dev/null
+
+uninstall-tool:
+	rm -f $(DESTDIR)$(bindir)/atomic-counter $(DESTDIR)$(mandir)/man1/atomic-counter.1 \
+		$(DESTDIR)$(mandir)/man4/atomic_counter.4 $(DESTDIR)$(bashcompdir)/atomic-counter
+
+uninstall-system:
+	rm -f $(DESTDIR)$(udevrulesdir)/60-atomic_counter.rules $(DESTDIR)$(modulesloaddir)/atomic_counter.conf \
+		$(DESTDIR)$(sysusersdir)/atomic_counter.conf
 
 # DKMS: the module, rebuilt for every kernel the machine installs.
 KBUILD_OUTPUTS := \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
@@ -137,19 +191,27 @@ KBUILD_OUTPUTS := \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mo
 # test build and install for a kernel the machine does not run, into trees
 # of its own.
 DKMS_SOURCETREE ?= /usr/src
-DKMS_SRC = $(DKMS_SOURCETREE)/atomic_counter-$(VERSION)
+DKMS_NAME := atomic-counter
+DKMS_SRC = $(DKMS_SOURCETREE)/$(DKMS_NAME)-$(VERSION)
 DKMS = dkms --sourcetree $(DKMS_SOURCETREE) $(DKMS_FLAGS)
-dkms-install:
-	rm -rf $(DKMS_SRC)
-	mkdir -p $(DKMS_SRC)
-	cp -r Kbuild VERSION dkms.conf kmod samples uapi $(DKMS_SRC)/
-	find $(DKMS_SRC) $(KBUILD_OUTPUTS) -delete
-	$(DKMS) add -m atomic_counter -v $(VERSION)
-	$(DKMS) build -m atomic_counter -v $(VERSION) -k $(KVER)
-	$(DKMS) install -m atomic_counter -v $(VERSION) -k $(KVER)
+# The module's sources as DKMS builds them, into $(DESTDIR)$(DKMS_SRC):
+# what Kbuild reads and nothing a build left behind, and dkms.conf with
+# its version filled in (debian/rules runs this; dh_dkms then writes the
+# same dkms.conf).
+dkms-source:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	mkdir -p $(DESTDIR)$(DKMS_SRC)
+	cp -r Kbuild VERSION kmod samples uapi $(DESTDIR)$(DKMS_SRC)/
+	find $(DESTDIR)$(DKMS_SRC) $(KBUILD_OUTPUTS) -delete
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf > $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
+dkms-install: dkms-source
+	$(DKMS) add -m $(DKMS_NAME) -v $(VERSION)
+	$(DKMS) build -m $(DKMS_NAME) -v $(VERSION) -k $(KVER)
+	$(DKMS) install -m $(DKMS_NAME) -v $(VERSION) -k $(KVER)
 
 dkms-uninstall:
-	-$(DKMS) remove -m atomic_counter -v $(VERSION) --all
+	-$(DKMS) remove -m $(DKMS_NAME) -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
 # Sign the module for Secure Boot with a key enrolled as a MOK (see docs/install.md).
@@ -159,10 +221,23 @@ sign: module
 	$(KDIR)/scripts/sign-file sha256 $(MOK_KEY) $(MOK_CERT) kmod/atomic_counter.ko
 	$(KDIR)/scripts/sign-file sha256 $(MOK_KEY) $(MOK_CERT) samples/atomic_counter_forks.ko
 
+# The library and the tool: no kernel tree, no linux-source (a
+# distribution's build runs this and test-host alone).
 userspace:
-	$(MAKE) -C userspace STATIC=$(BUILD)/static
+	$(MAKE) -C userspace
 
-selftests: kernel-files userspace
+# Static copies of the programs, for the guest (no C library there).
+static: userspace
+	$(MAKE) -C userspace STATIC=$(BUILD)/static static
+
+# The tests that need neither the module nor a kernel tree, on this
+# machine: the tool's escaping and usage errors, the examples, the
+# installed files and pkg-config. What needs /dev/atomic_counter is a SKIP
+# that says so (make check-host runs it against a loaded module).
+test-host: userspace
+	@tests/host-tests.sh "$(MAKE)" | tests/summarize.sh
+
+selftests: kernel-files userspace static
 	$(MAKE) -C tests/selftests KSFT_DIR=$$(scripts/kernel-files.sh)/tools/testing/selftests OUT=$(BUILD)/tests
 
 # The guest programs for a guest of another architecture (the arm64
@@ -179,10 +254,27 @@ cross-userspace: kernel-files
 	@cp -r tests/selftests tests/fuzz tests/soak tests/abi tests/kmod $(CROSS_BUILD)/src/tests/
 	@$(MAKE) -s -C $(CROSS_BUILD)/src/userspace clean >/dev/null
 	$(MAKE) -C $(CROSS_BUILD)/src/userspace CC=$(CROSS_COMPILE)gcc AR=$(CROSS_COMPILE)ar \
-		STATIC=$(CROSS_BUILD)/static
+		STATIC=$(CROSS_BUILD)/static all static
 	$(MAKE) -C $(CROSS_BUILD)/src/tests/selftests CC=$(CROSS_COMPILE)gcc \
 		KSFT_DIR=$$(scripts/kernel-files.sh)/tools/testing/selftests OUT=$(CROSS_BUILD)/tests \
 		TEST_GEN_PROGS_32= ABI_LOADER=$(CROSS_LOADER)
+
+# The Debian packages (debian/), built in a copy of the tracked files under
+# build/deb, so that the clone stays clean and nothing left in the working
+# tree (a module build, build/) reaches a package; dpkg-buildpackage puts
+# the .debs, .buildinfo and .changes beside that copy, in build/deb.
+DEB_DIR := $(BUILD)/deb
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null && command -v dh_dkms >/dev/null || \
+		{ echo "atomic_counter: make deb needs dpkg-dev, debhelper and dh-dkms: apt-get install dpkg-dev debhelper dh-dkms (or make deps)"; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/atomic-counter-$(VERSION)
+	if [ -d .git ] || [ -f .git ]; then \
+		git ls-files -z | xargs -0 cp --parents -t $(DEB_DIR)/atomic-counter-$(VERSION); \
+	else \
+		tar -c --exclude=./build . | tar -x -C $(DEB_DIR)/atomic-counter-$(VERSION); \
+	fi
+	cd $(DEB_DIR)/atomic-counter-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
 
 deps:
 	@scripts/deps.sh
@@ -237,7 +329,7 @@ soak-after-deps: selftests
 
 # The benchmark in a guest (BENCH_LANE, default cloud; arm64 by name, with
 # that lane's own builds): a table, build/bench/bench.json and bench.png.
-bench-after-deps: userspace
+bench-after-deps: static
 	@scripts/bench.sh
 
 # The same paths that need no module, on this machine's own CPUs.
@@ -248,7 +340,7 @@ check-host: selftests
 	@tests/run-tests.sh $(BUILD)/tests | tests/summarize.sh
 
 demo-after-deps:
-	@$(MAKE) -s vm-module userspace
+	@$(MAKE) -s vm-module static
 	@VM_KERNEL='$(VM_KERNEL)' tests/vm/run-vm.sh -n demo -m $(VMMOD)/kmod/atomic_counter.ko \
 		-f $(BUILD)/static/atomic-counter -f $(BUILD)/static/ac-demo \
 		-f $(VMMOD)/samples/atomic_counter_forks.ko tests/vm/demo.sh

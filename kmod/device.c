@@ -51,7 +51,7 @@ MODULE_PARM_DESC(nr_striped,
 static ushort mode = 0600;
 module_param(mode, ushort, 0444);
 MODULE_PARM_DESC(mode,
-		 "Mode of /dev/atomic_counter (default 0600; a udev rule can give a group access)");
+		 "Mode of /dev/atomic_counter as created (default 0600); a udev rule's MODE, applied after, replaces it");
 
 struct ac_bank ac_global;
 

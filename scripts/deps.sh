@@ -46,6 +46,11 @@ packages=(
 	sparse dkms openssl groff-base gnuplot-nox
 	# The library's ABI check: abidiff against the committed baseline.
 	abigail-tools
+	# make deb and its check: dpkg-buildpackage, debhelper (compat 13,
+	# dh_installsysusers), dh_dkms for the DKMS package, lintian on the
+	# result. The Build-Depends of debian/control are all among these
+	# (pkgconf comes with pkg-config).
+	dpkg-dev debhelper dh-dkms lintian
 	# scripts/fetch-kernel.sh: Debian's archive keys, which sign the other
 	# suites too.
 	debian-archive-keyring

@@ -137,7 +137,7 @@ else
 fi
 
 # Distribution flags reach every compile and link; -Werror only in make check.
-$make -s -B -n -C userspace CPPFLAGS=-DAC_TEST_CPP LDFLAGS=-Wl,-z,now WERROR=0 >"$work/log" 2>&1
+$make -s -B -n -C userspace CPPFLAGS=-DAC_TEST_CPP LDFLAGS=-Wl,-z,now WERROR=0 all static >"$work/log" 2>&1
 if [ "$(grep -c -- '-DAC_TEST_CPP' "$work/log")" -ge 8 ] && [ "$(grep -c -- '-Wl,-z,now' "$work/log")" -ge 7 ] &&
    grep -q -- '-shared -Wl,-z,defs' "$work/log" && ! grep -q -- '-Werror' "$work/log" &&
    $make -s -B -n -C userspace WERROR=1 | grep -q -- '-Werror'; then
@@ -148,7 +148,7 @@ fi
 
 if $make -s install DESTDIR="$work/stage2" INCLUDEDIR=/opt/ac/include >"$work/log" 2>&1 &&
    [ -f "$work/stage2/opt/ac/include/atomic_counter.h" ] &&
-   [ "$(PKG_CONFIG_PATH=$work/stage2/usr/local/lib/pkgconfig pkg-config --cflags atomic_counter | sed "s/ *$//")" = "-I/opt/ac/include" ]; then
+   [ "$(PKG_CONFIG_PATH=$work/stage2/usr/local/lib/pkgconfig pkg-config --cflags atomic_counter | sed "s/ *$//")" = "-I/opt/ac/include -I/opt/ac/include/atomic_counter" ]; then
 	ok pc_file_honours_includedir
 else
 	fail pc_file_honours_includedir
@@ -189,11 +189,11 @@ else
 	if dkmsmake dkms-install >"$work/log" 2>&1 && [ -f "$ko" ] &&
 	   [ "$(modinfo -F version "$ko")" = "$version" ] &&
 	   [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver" ] &&
-	   dkms $dkmsflags status -m atomic_counter | grep -q "$kver.*installed" &&
+	   dkms $dkmsflags status -m atomic-counter | grep -q "$kver.*installed" &&
 	   [ "$(host_modules)" = "$before" ] &&
 	   dkmsmake dkms-uninstall >>"$work/log" 2>&1 && [ ! -e "$ko" ] &&
-	   [ ! -d "$dk/src/atomic_counter-$version" ] &&
-	   [ -z "$(dkms $dkmsflags status -m atomic_counter)" ]; then
+	   [ ! -d "$dk/src/atomic-counter-$version" ] &&
+	   [ -z "$(dkms $dkmsflags status -m atomic-counter)" ]; then
 		ok dkms_add_build_install_remove
 	else
 		fail dkms_add_build_install_remove
