@@ -11,15 +11,15 @@
  * to know whether a page update needs a WAKE. An update reads its queue's
  * count after its write and touches the queue only when the count is
  * non-zero, so a waiter costs nothing to updates of counters on other
- * queues. A waiter raises the count before it
- * first checks its condition, and both sides put a full barrier between
- * their write and their read, so either the waker sees the waiter or the
- * waiter sees the update: no wake-up is lost. The in-kernel API's updates
- * are the exception: their barrier is the waiter's grace period (see
- * ac_kernel_api_counter()), so that they cost no barrier at all. The waiter joins the queue
- * under its lock after raising the count; a waker that saw the count but
- * took the lock first has released it before the waiter's look at the
- * counter, which then sees the update.
+ * queues. A waiter raises the count and joins
+ * the queue together, under the queue's lock, before it first checks its
+ * condition, and both sides put a full barrier between their write and
+ * their read, so either the waker sees the waiter or the waiter sees the
+ * update: no wake-up is lost. A waker that saw the count but took the lock
+ * first has released it before the waiter's look at the counter, which
+ * then sees the update. The in-kernel API's updates are the exception:
+ * in place of their barrier the waiter waits for a grace period (see
+ * ac_kernel_api_counter()), so that they cost no barrier at all.
  *
  * On a queue, the waiters of one counter of one bank form a group (struct
  * ac_group),
@@ -329,14 +329,21 @@ static bool ac_cond_holds(const struct atomic_counter_wait *w, s64 v)
  *   the sum between the counter's values at the start and at the end of
  *   the read. A sum of at least N means the counter has reached N, and,
  *   only growing, stays there: GE never returns early. Nor does it miss
- *   its wake-up: each update is followed by a full barrier before its
- *   waker reads the slots (an ioctl's smp_mb(), or for the in-kernel API
- *   irq_work_queue()'s fully ordered claim), so of two updates on two
- *   CPUs, at least one waker sees both (the store-buffering pattern, which
- *   full barriers forbid both sides to miss); the last sum read after the
- *   Nth unit went in therefore holds it, or the waiter's own read, after
- *   its full barrier (and for a kernel counter its grace period), does
- *   (see the comment at the top of this file).
+ *   its wake-up. Through the ioctls each update is followed by a full
+ *   barrier before its waker reads the slots (ac_wake()'s smp_mb()), so
+ *   of two updates on two CPUs at least one waker sees both (the
+ *   store-buffering pattern, which full barriers forbid both sides to
+ *   miss). An in-kernel update has no barrier, and no waker when it read
+ *   the queue's count as zero; such an update began before the waiter's
+ *   grace period ended, so the waiter's first look, after it, sees its
+ *   slot (RCU's guarantee), while an update that began after the grace
+ *   period started reads the raised count and its waker, after
+ *   irq_work_queue()'s fully ordered claim, reads every slot the earlier
+ *   updates wrote or the waiter's read saw them (LKMM: an rcu-fence
+ *   between the first update and the waiter's look, a strong fence
+ *   between the later update and its waker). Either way the last sum read
+ *   after the Nth unit went in holds it (see the comment at the top of
+ *   this file).
  * - With a counter also decremented, an increment on one CPU seen before
  *   it happened and a decrement on another seen after it happened give a
  *   sum below any value the counter held; the other way round, one above.
@@ -520,12 +527,7 @@ static int ac_wait_copy_in(const struct ac_bank *bank, struct atomic_counter_wai
 	return 0;
 }
 
-/*
- * Count @w in, then queue it. The counts go up first: the waiter's first
- * look at the counter comes after both, and after a full barrier (the
- * queue lock's release and set_current_state(), or the caller's smp_mb()).
- * Then the waiter count's own waiters hear of the change.
- */
+/* The group of @w's counter on @q, if any. Context: under @q->lock. */
 static struct ac_group *ac_group_of(struct ac_waitq *q, const struct ac_waiter *w)
 {
 	bool striped = w->cond.flags & ATOMIC_COUNTER_WAIT_STRIPED;
@@ -560,9 +562,12 @@ static void ac_waiters_count_changed(struct ac_bank *bank)
  * whose section began before the grace period is then visible to that
  * look; one that began after it reads the raised count. One grace period
  * serves all the waiters that join a queue while its count stays above
- * zero, so only a first waiter waits for one (tens of milliseconds, in
- * D state), and an unprivileged process can start no more grace periods
- * than membarrier(MEMBARRIER_CMD_GLOBAL) lets it. Every other
+ * zero, so only a waiter that joins before a grace period since the
+ * count last left zero waits for one (tens of milliseconds, in D state),
+ * and none whose condition holds already (ac_wait_on()). A process may
+ * start grace periods as membarrier(MEMBARRIER_CMD_GLOBAL) lets it, but
+ * also on nohz_full kernels, where membarrier refuses, and expedited
+ * ones (IPIs to every CPU) under rcupdate.rcu_expedited=1. Every other
  * counter is updated through the ioctls or WAKE, whose smp_mb() in
  * ac_wake() is the other half of the pattern.
  */
@@ -573,7 +578,16 @@ static bool ac_kernel_api_counter(const struct ac_bank *bank, u64 index)
 	       ac_counter_of(bank, index) != bank->waiters_index;
 }
 
-/* Context: process context, may sleep (a grace period, for kernel counters). */
+/*
+ * Count @w in and queue it: the bank's waiter count first, then the
+ * queue's count and the queue entry together under its lock. The waiter's
+ * first look at the counter comes after both, and after a full barrier
+ * (set_current_state(), or the caller's smp_mb()), or for a kernel counter
+ * after a grace period. Then the waiter count's own waiters hear of the
+ * change.
+ *
+ * Context: process context, may sleep (a grace period, for kernel counters).
+ */
 static void ac_waiter_add(struct ac_waiter *w)
 {
 	bool striped = w->cond.flags & ATOMIC_COUNTER_WAIT_STRIPED;
@@ -656,6 +670,19 @@ static long ac_wait_on(struct ac_waiter *w, ktime_t *expires, s64 *seen)
 	bool timed_out = false;
 	long ret;
 
+	/*
+	 * Joining a kernel counter's queue may wait for a grace period
+	 * (ac_kernel_api_counter()): a condition that holds already needs
+	 * no join. Full barriers on both sides of the look, as the loop's
+	 * (set_current_state() before it, ac_waiter_del()'s after).
+	 */
+	if (ac_kernel_api_counter(w->bank, w->cond.index)) {
+		smp_mb();	/* the caller's accesses before the look */
+		if (ac_cond_met(w->bank, &w->cond, seen)) {
+			smp_mb();	/* the look before the caller's next ones */
+			return 0;
+		}
+	}
 	ac_waiter_add(w);
 	for (;;) {
 		/* A full barrier: the queue entry before the look at the counter. */
