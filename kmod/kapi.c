@@ -142,7 +142,8 @@ EXPORT_SYMBOL_GPL(__atomic_counter_wake_rcu);
 
 /**
  * __atomic_counter_wake() - __atomic_counter_wake_rcu(), for modules built
- *	against 0.5.0's header, whose updates put a full barrier before it
+ *	against 0.4.0's header and earlier, whose updates put a full barrier
+ *	before it
  * @h: the counter
  *
  * Context: any, NMI included; takes no lock.

@@ -198,7 +198,7 @@ static bool ac_try_cmpxchg(atomic64_t *v, s64 *old, s64 new, u32 order)
 
 /*
  * The kernel has no fetch_max: a try_cmpxchg loop stores max(old, i), or
- * min(old, i) for @max false, with the ordering asked for when it stores.
+ * min(old, i) for @is_max false, with the ordering asked for when it stores.
  * When the counter is already past @i the operation is a read, and that
  * read is ordered as far as a read can be: ACQUIRE through
  * smp_acquire__after_ctrl_dep() (the branch on the value is the control
@@ -208,13 +208,13 @@ static bool ac_try_cmpxchg(atomic64_t *v, s64 *old, s64 new, u32 order)
  * RELAXED and RELEASE reads are unordered. The store path keeps its one
  * fully ordered cmpxchg; only the read-only exit pays the barriers.
  */
-static s64 ac_fetch_bound(atomic64_t *v, s64 i, u32 order, bool max)
+static s64 ac_fetch_bound(atomic64_t *v, s64 i, u32 order, bool is_max)
 {
 	s64 old = atomic64_read(v);
 	bool fenced = false;
 
 	for (;;) {
-		if (max ? old < i : old > i) {
+		if (is_max ? old < i : old > i) {
 			if (ac_try_cmpxchg(v, &old, i, order))
 				return old;
 			continue;

@@ -52,15 +52,17 @@ struct atomic_counter_handle *atomic_counter_register(const char *name);
 struct atomic_counter_handle *atomic_counter_register_striped(const char *name);
 void atomic_counter_unregister(struct atomic_counter_handle *h);
 void __atomic_counter_wake_rcu(struct atomic_counter_handle *h);
-/* What modules built against 0.5.0's header call; not for new code. */
+/* What modules built against 0.4.0's header and earlier call; not for new code. */
 void __atomic_counter_wake(struct atomic_counter_handle *h);
 
 /*
  * The word an update of a striped counter goes to: this CPU's slot. Any
- * slot keeps the sum exact; preemption is off around an update anyway (see
- * below), and the add stays atomic because an NMI, or an interrupted
- * update of another context, may add to the same slot. With @stride 0 (a
- * plain counter) every CPU gets @first.
+ * slot keeps the sum exact; preemption is off around an in-kernel API
+ * update anyway (see below; ops.c's striped ioctl ops are preemptible,
+ * and a migration only moves them to another slot), and the add stays
+ * atomic because an NMI, or an interrupted update of another context, may
+ * add to the same slot. With @stride 0 (a plain counter) every CPU gets
+ * @first.
  */
 static inline atomic64_t *__atomic_counter_slot(atomic64_t *first, u64 stride)
 {
@@ -98,13 +100,14 @@ static inline s64 __atomic_counter_sum(const atomic64_t *first, u64 stride,
  * handlers are ones already, and synchronize_rcu() waits for them all
  * since 5.0), and a waiter on a kernel counter waits for a grace period
  * (wait.c's ac_waiter_add()) between raising the count and its first look
- * at the counter. A section that
- * began before the grace period ends before it does, and its update is
- * seen by that look; one that began after sees the raised count, and
- * wakes the waiter. So an update is the atomic alone, ordered as its name
- * says, plus a preempt count increment and decrement, and the waiter
- * pays, once, when it starts waiting. A waker that saw the count reads the
- * counter after irq_work_queue()'s fully ordered claim.
+ * at the counter. A section that began before the grace period ends
+ * before it does, and its update is seen by that look; one that began
+ * after sees the raised count, and wakes the waiter. So an update is the
+ * atomic alone, ordered as its name says, plus a preempt count increment
+ * and decrement (and, on a preemptible kernel, the need_resched check of
+ * preempt_enable_notrace()), and the waiter pays, once, when it starts
+ * waiting. A waker that saw the count reads the counter after
+ * irq_work_queue()'s fully ordered claim.
  */
 static inline void __atomic_counter_update_begin(void)
 	__acquires(RCU_SCHED)
@@ -161,7 +164,8 @@ static inline void __atomic_counter_update_end(struct atomic_counter_handle *h)
  * @h: the counter
  * @i: the amount
  *
- * Context: any, NMI included; never sleeps (see the updates above).
+ * Context: any where RCU is watching (see the updates above), NMI included;
+ * never sleeps.
  */
 static inline void atomic_counter_add(struct atomic_counter_handle *h, s64 i)
 {
@@ -175,7 +179,8 @@ static inline void atomic_counter_add(struct atomic_counter_handle *h, s64 i)
  * @h: the counter
  * @i: the amount
  *
- * Context: any, NMI included; never sleeps (see the updates above).
+ * Context: any where RCU is watching (see the updates above), NMI included;
+ * never sleeps.
  */
 static inline void atomic_counter_add_full(struct atomic_counter_handle *h, s64 i)
 {
@@ -192,7 +197,8 @@ static inline void atomic_counter_add_full(struct atomic_counter_handle *h, s64 
  * atomic_counter_inc() - add one, unordered
  * @h: the counter
  *
- * Context: any, NMI included; never sleeps (see the updates above).
+ * Context: any where RCU is watching (see the updates above), NMI included;
+ * never sleeps.
  */
 static inline void atomic_counter_inc(struct atomic_counter_handle *h)
 {
@@ -205,7 +211,8 @@ static inline void atomic_counter_inc(struct atomic_counter_handle *h)
  * atomic_counter_inc_full() - add one, fully ordered
  * @h: the counter
  *
- * Context: any, NMI included; never sleeps (see the updates above).
+ * Context: any where RCU is watching (see the updates above), NMI included;
+ * never sleeps.
  */
 static inline void atomic_counter_inc_full(struct atomic_counter_handle *h)
 {
@@ -216,7 +223,8 @@ static inline void atomic_counter_inc_full(struct atomic_counter_handle *h)
  * atomic_counter_dec() - subtract one, unordered
  * @h: the counter
  *
- * Context: any, NMI included; never sleeps (see the updates above).
+ * Context: any where RCU is watching (see the updates above), NMI included;
+ * never sleeps.
  */
 static inline void atomic_counter_dec(struct atomic_counter_handle *h)
 {
@@ -229,7 +237,8 @@ static inline void atomic_counter_dec(struct atomic_counter_handle *h)
  * atomic_counter_dec_full() - subtract one, fully ordered
  * @h: the counter
  *
- * Context: any, NMI included; never sleeps (see the updates above).
+ * Context: any where RCU is watching (see the updates above), NMI included;
+ * never sleeps.
  */
 static inline void atomic_counter_dec_full(struct atomic_counter_handle *h)
 {
@@ -244,7 +253,7 @@ static inline void atomic_counter_dec_full(struct atomic_counter_handle *h)
  * going on, the sum is one the counter passed through if they all add (or
  * all subtract), as with percpu_counter_sum().
  *
- * Context: any, NMI included.
+ * Context: any where RCU is watching, NMI included.
  * Return: its value.
  */
 static inline s64 atomic_counter_read(struct atomic_counter_handle *h)
@@ -256,7 +265,7 @@ static inline s64 atomic_counter_read(struct atomic_counter_handle *h)
  * atomic_counter_read_acquire() - read a counter with ACQUIRE ordering
  * @h: the counter (each slot of a striped one is read with ACQUIRE)
  *
- * Context: any, NMI included.
+ * Context: any where RCU is watching, NMI included.
  * Return: its value.
  */
 static inline s64 atomic_counter_read_acquire(struct atomic_counter_handle *h)
@@ -269,7 +278,8 @@ static inline s64 atomic_counter_read_acquire(struct atomic_counter_handle *h)
  * @h: the counter, not a striped one: it has no single word to set
  * @i: the new value
  *
- * Context: any, NMI included; never sleeps (see the updates above).
+ * Context: any where RCU is watching (see the updates above), NMI included;
+ * never sleeps.
  */
 static inline void atomic_counter_set(struct atomic_counter_handle *h, s64 i)
 {
@@ -285,7 +295,8 @@ static inline void atomic_counter_set(struct atomic_counter_handle *h, s64 i)
  * @h: the counter, not a striped one
  * @i: the new value
  *
- * Context: any, NMI included; never sleeps (see the updates above).
+ * Context: any where RCU is watching (see the updates above), NMI included;
+ * never sleeps.
  */
 static inline void atomic_counter_set_release(struct atomic_counter_handle *h, s64 i)
 {

@@ -142,7 +142,8 @@
  * 64 KiB on arm64), so the regions' sizes and first indices vary with it.
  * A program reads them from &struct atomic_counter_info, never computes
  * them. Sizes asked for are rounded up to whole pages: on 64 KiB pages a
- * region that is not empty holds at least 8192 counters.
+ * region that is not empty holds at least 8192 counters (or slots, for
+ * the striped regions).
  *
  * - [0, @nr_counters): counters a program uses by number;
  * - [@named_first, @named_first + @nr_named): counters allocated by name
@@ -202,7 +203,7 @@
  * Counter i lives at byte offset i * %ATOMIC_COUNTER_SIZE of the bank. An
  * mmap(2) offset is in bytes and a multiple of the page size; a mapping at
  * offset off holds counter i at byte i * %ATOMIC_COUNTER_SIZE - off of the
- * mapping (for counters at or past off). The bank starts on a page
+ * mapping (for i >= off / 8). The bank starts on a page
  * boundary, so a cache line of
  * @cache_line_bytes (see &struct atomic_counter_info) holds
  * @cache_line_bytes / 8 consecutive counters. Counters that share a line
@@ -215,10 +216,10 @@
 /**
  * enum atomic_counter_order - memory ordering of one operation
  * @ATOMIC_COUNTER_FULL: fully ordered, the unsuffixed kernel form
- *	(atomic64_add_return()); zero, so a zeroed request is the strongest
- *	ordering the operation has. READ and SET have none (the kernel has
- *	no fully ordered atomic64_read() or atomic64_set()): a zeroed READ
- *	or SET gets -EINVAL: ask for %ATOMIC_COUNTER_ACQUIRE (READ) or
+ *	(atomic64_add_return()); zero, so a zeroed request asks for it.
+ *	READ and SET have no fully ordered form (the kernel has no fully
+ *	ordered atomic64_read() or atomic64_set()) and reject it: a zeroed
+ *	READ or SET gets -EINVAL; ask for %ATOMIC_COUNTER_ACQUIRE (READ) or
  *	%ATOMIC_COUNTER_RELEASE (SET).
  * @ATOMIC_COUNTER_RELAXED: no ordering (``_relaxed``; the plain form of
  *	read, set and the void operations, which the kernel leaves unordered).
@@ -242,8 +243,9 @@
  *   between two seq_cst fences, as above. C11's seq_cst is not quite the
  *   kernel's fully ordered: on an arm64 CPU without LSE atomics (ARMv8.0,
  *   such as the Cortex-A72), a seq_cst read-modify-write is
- *   ldaxr/stlxr, which orders against other seq_cst accesses but lets a
- *   later plain load pass its store, where the kernel adds dmb ish. A
+ *   ldaxr/stlxr, which orders against other seq_cst accesses but lets
+ *   later accesses that are not seq_cst pass its store, where the kernel
+ *   adds dmb ish. A
  *   program that needs the full barrier around a page update there puts
  *   atomic_thread_fence(memory_order_seq_cst) after it.
  * - Through %ATOMIC_COUNTER_IOC_OP, every operation except READ is
@@ -345,7 +347,10 @@ enum atomic_counter_order {
  *                                atomic64_dec_if_positive's documented
  *                                test (old - 1, wrapping; stored only
  *                                when old > 0: INT64_MIN is left alone
- *                                on every architecture)
+ *                                on every architecture, and its result,
+ *                                INT64_MAX, is not negative: test
+ *                                old > 0, not result >= 0, to know
+ *                                whether it stored)
  * SUB_AND_TEST           F       atomic64_sub_and_test (1 if now zero)
  * DEC_AND_TEST           F       atomic64_dec_and_test (1 if now zero)
  * INC_AND_TEST           F       atomic64_inc_and_test (1 if now zero)
@@ -689,11 +694,14 @@ struct atomic_counter_name {
  * waker reads just after its update; the others are not woken at all.
  * In-kernel updates may run where no lock can be taken (hard irq, NMI):
  * they wake waiters shortly after, from a work item. They put no barrier
- * between their update and their look at the waiter count; instead the
- * first WAIT or ARM on a kernel counter's queue waits for an RCU grace
- * period (tens of milliseconds, more on a loaded machine, without seeing
- * signals) before its first look at the counter, which is what makes the
- * two meet; a timeout shorter than that still waits for it. Zeroing a counter
+ * between their update and their look at the waiter count; instead a
+ * WAIT or ARM on a kernel counter that joins its wait queue before a
+ * grace period has passed since the queue's waiter count last left zero
+ * (the first waiter, and those that follow it closely) waits for that
+ * RCU grace period (tens of milliseconds, more on a loaded machine,
+ * without seeing signals) before its first look at the counter, which is
+ * what makes the two meet; a timeout shorter than that still waits for
+ * it. A WAIT whose condition holds when it is called returns at once. Zeroing a counter
  * (a name created or deleted, a kernel counter registered or unregistered)
  * is an update too: it wakes the waiters that zero satisfies. So is a
  * change of the waiter count at &atomic_counter_info.waiters_index: a

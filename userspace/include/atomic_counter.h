@@ -715,12 +715,12 @@ static inline int64_t ac_cmpxchg_explicit(ac_counter_t *v, int64_t old, int64_t 
 }
 
 /*
- * Stores max(old, i) (min for !@max), ordered as asked when it stores. A
+ * Stores max(old, i) (min for !@is_max), ordered as asked when it stores. A
  * counter already past @i is not written, and the operation is a read:
  * acquire for AC_ACQUIRE, fenced on both sides for AC_FULL (as the
  * module's FETCH_MAX), unordered otherwise.
  */
-static inline int64_t ac_impl_fetch_bound(ac_counter_t *v, int64_t i, ac_order_t o, bool max)
+static inline int64_t ac_impl_fetch_bound(ac_counter_t *v, int64_t i, ac_order_t o, bool is_max)
 {
 	ac_memory_order_t mo = ac_impl_mo(o);
 	ac_memory_order_t rd = mo == AC_MO_ACQUIRE ? AC_MO_ACQUIRE : AC_MO_RELAXED;
@@ -728,7 +728,7 @@ static inline int64_t ac_impl_fetch_bound(ac_counter_t *v, int64_t i, ac_order_t
 	int64_t old = ac_impl_load(v, rd);
 
 	for (;;) {
-		if (max ? old < i : old > i) {
+		if (is_max ? old < i : old > i) {
 			if (ac_impl_cas_weak(v, &old, i, mo, rd))
 				return old;
 		} else if (mo != AC_MO_SEQ_CST || fenced) {
