@@ -49,8 +49,9 @@ packages=(
 	# make deb and its check: dpkg-buildpackage, debhelper (compat 13,
 	# dh_installsysusers), dh_dkms for the DKMS package, lintian on the
 	# result. The Build-Depends of debian/control are all among these
-	# (pkgconf comes with pkg-config).
-	dpkg-dev debhelper dh-dkms lintian
+	# (pkgconf comes with pkg-config), and build-essential, which
+	# dpkg-buildpackage requires of every build (a minimal root lacked it).
+	dpkg-dev debhelper dh-dkms lintian build-essential
 	# scripts/fetch-kernel.sh: Debian's archive keys, which sign the other
 	# suites too.
 	debian-archive-keyring
