@@ -56,15 +56,12 @@ cleanup
 rm -rf "$work"
 mkdir -p "$work" "$cache/fresh"
 
-tarball=$cache/fresh/bookworm-minbase.tar
 start=$(date +%s)
-if [ ! -f "$tarball" ]; then
-	if ! debootstrap --variant=minbase bookworm "$work/base" "$mirror" >"$work/debootstrap.log" 2>&1; then
-		not_ok debootstrap "debootstrap from $mirror failed" "$work/debootstrap.log"
-		exit 1
-	fi
-	tar -C "$work/base" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
-	rm -rf "$work/base"
+# The cached minbase root (scripts/minbase.sh, which the install lane
+# shares).
+if ! tarball=$("$top/scripts/minbase.sh" 2>"$work/debootstrap.log"); then
+	not_ok debootstrap "debootstrap from $mirror failed" "$work/debootstrap.log"
+	exit 1
 fi
 mkdir -p "$root"
 tar -C "$root" -xf "$tarball"
