@@ -55,8 +55,10 @@ packages=(
 	# scripts/fetch-kernel.sh: Debian's archive keys, which sign the other
 	# suites too.
 	debian-archive-keyring
-	# make check-fresh: a minimal Debian root to run the README in.
-	debootstrap git ca-certificates
+	# make check-fresh: a minimal Debian root to run the README in; the
+	# install lane builds its Debian 12 system on the same root and packs
+	# it into a disk image (mkfs.ext4 -d, no loop device).
+	debootstrap git ca-certificates e2fsprogs
 )
 
 want=()
