@@ -287,6 +287,18 @@ lane() {
 	echo "# lane $lane: $((t1 - t0)) s kernel and module, $((t2 - t1)) s harness, $((SECONDS - t2)) s selftests"
 }
 
+# The install lane is not a kernel lane: make deb's packages installed with
+# apt in a Debian 12 root and booted there with systemd
+# (tests/vm/install-lane.sh; "The install lane" in docs/testing.md). It
+# takes the packages the host step above built in this run, if it did
+# (make deb empties build/deb first), and builds them itself if not.
+install_lane() {
+	local debs=()
+	echo "# install: the Debian packages, installed with apt and booted in Debian 12"
+	[ -f "$build/deb/atomic-counter-dkms_$(cat VERSION)_all.deb" ] && debs=("$build/deb")
+	tests/vm/install-lane.sh "$make" "${debs[@]}"
+}
+
 {
 	step every-file-has-spdx-and-its-licence-text spdx_licences_shipped
 	step debian-copyright-matches-spdx-lines debian_copyright_matches_spdx
@@ -325,7 +337,11 @@ lane() {
 		sed 's/^/# arm64 /'
 	step arm64-page-orderings-are-the-documented-instructions "${proof[@]}" tests/ordering/ordering-proof.sh page
 	for l in ${LANES:-$default_lanes}; do
-		lane "$l"
+		if [ "$l" = install ]; then
+			install_lane
+		else
+			lane "$l"
+		fi
 	done
 } 2>&1 | tests/summarize.sh | tee "$logs/all.log"
 exit "${PIPESTATUS[1]}"

@@ -30,8 +30,11 @@
 # one kernel built from source, Debian's 6.12 headers from another suite
 # and Debian's arm64 kernel with the cross toolchain, so that every package
 # deps.sh installs is used. CI runs each default lane once: these in the
-# fresh root, the rest on the machine.
-default_lanes="cloud rt kasan kcsan v5.10 deb6.12 rt-debug arm64"
+# fresh root, the rest on the machine. "install" is no kernel lane
+# (tests/check.sh runs tests/vm/install-lane.sh for it): the Debian
+# packages installed with apt and booted in a Debian 12 root; it needs
+# chroot and mount, so it runs on the machine, not in the fresh root.
+default_lanes="cloud rt kasan kcsan v5.10 deb6.12 rt-debug arm64 install"
 fresh_lanes="cloud rt kasan deb6.12 arm64"
 
 # debian_lane SUITE FLAVOUR: Debian's kernel of FLAVOUR from SUITE with its
