@@ -95,6 +95,7 @@ var (
 	iocOp         = ioc(3, 0x81, unsafe.Sizeof(opArg{}))
 	iocNameCreate = ioc(3, 0x83, unsafe.Sizeof(nameArg{}))
 	iocNameLookup = ioc(3, 0x84, unsafe.Sizeof(nameArg{}))
+	iocNameDelete = ioc(1, 0x85, unsafe.Sizeof(nameArg{}))
 	iocWait       = ioc(3, 0x87, unsafe.Sizeof(waitArg{}))
 	iocWake       = ioc(1, 0x88, unsafe.Sizeof(wakeArg{}))
 	iocBank       = ioc(1, 0x8a, unsafe.Sizeof(bankArg{}))
@@ -446,6 +447,14 @@ func (b *Bank) Named(name string) (*Counter, error) {
 		return nil, err
 	}
 	return b.Counter(n.Index)
+}
+
+// Delete deletes the name of a user counter, whose counter is then free
+// for the next name (EPERM for a kernel counter's, ENOENT for an unknown
+// one). Whoever still holds the counter can still write it.
+func (b *Bank) Delete(name string) error {
+	_, err := b.name(iocNameDelete, name, 0)
+	return err
 }
 
 // Kernel is the existing counter called name, read-only: a kernel

@@ -546,6 +546,21 @@ impl Bank {
         self.counter(n.index)
     }
 
+    /// Deletes the name of a user counter: its counter is free for the
+    /// next name (zeroed then). EPERM for a kernel counter's name, ENOENT
+    /// for an unknown one. Whoever still holds the counter can still
+    /// write it: processes that share a name agree on when it goes.
+    ///
+    /// ```no_run
+    /// let bank = linux_atomic_counter::Bank::open()?;
+    /// bank.named("scratch")?;
+    /// bank.delete("scratch")?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn delete(&self, name: &str) -> io::Result<()> {
+        self.name_ioctl(sys::IOC_NAME_DELETE, name, 0).map(|_| ())
+    }
+
     /// The existing counter called `name`, for reading: a kernel counter
     /// (`kernel.forks`), or any other name (ENOENT when there is none).
     ///

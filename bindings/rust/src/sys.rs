@@ -120,6 +120,7 @@ pub const IOC_INFO: u64 = ioc(R | W, 0x80, std::mem::size_of::<Info>());
 pub const IOC_OP: u64 = ioc(R | W, 0x81, std::mem::size_of::<Op>());
 pub const IOC_NAME_CREATE: u64 = ioc(R | W, 0x83, std::mem::size_of::<Name>());
 pub const IOC_NAME_LOOKUP: u64 = ioc(R | W, 0x84, std::mem::size_of::<Name>());
+pub const IOC_NAME_DELETE: u64 = ioc(W, 0x85, std::mem::size_of::<Name>());
 pub const IOC_WAIT: u64 = ioc(R | W, 0x87, std::mem::size_of::<Wait>());
 pub const IOC_WAKE: u64 = ioc(W, 0x88, std::mem::size_of::<Wake>());
 pub const IOC_ARM: u64 = ioc(W, 0x89, std::mem::size_of::<Wait>());
