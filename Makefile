@@ -51,7 +51,8 @@ VMMOD = $(BUILD)/vm-$(VM_KVER)
 	check check-host check-fresh demo fuzz soak clean help cross-userspace \
 	check-after-deps demo-after-deps bench-after-deps fuzz-after-deps soak-after-deps env-check \
 	install install-lib install-dev install-tool install-system userspace-install-build static test-host \
-	uninstall uninstall-lib uninstall-dev uninstall-tool uninstall-system dkms-source dkms-install dkms-uninstall deb sign bench bench-host
+	uninstall uninstall-lib uninstall-dev uninstall-tool uninstall-system dkms-source dkms-install dkms-uninstall deb sign bench bench-host \
+	bindings bindings-check
 
 all: module userspace selftests
 
@@ -234,6 +235,16 @@ static: userspace
 # machine: the tool's escaping and usage errors, the examples, the
 # installed files and pkg-config. What needs /dev/atomic_counter is a SKIP
 # that says so (make check-host runs it against a loaded module).
+# The Rust crate and the Go module (bindings/): their lane tests, static,
+# beside the C programs the guests run (make check builds them; the C
+# library's answers they compare theirs with come from ac-ref, a selftest
+# program); bindings-check: cargo test, cargo doc, go vet.
+bindings:
+	@scripts/bindings.sh build $(BUILD)/static
+
+bindings-check:
+	@scripts/bindings.sh check
+
 test-host: userspace
 	@tests/host-tests.sh "$(MAKE)" | tests/summarize.sh
 
@@ -329,7 +340,7 @@ soak-after-deps: selftests
 
 # The benchmark in a guest (BENCH_LANE, default cloud; arm64 by name, with
 # that lane's own builds): a table, build/bench/bench.json and bench.png.
-bench-after-deps: static
+bench-after-deps: static bindings
 	@scripts/bench.sh
 
 # The same paths that need no module, on this machine's own CPUs.

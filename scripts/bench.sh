@@ -49,9 +49,13 @@ else
 	# The lane's architecture, for its CPU flags and time limit.
 	# shellcheck source=tests/vm/lanes.sh
 	arch=$(. "$top/tests/vm/lanes.sh" && lane_setup "$lane" >&2 && echo "$LANE_ARCH")
+	bind=()
 	if [ "$arch" = x86_64 ]; then
 		export VM_CPU_FLAGS=${VM_CPU_FLAGS--erms,-fsrm}
 		limit=1200
+		# The bindings' rows: this machine's builds (make bindings);
+		# a cross lane's would need make check's cross build first.
+		bind=(-F rust_bindings_test -F go_bindings_test)
 	else
 		# pauth-impdef=on is in the lane's CPU model (tests/vm/lanes.sh).
 		export VM_CPU_FLAGS=${VM_CPU_FLAGS-}
@@ -67,11 +71,16 @@ else
 		"fast strings: $(grep -m 1 -o -w 'erms\|fsrm' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 fi
 ac-bench -n "$BENCH_N" -s "$BENCH_SAMPLES" -d "$BENCH_SECONDS" -j /tmp/bench.json
+# The bindings' page paths against the languages' own atomics on a shared
+# memfd page, in the same guest (make bindings built them).
+for b in rust_bindings_test go_bindings_test; do
+	if [ -x "/bin/$b" ]; then "$b" bench; fi
+done
 echo "@@BENCH-JSON"
 cat /tmp/bench.json
 echo "@@BENCH-END"
 EOJ
-	"$top/tests/vm/run-lane.sh" "$lane" -F ac-bench -c "${VM_CPUS:-2}" -t "$limit" -n bench \
+	"$top/tests/vm/run-lane.sh" "$lane" -F ac-bench ${bind[@]+"${bind[@]}"} -c "${VM_CPUS:-2}" -t "$limit" -n bench \
 		-m "$top/build/vm-$lane/tests/kmod/ac_bench_floor.ko" \
 		-e BENCH_N="$n" -e BENCH_SAMPLES="$samples" -e BENCH_SECONDS="$secs" \
 		"$out/job.sh" | tee "$out/bench.out" |

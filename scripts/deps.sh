@@ -55,6 +55,10 @@ packages=(
 	# scripts/fetch-kernel.sh: Debian's archive keys, which sign the other
 	# suites too.
 	debian-archive-keyring
+	# The Rust crate and the Go module (bindings/, scripts/bindings.sh):
+	# Debian's rustc and cargo with the one crate the binding uses, from
+	# Debian's registry directory, and Go; no other registry is used.
+	rustc cargo librust-libc-dev golang-go
 	# make check-fresh: a minimal Debian root to run the README in; the
 	# install lane builds its Debian 12 system on the same root and packs
 	# it into a disk image (mkfs.ext4 -d, no loop device).

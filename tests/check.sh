@@ -264,6 +264,10 @@ lane() {
 	if [ -n "$LANE_CROSS" ]; then
 		step "$lane.build-userspace-and-selftests" no_diagnostics $make -s cross-userspace \
 			CROSS_COMPILE="$LANE_CROSS" CROSS_BUILD="$LANE_BUILD"
+		# The bindings' lane tests, cross-built: Go with GOARCH, Rust
+		# with Debian's aarch64 std unpacked as its sysroot.
+		step "$lane.build-rust-and-go-bindings" no_diagnostics scripts/bindings.sh build \
+			"$LANE_BUILD/static" "$LANE_ARCH"
 		# Said, not silently dropped: the _32 programs are x86's -m32
 		# builds; an armhf build (the kernel has COMPAT) needs a
 		# second cross compiler that make deps does not install.
@@ -305,6 +309,11 @@ install_lane() {
 	step debian-changelog-is-version scripts/debian-changelog.sh check
 	step build-userspace no_diagnostics $make -s userspace
 	step build-selftests no_diagnostics $make -s selftests
+	# The Rust and Go bindings' lane tests (rust_bindings_test,
+	# go_bindings_test in build/static: every lane's guest runs them), and
+	# their host checks: cargo test with the doc tests, cargo doc, go vet.
+	step build-rust-and-go-bindings no_diagnostics $make -s bindings
+	step rust-and-go-bindings-test-doc-vet scripts/bindings.sh check
 	step checkpatch checkpatch_all
 	step kernel-doc kernel_doc
 	step man-pages man_pages

@@ -19,10 +19,11 @@ cd "$top" || exit 2
 # texts themselves (tagged as above); VERSION, read whole by make, dkms.conf
 # and debian/rules; abidw's generated ABI baseline (regenerated, never
 # edited); the debian/ files whose formats have no comment syntax, which
-# debian/copyright covers.
+# debian/copyright covers; the bindings' LICENSE files, the plain MIT text
+# that crates.io and Go's module tools expect of a package on its own.
 exempt() {
 	case $1 in
-	LICENSES/*|VERSION|tests/abi/*.abi) return 0 ;;
+	LICENSES/*|VERSION|tests/abi/*.abi|bindings/*/LICENSE) return 0 ;;
 	debian/changelog|debian/copyright|debian/source/format) return 0 ;;
 	esac
 	return 1
