@@ -10,7 +10,8 @@
 #                                 rust_bindings_test, go_bindings_test
 #                                 (ARCH: x86_64, the default, or arm64)
 #   bindings.sh check             cargo test (unit and doc tests), cargo doc
-#                                 and go vet, each warning an error
+#                                 and go vet, each warning an error; the
+#                                 README's examples/counter.rs and .go built
 #   bindings.sh env               print the environment the builds use
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,7 +91,15 @@ check() {
 	cd "$top/bindings/rust"
 	RUSTFLAGS="-D warnings" "$CARGO" test --offline
 	RUSTDOCFLAGS="-D warnings" "$CARGO" doc --offline --no-deps
-	(cd "$top/tests/bindings/rust-lane" && RUSTFLAGS="-D warnings" "$CARGO" build --offline --quiet)
+	(cd "$top/tests/bindings/rust-lane" && RUSTFLAGS="-D warnings" "$CARGO" build --offline --quiet --bins --examples)
+	# The README's Go example, examples/counter.go, as a user's own module
+	# that requires this one.
+	local ex=$build/go-examples
+	rm -rf "$ex" && mkdir -p "$ex" && cp "$top/examples/counter.go" "$ex/"
+	printf '%s\n' "module example" "" "go 1.19" "" \
+		"require github.com/atomic-counter/atomic_counter/bindings/go v0.0.0" "" \
+		"replace github.com/atomic-counter/atomic_counter/bindings/go => $top/bindings/go" >"$ex/go.mod"
+	(cd "$ex" && "$GO" vet . && "$GO" build -o /dev/null .)
 	local d
 	for d in "$top/bindings/go" "$top/tests/bindings/go-lane"; do
 		cd "$d"

@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# The C examples shown in README.md, docs/*.md and the man pages are the
+# The examples shown in README.md, docs/*.md and the man pages are the
 # programs in examples/, which make check compiles: a page cannot show code
 # that does not build.
 #
 # A page marks each example with the file it shows, on the line before it:
 #   man pages:  .\" example: examples/NAME.c   then .EX ... .EE
 #   Markdown:   <!-- example: examples/NAME.c -->   then ```c ... ```
+#               (```rust and ```go blocks likewise, from examples/NAME.rs
+#               and .go, which scripts/bindings.sh check compiles)
 # The block is the file without its first (SPDX) line; in a man page
 # escaped for roff (\ as \e, - as \-, a leading . or ' behind \&).
 #
@@ -34,7 +36,7 @@ render() {
 blocks() {
 	local open close marker
 	case $1 in
-	*.md) open='^```c$' close='^```$' marker='^<!-- example: (.*) -->$' ;;
+	*.md) open='^```(c|rust|go)$' close='^```$' marker='^<!-- example: (.*) -->$' ;;
 	*) open='^[.]EX$' close='^[.]EE$' marker='^[.]\\\\" example: (.*)$' ;;
 	esac
 	awk -v open="$open" -v close_="$close" -v marker="$marker" '
@@ -57,7 +59,7 @@ check)
 		while IFS=$'\t' read -r kind line rest; do
 			case $kind in
 			OPEN)
-				echo "$page:$line: a C example with no example marker before it (see scripts/examples.sh)"
+				echo "$page:$line: an example with no example marker before it (see scripts/examples.sh)"
 				rc=1 ;;
 			MARK)
 				if [ ! -f "$rest" ]; then
@@ -82,7 +84,7 @@ sync)
 		blocks "$page" | grep -q '^MARK' || continue
 		tmp=$(mktemp)
 		case $page in
-		*.md) open='^```c$' close='^```$' marker='^<!-- example: .* -->$' ;;
+		*.md) open='^```(c|rust|go)$' close='^```$' marker='^<!-- example: .* -->$' ;;
 		*) open='^\.EX$' close='^\.EE$' marker='^\.\\" example: .*$' ;;
 		esac
 		while IFS= read -r l || [ -n "$l" ]; do

@@ -1351,3 +1351,9 @@ mod tests {
         assert_send_sync::<RelaxedCounter>();
     }
 }
+
+// The README's example is compiled as a doc test too (no_run: it needs the
+// device), so the crate's front page cannot show code that does not build.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
