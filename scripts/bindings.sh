@@ -52,6 +52,16 @@ arm64_sysroot() {
 	dir=$("$top/scripts/fetch-kernel.sh" bookworm libstd-rust-dev:arm64) || return 1
 	[ -d "$dir/usr/lib/rustlib/aarch64-unknown-linux-gnu/lib" ] ||
 		{ echo "bindings: no aarch64 std in $dir" >&2; return 1; }
+	# rustc reads only a std of its own exact build: say so, rather than
+	# rustc's "found crate compiled by an incompatible version", when a
+	# point release moved one of the two.
+	local want got
+	want=$(dpkg-query -W -f '${Version}' libstd-rust-dev 2>/dev/null)
+	got=$(sed -n 's/^libstd-rust-dev:arm64=//p' "$dir/packages")
+	[ "$want" = "$got" ] || {
+		echo "bindings: the arm64 std is libstd-rust-dev $got, this machine's rustc is $want: FETCH_REFRESH=1 fetches the same version, or apt-get upgrade rustc" >&2
+		return 1
+	}
 	# rustc wants the host's own std in the same sysroot (build scripts).
 	local sys=$build/rust-sysroot-arm64
 	if [ ! -e "$sys/.rustc-$ver" ]; then
