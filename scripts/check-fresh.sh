@@ -46,11 +46,9 @@ grep -qF "$readme_first" "$top/README.md" ||
 # The mirror this machine installs from, for the same Debian release.
 mirror=$("$top/scripts/debian-mirror.sh" 2>&1) || { not_ok setup "$mirror"; exit 1; }
 
-cleanup() {
-	for m in dev/pts dev sys proc; do
-		mountpoint -q "$root/$m" 2>/dev/null && umount -l "$root/$m"
-	done
-}
+# shellcheck source=scripts/chroot.sh
+. "$top/scripts/chroot.sh"
+cleanup() { chroot_umount "$root"; }
 trap cleanup EXIT
 cleanup
 rm -rf "$work"
@@ -76,10 +74,7 @@ for p in ${FRESH_WITHOUT:-}; do
 		"$root/root/atomic_counter/scripts/deps.sh"
 	echo "# fresh: $p struck from deps.sh"
 done
-mount -t proc proc "$root/proc"
-mount --bind /sys "$root/sys"
-mount --bind /dev "$root/dev"
-mount --bind /dev/pts "$root/dev/pts"
+chroot_mount "$root"
 ok "root # minimal Debian 12 from $mirror, HEAD $(git -C "$top" rev-parse --short HEAD), apt sources as debootstrap wrote them: $(printf '%s' "$sources" | tr '\n' ';')"
 
 # What a kernel's installation changes: make deps, make demo and make check

@@ -68,16 +68,10 @@ check() {
 	fi
 }
 
-umount_all() {
-	for m in dev/pts dev sys proc; do
-		mountpoint -q "$root/$m" 2>/dev/null && umount -l "$root/$m"
-	done
-	return 0
-}
-mount_all() {
-	mount -t proc proc "$root/proc" && mount --bind /sys "$root/sys" &&
-		mount --bind /dev "$root/dev" && mount --bind /dev/pts "$root/dev/pts"
-}
+# shellcheck source=scripts/chroot.sh
+. "$top/scripts/chroot.sh"
+umount_all() { chroot_umount "$root"; }
+mount_all() { chroot_mount "$root"; }
 trap umount_all EXIT
 
 # in_root COMMAND...: as root in the chroot, with nothing of this

@@ -53,21 +53,14 @@ fi
 work=$(mktemp -d "$dir/make.XXXXXX")
 root=$work/root
 log=$dir/make-root.log
-umount_all() {
-	for m in dev/pts dev sys proc; do
-		mountpoint -q "$root/$m" 2>/dev/null && umount -l "$root/$m"
-	done
-	return 0
-}
-trap 'umount_all; rm -rf "$work"' EXIT
+# shellcheck source=scripts/chroot.sh
+. "$top/scripts/chroot.sh"
+trap 'chroot_umount "$root"; rm -rf "$work"' EXIT
 mkdir -p "$root"
 tar -C "$root" -xf "$minbase"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 echo "deb $mirror bookworm-backports main" >"$root/etc/apt/sources.list.d/bookworm-backports.list"
-mount -t proc proc "$root/proc"
-mount --bind /sys "$root/sys"
-mount --bind /dev "$root/dev"
-mount --bind /dev/pts "$root/dev/pts"
+chroot_mount "$root"
 in_root() {
 	chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
 		PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
@@ -87,7 +80,7 @@ echo "install-root: making the Debian 12 root for the install lane ($log)" >&2
 }
 # shellcheck disable=SC2016 # dpkg-query's own fields
 in_root dpkg-query -W -f '${Package}=${Version}\n' >"$root/root/installed-packages"
-umount_all
+chroot_umount "$root"
 rm -f "$root/etc/resolv.conf"
 tar -C "$root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
 for old in "$dir"/root-*.tar; do
