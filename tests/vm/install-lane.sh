@@ -355,15 +355,29 @@ ok "image # ext4 of ${size} MB, made by mkfs.ext4 -d"
 # the guest's TAP lines; fails when the guest's last line is not
 # "@@VM-EXIT 0".
 boot() {
-	local name=$1 kv=$2 cpu=$3 selftests=$4 log=$logdir/install-$1.log rc status
-	timeout -k 5 "$limit" qemu-system-x86_64 -M pc -accel tcg,thread=multi -cpu "$cpu" \
-		-smp "${CHECK_CPUS:-4}" -m 2048 -display none -monitor none -serial stdio -no-reboot -nic none \
-		-drive "file=$image,format=raw,if=virtio,snapshot=on" \
-		-kernel "$root/boot/vmlinuz-$kv" -initrd "$root/boot/initrd.img-$kv" \
-		-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet loglevel=3 systemd.show_status=0 no_timer_check tsc=reliable ac_install=$name ac_install_selftests=$selftests" \
-		</dev/null >"$log" 2>&1
-	rc=$?
-	tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
+	local name=$1 kv=$2 cpu=$3 selftests=$4 log=$logdir/install-$1.log rc status n
+	for n in 1 2; do
+		timeout -k 5 "$limit" qemu-system-x86_64 -M pc -accel tcg,thread=multi -cpu "$cpu" \
+			-smp "${CHECK_CPUS:-4}" -m 2048 -display none -monitor none -serial stdio -no-reboot -nic none \
+			-drive "file=$image,format=raw,if=virtio,snapshot=on" \
+			-kernel "$root/boot/vmlinuz-$kv" -initrd "$root/boot/initrd.img-$kv" \
+			-append "root=/dev/vda rw console=ttyS0 panic=-1 quiet loglevel=3 systemd.show_status=0 no_timer_check tsc=reliable ac_install=$name ac_install_selftests=$selftests" \
+			</dev/null >"$log" 2>&1
+		rc=$?
+		tr -d '\r' <"$log" >"$log.txt" && mv "$log.txt" "$log"
+		# A guest that died in the kernel's own boot, with no module
+		# loaded at all (QEMU 7.2's TCG can leave an int3 of the
+		# kernel's text patching in a translated block: "Oops: int3",
+		# as run-vm.sh's died_in_boot handles for the kernel lanes)
+		# proves nothing either way: once more; twice fails below.
+		if [ "$n" = 2 ] || grep -q '^@@VM-EXIT ' "$log" ||
+			! grep -Eq 'Oops|Kernel panic' "$log" ||
+			grep -Eq 'Modules linked in: *[^ ]' "$log"; then
+			break
+		fi
+		echo "# install: $name: the kernel crashed in its own boot, no module loaded: booting once more"
+		sed -n '/Oops\|Kernel panic/{p;q}' "$log" | sed 's/^/#   /'
+	done
 	grep -E '^(not )?ok install\.|^# ' "$log"
 	status=$(sed -n 's/^@@VM-EXIT \([0-9]*\)$/\1/p' "$log" | tail -n 1)
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
