@@ -46,6 +46,9 @@ if [ -r /boot-report ]; then
 		# Time for a threaded console (PREEMPT_RT) to print them.
 		sleep 1
 		reboot -f
+	elif [ "$what" = hang ]; then
+		# A kernel that hangs in its own boot: init never gets going.
+		sleep 100000
 	else
 		# shellcheck disable=SC2086
 		insmod "/modules/boot/$what" $bparams
