@@ -32,6 +32,7 @@
 
 struct ac_names;
 struct ac_user;
+struct ac_waitq;
 
 /**
  * struct ac_bank - a bank of counters: its memory, layout, names and waiters
@@ -59,6 +60,13 @@ struct ac_user;
  *	wait on the bank's counters (wait.c).
  * @waiters_index: its index.
  * @waiters_work: tells the waiters of @waiters of its changes (wait.c).
+ * @band_pages: the pages of the bands, one struct atomic_counter_band per
+ *	counter and slot, [0, @total): what updates compare their value with
+ *	(wait.c). A page is allocated when first needed (a waiter on one of
+ *	its counters, a kernel counter's registration, a page fault of the
+ *	bands' mapping); NULL until then, which means full bands.
+ * @bands_size: bytes of the bands' mapping, a multiple of PAGE_SIZE.
+ * @waitqs: the bank's own wait queues, AC_NR_WAITQS of them (wait.c).
  * @is_private: a private bank (bank.c), reached only through its files.
  * @ref: a private bank's files; it is freed with the last.
  * @pages: a private bank's pages, charged to the creator's memory cgroup.
@@ -87,6 +95,9 @@ struct ac_bank {
 	atomic64_t *waiters;
 	u64 waiters_index;
 	struct work_struct waiters_work;
+	struct atomic_counter_band **band_pages;
+	size_t bands_size;
+	struct ac_waitq *waitqs;
 	bool is_private;
 	refcount_t ref;
 	struct page **pages;
@@ -178,13 +189,17 @@ bool ac_name_next(struct ac_bank *bank, struct atomic_counter_name *n);
 void ac_names_hash_stats(struct ac_bank *bank, struct ac_names_hash_stats *stats);
 
 /* wait.c */
-void ac_wait_init(void);
+size_t ac_wait_bank_size(const struct ac_bank *bank);
 int ac_wait_bank_init(struct ac_bank *bank);
 void ac_wait_bank_exit(struct ac_bank *bank);
 atomic_t *ac_wait_waiters_of(struct ac_bank *bank, u64 index);
-bool ac_waiters_present(struct ac_bank *bank);
-void ac_wake_waiters_of(struct ac_bank *bank, u64 index);
+struct atomic_counter_band *ac_band_of(struct ac_bank *bank, u64 index);
+struct page *ac_band_page(struct ac_bank *bank, unsigned long nr);
+void ac_wake_check(struct ac_bank *bank, u64 index);
+void ac_wake_slow(struct ac_bank *bank, u64 index);
 void ac_wake(struct ac_bank *bank, u64 index);
+void ac_wait_stats_kapi(void);
+void ac_wait_debugfs_init(struct dentry *dir);
 long ac_ioctl_wait(struct file *file, void __user *uarg, size_t usize);
 long ac_ioctl_wake(struct file *file, void __user *uarg, size_t usize);
 long ac_ioctl_arm(struct file *file, void __user *uarg, size_t usize);

@@ -238,7 +238,7 @@ struct ac_bank *ac_bank_create(const struct atomic_counter_bank *req)
 
 	/* What the bank will hold, all of it, before any of it is allocated. */
 	charge = sizeof(*bank) + bank->size + ac_names_size(bank) +
-		 array_size(bank->nr_pages, sizeof(*bank->pages));
+		 array_size(bank->nr_pages, sizeof(*bank->pages)) + ac_wait_bank_size(bank);
 	ret = ac_user_charge(bank, charge);
 	if (ret)
 		goto fail;

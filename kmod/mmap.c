@@ -25,19 +25,28 @@
  * vmalloc_to_page() finds the page of either kind of bank: vmalloc_user()
  * memory (the global bank) or a private bank's pages vmap()ed. Those pages
  * are untyped on every kernel (see AC_GFP_BANK_PAGE), so the core's rmap
- * accounting of a mapped page may count their mappings.
+ * accounting of a mapped page may count their mappings. So are the pages
+ * of the bands (wait.c), allocated here when a process first touches one.
  */
 static vm_fault_t ac_vm_fault(struct vm_fault *vmf)
 {
 	struct ac_bank *bank = ac_file_bank(vmf->vma->vm_file);
+	unsigned long band_page = bank->size >> PAGE_SHIFT;
 	struct page *page;
 
 	/* The window was checked against the bank, and cannot grow; still. */
-	if (vmf->pgoff >= bank->size >> PAGE_SHIFT)
+	if (vmf->pgoff < band_page) {
+		page = vmalloc_to_page((char *)bank->counters + (vmf->pgoff << PAGE_SHIFT));
+		if (WARN_ON_ONCE(!page))
+			return VM_FAULT_SIGBUS;
+	} else if (vmf->pgoff - band_page < bank->bands_size >> PAGE_SHIFT) {
+		page = ac_band_page(bank, vmf->pgoff - band_page);
+	} else {
 		return VM_FAULT_SIGBUS;
-	page = vmalloc_to_page((char *)bank->counters + (vmf->pgoff << PAGE_SHIFT));
-	if (WARN_ON_ONCE(!page))
-		return VM_FAULT_SIGBUS;
+	}
+	/* A page of bands first touched, and no memory for it. */
+	if (!page)
+		return VM_FAULT_OOM;
 	get_page(page);
 	vmf->page = page;
 	return 0;
@@ -46,6 +55,26 @@ static vm_fault_t ac_vm_fault(struct vm_fault *vmf)
 static const struct vm_operations_struct ac_vm_ops = {
 	.fault = ac_vm_fault,
 };
+
+/*
+ * A window of the bands (see "Waiting" in the uapi header), at offset
+ * @bank->size: read-only for everyone, as the kernel's counters are (only
+ * the module writes a band), and filled in page by page by ac_vm_fault().
+ */
+static int ac_mmap_bands(struct ac_bank *bank, struct vm_area_struct *vma)
+{
+	unsigned long first = vma->vm_pgoff - (bank->size >> PAGE_SHIFT);
+
+	if (first > bank->bands_size >> PAGE_SHIFT ||
+	    vma_pages(vma) > (bank->bands_size >> PAGE_SHIFT) - first)
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE)
+		return -EACCES;
+	ac_vm_flags_clear(vma, VM_MAYWRITE | VM_MAYEXEC);
+	ac_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &ac_vm_ops;
+	return 0;
+}
 
 /**
  * ac_mmap() - map (a window of) the bank into a process
@@ -72,9 +101,12 @@ static const struct vm_operations_struct ac_vm_ops = {
  * zapped later (madvise(MADV_DONTNEED)) is mapped again at its next access
  * (ac_vm_fault()).
  *
+ * From offset &atomic_counter_info.band_offset (the bank's size) on, the
+ * file maps the counters' bands instead, read-only (ac_mmap_bands()).
+ *
  * Return: 0, -EINVAL for a private mapping or one that does not fit in the
- * bank, -EPERM for an executable mapping, or -EACCES for a writable mapping
- * of the kernel's counters.
+ * bank or in the bands, -EPERM for an executable mapping, or -EACCES for a
+ * writable mapping of the kernel's counters or of the bands.
  */
 int ac_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -98,6 +130,9 @@ int ac_mmap(struct file *file, struct vm_area_struct *vma)
 			return -EPERM;
 		ac_vm_flags_clear(vma, VM_EXEC);
 	}
+	/* The bands, after the counters: no window has both. */
+	if (vma->vm_pgoff >= bank->size >> PAGE_SHIFT)
+		return ac_mmap_bands(bank, vma);
 	if (vma->vm_pgoff + pages > kernel_page && (vma->vm_flags & VM_WRITE))
 		return -EACCES;
 	/* Checks the window against the bank, and sets VM_DONTEXPAND | VM_DONTDUMP. */

@@ -24,6 +24,12 @@
 struct ac_state {
 	/* The module's whole INFO reply, for ac_info(). */
 	struct atomic_counter_info info;
+	/*
+	 * The bands, mapped read-only (info.band_size bytes), when the
+	 * module has ATOMIC_COUNTER_FEATURE_BANDS and the bank is mapped;
+	 * NULL otherwise, and ac_wake() keeps the waiter-count rule.
+	 */
+	const struct atomic_counter_band *bands;
 };
 
 /*

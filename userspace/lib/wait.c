@@ -43,23 +43,54 @@ int ac_arm(const struct ac_dev *dev, uint64_t index, enum atomic_counter_cond co
 	return wait_ioctl(dev, ATOMIC_COUNTER_IOC_ARM, index, cond, value, 0, NULL);
 }
 
+/*
+ * Whether the value of @index may satisfy a waiter of its counter: outside
+ * its band (a striped counter's, at its CPU 0 slot). Reads lo, hi, lo,
+ * each with ACQUIRE, and takes the larger lo, as the module's own check
+ * does: the module moves a band in steps for which no band assembled so
+ * is wider than one no waiter waits in (kmod/wait.c).
+ */
+static bool band_outside(const struct ac_dev *dev, const struct atomic_counter_band *bands,
+			 uint64_t index)
+{
+	int64_t row = ac_striped_row(dev, index);
+	const struct atomic_counter_band *b;
+	int64_t v, lo, hi, lo2;
+
+	v = atomic_load_explicit(&dev->bank[index], memory_order_relaxed);
+	if (row > 0)
+		index -= (uint64_t)row * dev->info.nr_striped;
+	b = &bands[index];
+	lo = __atomic_load_n(&b->lo, __ATOMIC_ACQUIRE);
+	hi = __atomic_load_n(&b->hi, __ATOMIC_ACQUIRE);
+	lo2 = __atomic_load_n(&b->lo, __ATOMIC_ACQUIRE);
+	return v < (lo > lo2 ? lo : lo2) || v > hi;
+}
+
 int ac_wake(const struct ac_dev *dev, uint64_t index)
 {
 	struct atomic_counter_wake arg = { .index = index };
+	const struct ac_state *st;
 	bool waiting;
 	int fd;
 
 	/*
 	 * Like a futex: the fence orders the caller's update (whatever its
-	 * ordering) before the look at the waiter count, which the kernel
-	 * raises before a waiter first reads the counter; so a zero count
-	 * means no waiter can miss the update. The count is read before the
-	 * handle's checks, so that no branch can go round the fence (make
-	 * check looks for it before the first test).
+	 * ordering) before the look at what waiters write before they first
+	 * read the counter: the counter's band, which the module narrows,
+	 * or, from a module without bands, the waiter count it raises. So a
+	 * value inside the band (a zero count) means no waiter can miss the
+	 * update. Read before the handle's checks, so that no branch can go
+	 * round the fence (make check looks for it before the first test).
 	 */
 	atomic_thread_fence(memory_order_seq_cst);
-	waiting = !dev->bank ||
-		  atomic_load_explicit(&dev->bank[dev->info.waiters_index], memory_order_relaxed);
+	st = dev->info.priv.state;
+	if (dev->bank && st && st->bands && index < ac_nr_total(dev))
+		waiting = band_outside(dev, st->bands, index);
+	else
+		waiting = !dev->bank ||
+			  atomic_load_explicit(&dev->bank[dev->info.waiters_index],
+					       memory_order_relaxed);
 	fd = ac__fd(dev);
 	if (fd < 0)
 		return fd;
