@@ -44,15 +44,6 @@ static inline void ac_vm_flags_clear(struct vm_area_struct *vma, unsigned long f
 #endif
 }
 
-static inline void ac_vm_flags_set(struct vm_area_struct *vma, unsigned long flags)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	vm_flags_set(vma, flags);
-#else
-	vma->vm_flags |= flags;
-#endif
-}
-
 /*
  * 5.5 added compat_ptr_ioctl(); before it, a 32-bit process's pointer
  * argument is converted by hand. (Every ABI struct has one layout for 32-

@@ -435,7 +435,8 @@ static int __init ac_init(void)
 	}
 
 	ac_bank_layout(&ac_global, nr_counters, nr_named, nr_kernel, nr_striped, true);
-	ac_global.counters = vmalloc_user(ac_global.size);
+	/* The counters, then their bands (wait.c), in one mappable area. */
+	ac_global.counters = vmalloc_user(ac_global.size + ac_global.bands_size);
 	if (!ac_global.counters)
 		return -ENOMEM;
 	ret = ac_names_init(&ac_global);

@@ -52,7 +52,6 @@ static void ac_kapi_wake_irq(struct irq_work *work)
 
 static struct atomic_counter_handle *ac_register(const char *name, bool striped)
 {
-	struct atomic_counter_band *band;
 	struct atomic_counter_handle *h;
 	u64 index;
 	int ret;
@@ -70,13 +69,7 @@ static struct atomic_counter_handle *ac_register(const char *name, bool striped)
 	h->stride = striped ? ac_global.nr_striped : 0;
 	h->nr_stripes = striped ? ac_global.nr_stripes : 1;
 	h->waiters = ac_wait_waiters_of(&ac_global, index);
-	band = ac_band_of(&ac_global, index);
-	if (!band) {
-		ac_name_release(&ac_global, index);
-		kfree(h);
-		return ERR_PTR(-ENOMEM);
-	}
-	h->band = &band->lo;
+	h->band = (const s64 *)ac_band_of(&ac_global, index);
 	ac_init_irq_work_hard(&h->wake_irq_work, ac_kapi_wake_irq);
 	INIT_WORK(&h->wake_work, ac_kapi_wake);
 	return h;
@@ -143,39 +136,23 @@ EXPORT_SYMBOL_GPL(atomic_counter_register_striped);
  */
 void __atomic_counter_wake_band(struct atomic_counter_handle *h)
 {
-	ac_wait_stats_kapi();
-	irq_work_queue(&h->wake_irq_work);
+	/* Counted once per wake-up queued, not per update that finds it pending. */
+	if (irq_work_queue(&h->wake_irq_work))
+		ac_wait_stats_kapi();
 }
 EXPORT_SYMBOL_GPL(__atomic_counter_wake_band);
 
 /**
- * __atomic_counter_wake_rcu() - have the waiters of a kernel counter woken
- * @h: the counter, just updated inside an RCU-sched read-side section
- *
- * For modules built against the header of 0.5's development before bands,
- * whose updates call it, with no barrier, when the queue's count
- * (@h->waiters) is not zero; their waiters wait for a grace period (see
- * wait.c). As __atomic_counter_wake_band().
- *
- * Context: any, NMI included; takes no lock.
- */
-void __atomic_counter_wake_rcu(struct atomic_counter_handle *h)
-{
-	__atomic_counter_wake_band(h);
-}
-EXPORT_SYMBOL_GPL(__atomic_counter_wake_rcu);
-
-/**
- * __atomic_counter_wake() - __atomic_counter_wake_rcu(), for modules built
+ * __atomic_counter_wake() - __atomic_counter_wake_band(), for modules built
  *	against 0.4.0's header and earlier, whose updates put a full barrier
- *	before it
+ *	before it and call it when the queue's count (@h->waiters) is not zero
  * @h: the counter
  *
  * Context: any, NMI included; takes no lock.
  */
 void __atomic_counter_wake(struct atomic_counter_handle *h)
 {
-	__atomic_counter_wake_rcu(h);
+	__atomic_counter_wake_band(h);
 }
 EXPORT_SYMBOL_GPL(__atomic_counter_wake);
 

@@ -25,28 +25,20 @@
  * vmalloc_to_page() finds the page of either kind of bank: vmalloc_user()
  * memory (the global bank) or a private bank's pages vmap()ed. Those pages
  * are untyped on every kernel (see AC_GFP_BANK_PAGE), so the core's rmap
- * accounting of a mapped page may count their mappings. So are the pages
- * of the bands (wait.c), allocated here when a process first touches one.
+ * accounting of a mapped page may count their mappings. The bands (wait.c)
+ * are the same area's last pages.
  */
 static vm_fault_t ac_vm_fault(struct vm_fault *vmf)
 {
 	struct ac_bank *bank = ac_file_bank(vmf->vma->vm_file);
-	unsigned long band_page = bank->size >> PAGE_SHIFT;
 	struct page *page;
 
 	/* The window was checked against the bank, and cannot grow; still. */
-	if (vmf->pgoff < band_page) {
-		page = vmalloc_to_page((char *)bank->counters + (vmf->pgoff << PAGE_SHIFT));
-		if (WARN_ON_ONCE(!page))
-			return VM_FAULT_SIGBUS;
-	} else if (vmf->pgoff - band_page < bank->bands_size >> PAGE_SHIFT) {
-		page = ac_band_page(bank, vmf->pgoff - band_page);
-	} else {
+	if (vmf->pgoff >= (bank->size + bank->bands_size) >> PAGE_SHIFT)
 		return VM_FAULT_SIGBUS;
-	}
-	/* A page of bands first touched, and no memory for it. */
-	if (!page)
-		return VM_FAULT_OOM;
+	page = vmalloc_to_page((char *)bank->counters + (vmf->pgoff << PAGE_SHIFT));
+	if (WARN_ON_ONCE(!page))
+		return VM_FAULT_SIGBUS;
 	get_page(page);
 	vmf->page = page;
 	return 0;
@@ -59,19 +51,19 @@ static const struct vm_operations_struct ac_vm_ops = {
 /*
  * A window of the bands (see "Waiting" in the uapi header), at offset
  * @bank->size: read-only for everyone, as the kernel's counters are (only
- * the module writes a band), and filled in page by page by ac_vm_fault().
+ * the module writes a band).
  */
 static int ac_mmap_bands(struct ac_bank *bank, struct vm_area_struct *vma)
 {
-	unsigned long first = vma->vm_pgoff - (bank->size >> PAGE_SHIFT);
+	int ret;
 
-	if (first > bank->bands_size >> PAGE_SHIFT ||
-	    vma_pages(vma) > (bank->bands_size >> PAGE_SHIFT) - first)
-		return -EINVAL;
 	if (vma->vm_flags & VM_WRITE)
 		return -EACCES;
+	/* Checks the window against the area, which ends with the bands. */
+	ret = remap_vmalloc_range(vma, bank->counters, vma->vm_pgoff);
+	if (ret)
+		return ret;
 	ac_vm_flags_clear(vma, VM_MAYWRITE | VM_MAYEXEC);
-	ac_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &ac_vm_ops;
 	return 0;
 }
@@ -133,6 +125,8 @@ int ac_mmap(struct file *file, struct vm_area_struct *vma)
 	/* The bands, after the counters: no window has both. */
 	if (vma->vm_pgoff >= bank->size >> PAGE_SHIFT)
 		return ac_mmap_bands(bank, vma);
+	if (pages > (bank->size >> PAGE_SHIFT) - vma->vm_pgoff)
+		return -EINVAL;
 	if (vma->vm_pgoff + pages > kernel_page && (vma->vm_flags & VM_WRITE))
 		return -EACCES;
 	/* Checks the window against the bank, and sets VM_DONTEXPAND | VM_DONTDUMP. */

@@ -3,74 +3,76 @@
  * Waiting on a counter: blocking until a condition holds, poll() on a file
  * armed with one, and the wake-ups that updates send.
  *
- * Bands. For every counter (a striped counter: at its CPU 0 slot) the bank
- * keeps a struct atomic_counter_band [lo, hi] in @bank->band_pages: no
+ * Bands. For every counter (a striped counter: one for all its slots) the
+ * bank keeps a struct atomic_counter_band [lo, hi] in @bank->bands: no
  * condition of a waiter queued on that counter holds for any value in it
  * ([INT64_MIN, INT64_MAX] when nobody waits). An update, after its write
  * and a full barrier, reads the band and the counter and compares: a value
  * inside the band wakes nobody, with no lock taken and nothing written, so
- * waiters whose condition cannot hold cost updaters two compares, however
- * many they are. Only a value outside the band takes the slow path
- * (ac_wake_slow()): the queue's lock, the walk of that counter's waiters,
- * and a new band. As io_uring's cq_wait_nr does for one waiter, each waiter
- * gives a trigger on each side of the value it last saw: GE x an upper one
- * at x, LE x a lower one at x, NE x the band [x, x] (it holds everywhere
- * else), EQ x the side x is on; the band is the widest interval around the
- * value that no trigger reaches. A striped counter's slot writer does not
- * know the sum, so a striped counter with any waiter has an empty band
- * (lo > hi): each of its updates looks, as before bands. So has a counter
- * with an armed file whose condition holds: poll() reports while it holds,
- * and every update that keeps it holding wakes the pollers, as it did.
+ * waiters whose condition cannot hold cost updaters four loads and two
+ * compares, however many they are. Only a value outside the band takes the
+ * slow path (ac_wake_slow()): the queue's lock, the walk of that counter's
+ * waiters, and a new band. As io_uring's cq_wait_nr does for one waiter,
+ * each waiter gives a trigger on each side of the value it last saw: GE x
+ * an upper one at x, LE x a lower one at x, NE x the band [x, x] (it holds
+ * everywhere else), EQ x the side x is on; the band is the widest interval
+ * around the value that no trigger reaches. A striped counter's slot
+ * writer does not know the sum, so a striped counter with any waiter has
+ * an empty band (lo > hi): each of its updates looks, as before bands. So
+ * has a counter with an armed file whose condition holds: poll() reports
+ * while it holds, and every update that keeps it holding wakes the
+ * pollers, as it did.
  *
- * Who writes a band: only holders of its counter's queue lock, so writes
- * to one band are one sequence. Two kinds of write:
+ * Who writes a band: only holders of its counter's queue lock, each write
+ * a version, as a seqcount's writer makes one (ac_band_set()): seq made
+ * odd, smp_wmb(), lo and hi, smp_wmb(), seq made even. The invariant: no
+ * value in a version satisfies a waiter queued on the counter when the
+ * version was written. A join narrows the band to exclude the new waiter's
+ * trigger (ac_waiter_add()); the slow path writes the band around the
+ * value it read of the waiters it left queued (ac_wake_slow()); the last
+ * waiter's leaving makes it full. A reader reads seq, smp_rmb(), lo and
+ * hi, smp_rmb(), seq again (__atomic_counter_band_outside()): the two
+ * message-passing pairs mean that equal even seqs give it one version
+ * whole; anything else it counts as outside, and takes the slow path. It
+ * never retries, so the check is legal in NMI, and it takes the slow path
+ * at most once. Any number of writes may overlap a read: the reader uses
+ * a version whole or none.
  *
- * - Narrowing, by a joining waiter (ac_waiter_add()): the band becomes its
- *   intersection with the new waiter's safe interval; any mix of old and
- *   new words is a subset of the old band, safe for the waiters queued
- *   before, and the new waiter is covered by the store-buffering pattern
- *   below, not by the band's words alone.
- * - A move, by the slow path, to the band of the waiters left around the
- *   value it read: first narrow to the intersection of old and new (lo,
- *   then hi), then lower lo, then raise hi, with smp_wmb() between the
- *   three steps (ac_band_move()). An updater reads lo, hi, lo again with
- *   smp_rmb() between, and uses the larger lo (ac_band_outside()); the
- *   message-passing pairs (step's wmb, reader's rmb) make every band it can
- *   assemble a subset of the old band, of the intersection or of the new
- *   one: each is safe for the waiters still queued (the woken ones are
- *   gone from them), and a subset of a safe band is safe.
- *
- * The store-buffering pattern, as futex's waiter check and io_uring's
- * cq_wait_nr: the updater does "atomic64_*() on the counter; smp_mb();
- * read the band; read the counter", the waiter "narrow the band (under the
- * queue's lock); smp_mb() (set_current_state() or an explicit one); read
- * the counter". With full barriers on both sides at least one sees the
- * other's write: either the updater reads the narrowed band and, if its
- * value may satisfy the waiter, takes the slow path, whose lock orders it
- * after the join, or the waiter's look sees the update and the waiter does
- * not sleep. The updater's read of the counter comes after its own write,
- * so it is that write's value or a later one; each later write has an
- * updater of its own that checks too. The barrier: smp_mb() in ac_wake()
- * and for a batch, once, before the checks; the in-kernel API's
+ * A version is safe for the waiters queued when it was written; a waiter
+ * that joins later is covered by the store-buffering pattern, as futex's
+ * waiter check and io_uring's cq_wait_nr: the updater does "atomic64_*()
+ * on the counter; smp_mb(); read the band", the waiter "narrow the band
+ * (under the queue's lock); smp_mb() (set_current_state() or an explicit
+ * one); read the counter". With full barriers on both sides at least one
+ * sees the other's write: either the updater's first read of seq sees the
+ * narrowing or a later version (odd, or a band that excludes the waiter's
+ * trigger for as long as it is queued, since every later version is
+ * written with it queued), or the waiter's look sees the update and the
+ * waiter does not sleep. The updater's read of the counter comes after its
+ * own write, so it is that write's value or a later one; each later write
+ * has an updater of its own that checks too (tests/ordering/band-sb.litmus
+ * has the pattern, for herd7). The barrier: smp_mb() in
+ * ac_wake() and for a batch, once, before the checks; the in-kernel API's
  * smp_mb__after_atomic() after a read-modify-write (free on x86, whose
- * atomics are full barriers) and smp_mb() after a set; on the page, the
- * library's seq_cst fence before it reads the mapped band.
+ * atomics are full barriers; a dmb ish on arm64) and smp_mb() after a
+ * set; on the page, the library's seq_cst fence before it reads the
+ * mapped band.
  *
  * Contexts. The check itself is loads and compares: legal in NMI. The
  * slow path takes the queue's spinlock_t, so the in-kernel API (kprobe,
  * hard irq, NMI, and everything on PREEMPT_RT, where a spinlock_t
  * sleeps) defers it: a hard irq_work, then a work item, which calls
- * ac_wake_slow() in process context (kapi.c). Its updates pay no irq_work
+ * ac_wake() in process context (kapi.c). Its updates pay no irq_work
  * while their value stays in the band, so a reader's armed files cost a
  * kernel counter nothing until one of its conditions may hold.
  *
- * Old in-kernel API users. Modules built against 0.5's earlier header
- * read the queue's count (@nr, handed out as the handle's @waiters) with no
- * barrier, inside an RCU-sched section; for them a waiter on a kernel
- * counter still raises @nr and waits for a grace period since @nr last
- * left zero (ac_kernel_api_counter()). The bank's "atomic_counter.waiters"
- * count still counts every waiter, so that a library which predates the
- * mapped bands still calls WAKE when anyone waits.
+ * Modules built against 0.4.0's in-kernel API header read the queue's
+ * count (@nr, handed out as the handle's @waiters) after a full barrier,
+ * and call in when it is not zero: a waiter raises it before its first
+ * look, the same store-buffering pattern. The bank's
+ * "atomic_counter.waiters" count still counts every waiter, so that a
+ * library which predates the mapped bands still calls WAKE when anyone
+ * waits.
  *
  * Queues. Each bank has AC_NR_WAITQS queues of its own, chosen by counter
  * (all the slots of a striped counter share their counter's queue), so a
@@ -100,7 +102,6 @@
 #include <linux/mutex.h>
 #include <linux/nospec.h>
 #include <linux/poll.h>
-#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
@@ -123,9 +124,7 @@
  * @lock: see @groups
  * @groups: the struct ac_group of each counter waited on through this queue
  * @nr: waiters on the queue or about to be; what updates compiled against
- *	an older kernel API header read (see the top of this file)
- * @gp: the RCU state when @nr last left zero, under @lock: the grace
- *	period a waiter on a kernel counter waits for (ac_waiter_add())
+ *	0.4.0's in-kernel API header read (see the top of this file)
  *
  * One per cache line: the lock is taken by the slow paths of its counters
  * only, and @nr read by old in-kernel updates.
@@ -134,17 +133,21 @@ struct ac_waitq {
 	spinlock_t lock;	/* guards @groups, their waiters and the bands of their counters */
 	struct hlist_head groups;
 	atomic_t nr;
-	unsigned long gp;
 } ____cacheline_aligned_in_smp;
 
 /*
  * What the tests count (debugfs "wait_stats"): slow paths taken, WAKE
- * calls, in-kernel wake-ups deferred. Written on paths that already pay
- * a system call or a lock.
+ * calls, in-kernel wake-ups deferred. Per CPU, so that counting shares no
+ * cache line between CPUs or banks: the in-kernel API's count is taken in
+ * any context, NMI included.
  */
-static atomic_long_t ac_stat_slow;
-static atomic_long_t ac_stat_wake_calls;
-static atomic_long_t ac_stat_kapi;
+struct ac_wait_stats {
+	unsigned long slow;
+	unsigned long wake_calls;
+	unsigned long kapi;
+};
+
+static DEFINE_PER_CPU(struct ac_wait_stats, ac_wait_stats);
 
 /**
  * struct ac_group - the waiters of one counter on a queue
@@ -227,143 +230,96 @@ static struct ac_waitq *ac_waitq(const struct ac_bank *bank, u64 counter)
 	return &bank->waitqs[hash_64(counter, AC_WAITQ_BITS)];
 }
 
-/* Bands per page, a power of two: a counter's page and place by shifts. */
-#define AC_BAND_SHIFT	(PAGE_SHIFT - ilog2(sizeof(struct atomic_counter_band)))
-#define AC_BAND_MASK	(BIT(AC_BAND_SHIFT) - 1)
-
 /*
- * The band of @counter, or NULL when its page was never needed: nobody
- * waits on any counter of the page, and every band there is full. The
- * page's contents were written before its pointer was published
- * (cmpxchg() in ac_band_alloc()), and are read through it (an address
- * dependency, as rcu_dereference() relies on).
+ * Slots of @bank's striped regions that have no band of their own: every
+ * row but CPU 0's, of the regions that end at or before @counter (all of
+ * them for @counter == @bank->total).
  */
-static struct atomic_counter_band *ac_band_peek(const struct ac_bank *bank, u64 counter)
+static u64 ac_band_skipped(const struct ac_bank *bank, u64 counter)
 {
-	struct atomic_counter_band *p = READ_ONCE(bank->band_pages[counter >> AC_BAND_SHIFT]);
+	u64 rows = bank->nr_stripes - 1, skipped = 0;
 
-	return p ? &p[counter & AC_BAND_MASK] : NULL;
-}
-
-/*
- * The page of bands @nr, allocated (full bands) and published if it was
- * not: charged, in a private bank, to the memory cgroup of the task that
- * first needs it. Context: process context; may sleep.
- */
-static struct atomic_counter_band *ac_band_alloc(struct ac_bank *bank, unsigned long nr)
-{
-	/* Untyped pages, as the counters' (compat.h): the fault path maps them. */
-	gfp_t gfp = bank->is_private ? AC_GFP_BANK_PAGE | __GFP_RETRY_MAYFAIL | __GFP_NOWARN :
-		    GFP_KERNEL;
-	struct atomic_counter_band *p, *old;
-	unsigned long i;
-
-	p = READ_ONCE(bank->band_pages[nr]);
-	if (p)
-		return p;
-	p = (struct atomic_counter_band *)__get_free_page(gfp);
-	if (!p)
-		return NULL;
-	for (i = 0; i <= AC_BAND_MASK; i++) {
-		p[i].lo = S64_MIN;
-		p[i].hi = S64_MAX;
-	}
-	/* Fully ordered: the full bands before the pointer. */
-	old = cmpxchg(&bank->band_pages[nr], NULL, p);
-	if (old) {
-		free_page((unsigned long)p);
-		return old;
-	}
-	return p;
+	if (counter >= bank->striped_first + (u64)bank->nr_striped * bank->nr_stripes)
+		skipped += bank->nr_striped * rows;
+	if (counter >= bank->kernel_striped_first +
+		       (u64)bank->nr_kernel_striped * bank->nr_stripes)
+		skipped += bank->nr_kernel_striped * rows;
+	return skipped;
 }
 
 /**
- * ac_band_of() - the band an update of a counter compares its value with,
- *	its page allocated if it was not
- * @bank: the bank
- * @index: a counter, or any slot of a striped counter
+ * ac_bands_size() - bytes of a bank's bands
+ * @bank: a bank with its layout
  *
- * Context: process context; may sleep.
- * Return: the band of @index's counter, or NULL when out of memory.
+ * One band per counter, a striped counter's for all its slots, in index
+ * order, as "Waiting" in the uapi header says.
+ *
+ * Return: a multiple of PAGE_SIZE.
+ */
+size_t ac_bands_size(const struct ac_bank *bank)
+{
+	return PAGE_ALIGN(array_size(bank->total - ac_band_skipped(bank, bank->total),
+				     sizeof(struct atomic_counter_band)));
+}
+
+/**
+ * ac_band_of() - the band an update of a counter compares its value with
+ * @bank: the bank
+ * @index: a counter, or any slot of a striped counter, below @bank->total
+ *	and clamped by the caller (array_index_nospec())
+ *
+ * Return: the band of @index's counter.
  */
 struct atomic_counter_band *ac_band_of(struct ac_bank *bank, u64 index)
 {
 	u64 counter = ac_counter_of(bank, index);
-	struct atomic_counter_band *p = ac_band_alloc(bank, counter >> AC_BAND_SHIFT);
 
-	return p ? &p[counter & AC_BAND_MASK] : NULL;
-}
-
-/**
- * ac_band_page() - a page of the bands' mapping, allocated if it was not
- * @bank: the bank
- * @nr: the page, below @bank->bands_size / PAGE_SIZE
- *
- * Context: process context (a page fault); may sleep.
- * Return: the page, or NULL when out of memory.
- */
-struct page *ac_band_page(struct ac_bank *bank, unsigned long nr)
-{
-	struct atomic_counter_band *p = ac_band_alloc(bank, nr);
-
-	return p ? virt_to_page(p) : NULL;
+	return &bank->bands[counter - ac_band_skipped(bank, counter)];
 }
 
 /*
- * Whether @v may satisfy a waiter of @b's counter: outside the band. The
- * caller has put a full barrier between its update and this call. Reads
- * lo, hi, lo, each ordered after the last, and uses the larger lo: see
- * the top of this file for why no torn band is then too wide.
+ * Whether @v may satisfy a waiter of @b's counter: outside the band, or
+ * the band was changing. The caller has put a full barrier between its
+ * update and this call.
  */
 static bool ac_band_outside(const struct atomic_counter_band *b, s64 v)
 {
 	/* The in-kernel API's check, on the same words. */
-	BUILD_BUG_ON(offsetof(struct atomic_counter_band, hi) != sizeof(s64));
-	return __atomic_counter_band_outside(&b->lo, v);
+	BUILD_BUG_ON(offsetof(struct atomic_counter_band, seq) != 0);
+	BUILD_BUG_ON(offsetof(struct atomic_counter_band, lo) != sizeof(s64));
+	BUILD_BUG_ON(offsetof(struct atomic_counter_band, hi) != 2 * sizeof(s64));
+	return __atomic_counter_band_outside((const s64 *)b, v);
 }
 
 /*
- * Move @b to [@lo, @hi] (lo > hi: empty), under its queue's lock: through
- * the intersection with the old band, then lo, then hi (see the top of
- * this file). A band that only narrows takes the first step alone.
+ * Make [@lo, @hi] (lo > hi: empty) @b's next version, under its queue's
+ * lock; nothing is written when it is the band already. See the top of
+ * this file.
  */
-static void ac_band_move(struct atomic_counter_band *b, s64 lo, s64 hi)
+static void ac_band_set(struct atomic_counter_band *b, s64 lo, s64 hi)
 {
-	s64 old_lo = b->lo, old_hi = b->hi;
-
-	WRITE_ONCE(b->lo, max(old_lo, lo));
-	/* A reader that sees the next step's hi sees this lo (its rmb). */
-	smp_wmb();
-	WRITE_ONCE(b->hi, min(old_hi, hi));
-	if (lo >= old_lo && hi <= old_hi)
+	if (b->lo == lo && b->hi == hi)
 		return;
-	/* A reader that sees the new lo sees the intersection's hi. */
+	WRITE_ONCE(b->seq, b->seq + 1);
+	/* A reader that sees a new lo or hi sees seq odd or changed on its second read. */
 	smp_wmb();
 	WRITE_ONCE(b->lo, lo);
-	/* A reader that sees the new hi sees the new lo on its second read. */
-	smp_wmb();
 	WRITE_ONCE(b->hi, hi);
-}
-
-/* Pages of bands that cover [0, @bank->total). */
-static unsigned long ac_band_pages(const struct ac_bank *bank)
-{
-	return (bank->total + AC_BAND_MASK) >> AC_BAND_SHIFT;
+	/* A reader that sees seq even again sees the new lo and hi. */
+	smp_wmb();
+	WRITE_ONCE(b->seq, b->seq + 1);
 }
 
 /**
- * ac_wait_bank_size() - what a bank's waiting structures take up front
+ * ac_wait_bank_size() - what a bank's waiting structures take
  * @bank: a bank with its layout
  *
- * The pages of bands come later, each when first needed, charged then.
- *
- * Return: bytes of its band page table and queues, to charge a private
- * bank's creator.
+ * Return: bytes of its queues, to charge a private bank's creator (its
+ * bands are in @bank->bands_size).
  */
 size_t ac_wait_bank_size(const struct ac_bank *bank)
 {
-	return array_size(ac_band_pages(bank), sizeof(*bank->band_pages)) +
-	       AC_NR_WAITQS * sizeof(struct ac_waitq);
+	return AC_NR_WAITQS * sizeof(struct ac_waitq);
 }
 
 static void ac_waiters_changed(struct work_struct *work)
@@ -375,24 +331,28 @@ static void ac_waiters_changed(struct work_struct *work)
 
 /**
  * ac_wait_bank_init() - give a bank its bands, queues and waiter count
- * @bank: a bank with its layout and name table
+ * @bank: a bank with its layout, counters and name table
  *
- * A private bank's are charged to its creator's memory cgroup, as its
- * counters are.
+ * The bands are the last @bank->bands_size bytes of the counters' memory,
+ * zeroed: each is made full here. A private bank's queues are charged to
+ * its creator's memory cgroup, as its counters and bands are.
  *
  * Return: 0, -ENOMEM, or an errno of ac_name_claim_kernel().
  */
 int ac_wait_bank_init(struct ac_bank *bank)
 {
 	gfp_t gfp = bank->is_private ? AC_GFP_BANK : GFP_KERNEL;
-	unsigned long i;
+	size_t i, nr_bands = bank->bands_size / sizeof(*bank->bands);
 	int ret;
 
 	INIT_WORK(&bank->waiters_work, ac_waiters_changed);
-	bank->bands_size = ac_band_pages(bank) << PAGE_SHIFT;
-	bank->band_pages = kvcalloc(ac_band_pages(bank), sizeof(*bank->band_pages), gfp);
+	bank->bands = (struct atomic_counter_band *)((char *)bank->counters + bank->size);
+	for (i = 0; i < nr_bands; i++) {
+		bank->bands[i].lo = S64_MIN;
+		bank->bands[i].hi = S64_MAX;
+	}
 	bank->waitqs = kcalloc(AC_NR_WAITQS, sizeof(*bank->waitqs), gfp);
-	if (!bank->band_pages || !bank->waitqs)
+	if (!bank->waitqs)
 		return -ENOMEM;
 	for (i = 0; i < AC_NR_WAITQS; i++) {
 		spin_lock_init(&bank->waitqs[i].lock);
@@ -415,16 +375,9 @@ int ac_wait_bank_init(struct ac_bank *bank)
  */
 void ac_wait_bank_exit(struct ac_bank *bank)
 {
-	unsigned long i;
-
 	if (bank->waiters)
 		flush_work(&bank->waiters_work);
 	kfree(bank->waitqs);
-	if (bank->band_pages) {
-		for (i = 0; i < ac_band_pages(bank); i++)
-			free_page((unsigned long)bank->band_pages[i]);
-		kvfree(bank->band_pages);
-	}
 }
 
 /**
@@ -448,8 +401,11 @@ static bool ac_cond_holds(const struct atomic_counter_wait *w, s64 v)
 		return v != w->value;
 	case ATOMIC_COUNTER_COND_GE:
 		return v >= w->value;
-	default:
+	case ATOMIC_COUNTER_COND_LE:
 		return v <= w->value;
+	default:	/* ac_wait_copy_in() refused it */
+		WARN_ON_ONCE(1);
+		return true;
 	}
 }
 
@@ -472,18 +428,10 @@ static bool ac_cond_holds(const struct atomic_counter_wait *w, s64 v)
  *   of two updates on two CPUs at least one waker sees both (the
  *   store-buffering pattern, which full barriers forbid both sides to
  *   miss). An in-kernel update has that barrier too, and, the band of a
- *   striped counter with waiters being empty, always defers a waker. One
- *   built against the header before bands has no barrier, and no waker
- *   when it read the queue's count as zero; such an update began before
- *   the waiter's grace period ended, so the waiter's first look, after it, sees its
- *   slot (RCU's guarantee), while an update that began after the grace
- *   period started reads the raised count and its waker, after
- *   irq_work_queue()'s fully ordered claim, reads every slot the earlier
- *   updates wrote or the waiter's read saw them (LKMM: an rcu-fence
- *   between the first update and the waiter's look, a strong fence
- *   between the later update and its waker). Either way the last sum read
- *   after the Nth unit went in holds it (see the comment at the top of
- *   this file).
+ *   striped counter with waiters being empty, always defers a waker, which
+ *   reads every slot after irq_work_queue()'s fully ordered claim. Either
+ *   way the last sum read after the Nth unit went in holds it (see the
+ *   comment at the top of this file).
  * - With a counter also decremented, an increment on one CPU seen before
  *   it happened and a decrement on another seen after it happened give a
  *   sum below any value the counter held; the other way round, one above.
@@ -533,7 +481,7 @@ static void ac_band_narrow(s64 *lo, s64 *hi, const struct atomic_counter_wait *w
 	case ATOMIC_COUNTER_COND_LE:	/* v > x */
 		*lo = max(*lo, x + 1);
 		break;
-	default:			/* EQ, on the side x is not */
+	case ATOMIC_COUNTER_COND_EQ:	/* v != x: the side of v that x is not on */
 		if (x > v)
 			*hi = min(*hi, x - 1);
 		else
@@ -602,15 +550,12 @@ void ac_wake_slow(struct ac_bank *bank, u64 index)
 {
 	u64 counter = ac_counter_of(bank, index);
 	struct ac_waitq *q = ac_waitq(bank, counter);
-	struct atomic_counter_band *b = ac_band_peek(bank, counter);
+	struct atomic_counter_band *b = ac_band_of(bank, counter);
 	bool any = false, striped = ac_is_striped(bank, counter);
 	s64 lo = S64_MIN, hi = S64_MAX;
 	struct ac_group *g;
 
-	/* No page: nobody ever waited on a counter of it. */
-	if (!b)
-		return;
-	atomic_long_inc(&ac_stat_slow);
+	this_cpu_inc(ac_wait_stats.slow);
 	spin_lock(&q->lock);
 	hlist_for_each_entry(g, &q->groups, node) {
 		if (g->counter != counter)
@@ -619,11 +564,11 @@ void ac_wake_slow(struct ac_bank *bank, u64 index)
 		ac_group_wake(g, ac_group_value(bank, g), &lo, &hi);
 	}
 	if (!any)
-		ac_band_move(b, S64_MIN, S64_MAX);
+		ac_band_set(b, S64_MIN, S64_MAX);
 	else if (striped)
-		ac_band_move(b, S64_MAX, S64_MIN);
+		ac_band_set(b, S64_MAX, S64_MIN);
 	else
-		ac_band_move(b, lo, hi);
+		ac_band_set(b, lo, hi);
 	spin_unlock(&q->lock);
 }
 
@@ -631,19 +576,18 @@ void ac_wake_slow(struct ac_bank *bank, u64 index)
  * ac_wake_check() - after an update and a full barrier: the slow path when
  *	the counter's value may satisfy one of its waiters
  * @bank: the bank
- * @index: the counter, or slot, updated
+ * @index: the counter, or slot, updated, below @bank->total
  *
- * Two loads and two compares (three loads: see ac_band_outside()) when
- * nobody may be satisfied: no lock, no write.
+ * Five loads and two compares when nobody may be satisfied (the value,
+ * then the band: see ac_band_outside()): no lock, no write.
  *
  * Context: process context (the slow path takes a spinlock_t).
  */
 void ac_wake_check(struct ac_bank *bank, u64 index)
 {
-	struct atomic_counter_band *b = ac_band_peek(bank, ac_counter_of(bank, index));
-
-	/* No page of bands: full bands; see ac_band_peek(). */
-	if (b && ac_band_outside(b, atomic64_read(&bank->counters[index])))
+	/* The index picks the band, a dependent load: clamped under speculation. */
+	index = array_index_nospec(index, bank->total);
+	if (ac_band_outside(ac_band_of(bank, index), atomic64_read(&bank->counters[index])))
 		ac_wake_slow(bank, index);
 }
 
@@ -661,17 +605,29 @@ void ac_wake(struct ac_bank *bank, u64 index)
 	ac_wake_check(bank, index);
 }
 
-/* The in-kernel API deferred a slow path (kapi.c). */
+/*
+ * The in-kernel API deferred a slow path (kapi.c). Context: any, NMI
+ * included: a this_cpu op is one instruction, or an atomic one, there.
+ */
 void ac_wait_stats_kapi(void)
 {
-	atomic_long_inc(&ac_stat_kapi);
+	this_cpu_inc(ac_wait_stats.kapi);
 }
 
 static int ac_wait_stats_show(struct seq_file *m, void *unused)
 {
-	seq_printf(m, "slow_paths %ld\nwake_calls %ld\nkapi_deferred %ld\n",
-		   atomic_long_read(&ac_stat_slow), atomic_long_read(&ac_stat_wake_calls),
-		   atomic_long_read(&ac_stat_kapi));
+	struct ac_wait_stats sum = {};
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct ac_wait_stats *st = per_cpu_ptr(&ac_wait_stats, cpu);
+
+		sum.slow += READ_ONCE(st->slow);
+		sum.wake_calls += READ_ONCE(st->wake_calls);
+		sum.kapi += READ_ONCE(st->kapi);
+	}
+	seq_printf(m, "slow_paths %lu\nwake_calls %lu\nkapi_deferred %lu\n",
+		   sum.slow, sum.wake_calls, sum.kapi);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(ac_wait_stats);
@@ -736,53 +692,24 @@ static struct ac_group *ac_group_of(struct ac_waitq *q, const struct ac_waiter *
  */
 static void ac_waiters_count_changed(struct ac_bank *bank)
 {
-	struct atomic_counter_band *b = ac_band_peek(bank, bank->waiters_index);
-
-	/* The count's update before the look at its band. */
-	smp_mb__after_atomic();
-	if (b && ac_band_outside(b, atomic64_read(bank->waiters)))
+	/* The count's update (the caller's atomic64_*()) before the look at its band. */
+	smp_mb();
+	if (ac_band_outside(ac_band_of(bank, bank->waiters_index), atomic64_read(bank->waiters)))
 		queue_work(system_unbound_wq, &bank->waiters_work);
-}
-
-/*
- * The in-kernel API's updates put no barrier between the update and their
- * look at the waiter count (atomic_counter_kernel.h says why): they are
- * RCU read-side critical sections, and a waiter on a counter they update,
- * one of the global bank's kernel region, waits for a grace period after
- * raising the count and before its first look at the counter. An update
- * whose section began before the grace period is then visible to that
- * look; one that began after it reads the raised count. One grace period
- * serves all the waiters that join a queue while its count stays above
- * zero, so only a waiter that joins before a grace period since the
- * count last left zero waits for one (tens of milliseconds, in D state),
- * and none whose condition holds already (ac_wait_on()). A process may
- * start grace periods as membarrier(MEMBARRIER_CMD_GLOBAL) lets it, but
- * also on nohz_full kernels, where membarrier refuses, and expedited
- * ones (IPIs to every CPU) under rcupdate.rcu_expedited=1. Every other
- * counter is updated through the ioctls or WAKE, whose smp_mb() in
- * ac_wake() is the other half of the pattern.
- */
-static bool ac_kernel_api_counter(const struct ac_bank *bank, u64 index)
-{
-	/* The waiter count is a kernel counter, but ac_wake() updates it. */
-	return bank == &ac_global && index >= bank->kernel_first &&
-	       ac_counter_of(bank, index) != bank->waiters_index;
 }
 
 /*
  * Count @w in and queue it: the bank's waiter count first, then, under the
  * queue's lock, the queue's count, the queue entry and the band narrowed
- * to @w's safe interval around the value read there. The waiter's first
- * look at the counter comes after all of them and a full barrier
- * (set_current_state(), or the caller's smp_mb()), or for a kernel counter
- * after a grace period too, for old in-kernel updates. Then the waiter
+ * to @w's safe interval around the value read there (a new version, safe
+ * for the waiters queued before too: a subset of the old band). The
+ * waiter's first look at the counter comes after all of them and a full
+ * barrier (set_current_state(), or the caller's smp_mb()). Then the waiter
  * count's own waiters hear of the change.
  *
- * Context: process context, may sleep (a grace period, for kernel counters,
- * and the allocation of the band's page).
- * Return: 0, or -ENOMEM when the page of the counter's band cannot be had.
+ * Context: process context; takes the queue's spinlock_t.
  */
-static int ac_waiter_add(struct ac_waiter *w)
+static void ac_waiter_add(struct ac_waiter *w)
 {
 	bool striped = w->cond.flags & ATOMIC_COUNTER_WAIT_STRIPED;
 	struct ac_bank *bank = w->bank;
@@ -791,24 +718,11 @@ static int ac_waiter_add(struct ac_waiter *w)
 	struct ac_waitq *q = ac_waitq(bank, counter);
 	s64 lo = S64_MIN, hi = S64_MAX;
 	struct ac_group *g;
-	unsigned long gp;
 
-	/* The page of its band, before anything else: it may sleep. */
-	if (!b)
-		return -ENOMEM;
 	w->woken = false;
 	atomic64_inc(bank->waiters);
 	spin_lock(&q->lock);
-	/*
-	 * A grace period that starts after the queue's count last left zero
-	 * serves every waiter that joins while it stays above: old in-kernel
-	 * updates that began after its start saw the count. Taken under the
-	 * lock with the increment, so no waiter sees the count raised and the
-	 * state stale.
-	 */
-	if (atomic_inc_return(&q->nr) == 1)
-		q->gp = get_state_synchronize_rcu();
-	gp = q->gp;
+	atomic_inc(&q->nr);
 	g = ac_group_of(q, w);
 	if (!g) {
 		g = &w->own;
@@ -819,20 +733,15 @@ static int ac_waiter_add(struct ac_waiter *w)
 		hlist_add_head(&g->node, &q->groups);
 	}
 	list_add_tail(&w->node, &g->waiters);
-	/* Only narrows: any mix of old and new words is inside the old band. */
 	if (ac_is_striped(bank, counter)) {
 		lo = S64_MAX;
 		hi = S64_MIN;
 	} else {
 		ac_band_narrow(&lo, &hi, &w->cond, ac_group_value(bank, g));
 	}
-	WRITE_ONCE(b->lo, max(b->lo, lo));
-	WRITE_ONCE(b->hi, min(b->hi, hi));
+	ac_band_set(b, max(b->lo, lo), min(b->hi, hi));
 	spin_unlock(&q->lock);
 	ac_waiters_count_changed(bank);
-	if (ac_kernel_api_counter(bank, w->cond.index))
-		cond_synchronize_rcu(gp);
-	return 0;
 }
 
 /* Whether anyone waits on @counter of @q. Context: under @q->lock. */
@@ -882,7 +791,7 @@ static bool ac_waiter_del(struct ac_waiter *w)
 	}
 	/* The counter's last waiter: its band is full again. */
 	if (!ac_counter_waited(q, counter))
-		ac_band_move(ac_band_peek(w->bank, counter), S64_MIN, S64_MAX);
+		ac_band_set(ac_band_of(w->bank, counter), S64_MIN, S64_MAX);
 	woken = w->woken;
 	spin_unlock(&q->lock);
 	atomic_dec(&q->nr);
@@ -901,21 +810,17 @@ static long ac_wait_on(struct ac_waiter *w, ktime_t *expires, s64 *seen)
 	long ret;
 
 	/*
-	 * Joining a kernel counter's queue may wait for a grace period
-	 * (ac_kernel_api_counter()): a condition that holds already needs
-	 * no join. Full barriers on both sides of the look, as the loop's
+	 * A condition that holds already needs no join, which would narrow
+	 * the band to nothing and send the next update down the slow path.
+	 * Full barriers on both sides of the look, as the loop's
 	 * (set_current_state() before it, ac_waiter_del()'s after).
 	 */
-	if (ac_kernel_api_counter(w->bank, w->cond.index)) {
-		smp_mb();	/* the caller's accesses before the look */
-		if (ac_cond_met(w->bank, &w->cond, seen)) {
-			smp_mb();	/* the look before the caller's next ones */
-			return 0;
-		}
+	smp_mb();	/* the caller's accesses before the look */
+	if (ac_cond_met(w->bank, &w->cond, seen)) {
+		smp_mb();	/* the look before the caller's next ones */
+		return 0;
 	}
-	ret = ac_waiter_add(w);
-	if (ret)
-		return ret;
+	ac_waiter_add(w);
 	for (;;) {
 		/* A full barrier: the queue entry before the look at the counter. */
 		set_current_state(TASK_INTERRUPTIBLE);
@@ -1062,7 +967,7 @@ long ac_ioctl_wake(struct file *file, void __user *uarg, size_t usize)
 		return -EBADF;
 	if (wk.index >= bank->total)
 		return -EINVAL;
-	atomic_long_inc(&ac_stat_wake_calls);
+	this_cpu_inc(ac_wait_stats.wake_calls);
 	ac_wake(bank, array_index_nospec(wk.index, bank->total));
 	return 0;
 }
@@ -1124,8 +1029,7 @@ void ac_wait_release(struct file *file)
  * again or disarmed: updates of that counter that satisfy the condition
  * wake its pollers.
  *
- * Return: 0, -EINVAL, -E2BIG, -EBADF, -EFAULT, -ENOMEM (the page of the
- * counter's band).
+ * Return: 0, -EINVAL, -E2BIG, -EBADF, -EFAULT.
  */
 long ac_ioctl_arm(struct file *file, void __user *uarg, size_t usize)
 {
@@ -1142,9 +1046,6 @@ long ac_ioctl_arm(struct file *file, void __user *uarg, size_t usize)
 	if (!(file->f_mode & FMODE_READ))
 		return -EBADF;
 
-	/* The page of the band first: a failed ARM leaves the old one armed. */
-	if (!ac_band_of(f->bank, w.index))
-		return -ENOMEM;
 	mutex_lock(&f->lock);
 	/*
 	 * Off its old queue before the condition changes: wakers read the
@@ -1156,8 +1057,7 @@ long ac_ioctl_arm(struct file *file, void __user *uarg, size_t usize)
 	f->waiter.cond = w;
 	f->armed = true;
 	spin_unlock(&file->f_lock);
-	/* Cannot fail: the page is there, and pages stay. */
-	WARN_ON_ONCE(ac_waiter_add(&f->waiter));
+	ac_waiter_add(&f->waiter);
 	/* The entry before the look at the counter, as for a blocked WAIT. */
 	smp_mb();
 	/* Already met: no update may come to tell pollers that sleep now. */

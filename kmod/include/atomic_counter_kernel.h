@@ -39,11 +39,11 @@
  *	queues @wake_work
  * @wake_work: the deferred wake-up, second step: wakes them
  * @band: the counter's band, as the uapi's struct atomic_counter_band:
- *	@band[0] its lowest value, @band[1] its highest; values no waiter of
- *	the counter waits for (wait.c). An update whose value is outside
- *	defers a wake-up.
+ *	@band[0] its seq, @band[1] its lowest value, @band[2] its highest;
+ *	values no waiter of the counter waits for (wait.c). An update whose
+ *	value is outside defers a wake-up.
  *
- * Allocated by this module: a module built against an older header knows
+ * Allocated by this module: a module built against 0.4.0's header knows
  * the fields before @band only, and reads @waiters, which is kept for it.
  */
 struct atomic_counter_handle {
@@ -61,7 +61,6 @@ struct atomic_counter_handle *atomic_counter_register(const char *name);
 struct atomic_counter_handle *atomic_counter_register_striped(const char *name);
 void atomic_counter_unregister(struct atomic_counter_handle *h);
 void __atomic_counter_wake_band(struct atomic_counter_handle *h);
-void __atomic_counter_wake_rcu(struct atomic_counter_handle *h);
 /* What modules built against 0.4.0's header and earlier call; not for new code. */
 void __atomic_counter_wake(struct atomic_counter_handle *h);
 
@@ -96,27 +95,27 @@ static inline s64 __atomic_counter_sum(const atomic64_t *first, u64 stride,
 
 /**
  * __atomic_counter_band_outside() - whether a value may satisfy a waiter
- * @b: a counter's band: @b[0] lo, @b[1] hi
+ * @b: a counter's band: @b[0] seq, @b[1] lo, @b[2] hi
  * @v: its value, read after the update and a full barrier
  *
- * Reads lo, hi, lo again, each after the one before, and takes
- * the larger lo: the module moves a band in steps for which every band
- * assembled so is one no waiter left waits in (wait.c says why).
+ * A seqcount's read without the retry (the module writes a band as a
+ * seqcount's writer does: wait.c): a band read while its seq was odd or
+ * changed counts as outside, so the check never loops, in NMI either.
  *
- * Return: true when @v is outside the band.
+ * Return: true when @v is outside the band, or the band was changing.
  */
 static inline bool __atomic_counter_band_outside(const s64 *b, s64 v)
 {
-	s64 lo = READ_ONCE(b[0]);
-	s64 hi;
+	s64 seq = READ_ONCE(b[0]);
+	s64 lo, hi;
 
-	/* Pairs with the module's smp_wmb()s between the steps of a move. */
+	/* Pairs with the module's smp_wmb() after it makes seq odd. */
 	smp_rmb();
-	hi = READ_ONCE(b[1]);
-	/* The second lo is no older than the hi just read (ditto). */
+	lo = READ_ONCE(b[1]);
+	hi = READ_ONCE(b[2]);
+	/* Pairs with the module's smp_wmb() before it makes seq even. */
 	smp_rmb();
-	lo = max_t(s64, lo, READ_ONCE(b[0]));
-	return v < lo || v > hi;
+	return (seq & 1) || seq != READ_ONCE(b[0]) || v < lo || v > hi;
 }
 
 /*
@@ -127,17 +126,16 @@ static inline bool __atomic_counter_band_outside(const s64 *b, s64 v)
  * half is the waiter's, which narrows the band, then has a full barrier,
  * then reads the counter. Either the update sees the narrowed band or the
  * waiter sees the update (wait.c). With nobody waiting, or no waiter whose
- * condition the value may satisfy, the look is three loads and two
+ * condition the value may satisfy, the look is five loads and two
  * compares; otherwise the irq_work and a work item wake those whose
  * condition now holds. The wake-up is deferred because an update may run
  * where no lock may be taken (NMI) or where a spinlock_t, which sleeps on
  * PREEMPT_RT, may not (hard irq, kprobe handlers, preemption off).
  *
- * The update and its look are one RCU-sched read-side section
- * (preemption off), so that the slot read back is the one written; and
- * waiters on kernel counters still wait for a grace period for the sake
- * of modules built against the previous header, whose updates had no
- * barrier (wait.c).
+ * The barrier is the price of waiters that cost updates nothing: on arm64
+ * a dmb ish per update. The update and its look are one RCU-sched
+ * read-side section (preemption off), so that the slot read back is the
+ * one written.
  */
 static inline void __atomic_counter_update_begin(void)
 	__acquires(RCU_SCHED)
@@ -165,7 +163,7 @@ static inline void __atomic_counter_update_end(struct atomic_counter_handle *h)
  * wakes the processes waiting on the counter (ATOMIC_COUNTER_IOC_WAIT,
  * poll) whose condition it satisfies; while its value stays inside the
  * counter's band (nobody waits, or nobody for that value) that costs a
- * barrier after the atomic (none on x86), three loads and two compares.
+ * barrier after the atomic (none on x86), five loads and two compares.
  *
  * Every update may be called in any context: process, softirq, hard irq,
  * kprobe and tracepoint handlers, with preemption or interrupts off, and

@@ -612,29 +612,43 @@ TEST_F(wait, a_waiter_on_another_counter_costs_page_wakes_no_system_call)
 	EXPECT_EQ(0, waiters(&self->dev));
 }
 
+/* One band per counter, a striped counter's for all its slots (uapi "Waiting"). */
+static uint64_t nr_bands(const struct atomic_counter_info *i)
+{
+	return i->map_size / ATOMIC_COUNTER_SIZE -
+	       (i->nr_striped + i->nr_kernel_striped) * (i->nr_stripes - 1);
+}
+
 /* The bands map read-only, after the counters; nobody waits: full bands. */
-TEST_F(wait, bands_map_read_only_and_are_full_with_nobody_waiting)
+TEST_F(wait, bands_map_read_only_one_per_counter_and_are_full_with_nobody_waiting)
 {
 	const struct atomic_counter_info *i = ac_info(&self->dev);
+	long page = sysconf(_SC_PAGESIZE);
 	const struct atomic_counter_band *b;
 	void *p;
 
 	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS))
 		SKIP(return, "module without ATOMIC_COUNTER_FEATURE_BANDS");
 	EXPECT_EQ(i->map_size, i->band_offset);
-	EXPECT_LE(i->map_size / ATOMIC_COUNTER_SIZE * sizeof(*b), i->band_size);
+	EXPECT_EQ((nr_bands(i) * sizeof(*b) + page - 1) / page * page, i->band_size);
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, i->band_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 				   self->dev.fd, (off_t)i->band_offset));
 	EXPECT_EQ(EACCES, errno);
 	/* Past the end of the bands, and a window across counters and bands. */
-	EXPECT_EQ(MAP_FAILED, mmap(NULL, i->band_size + 4096, PROT_READ, MAP_SHARED,
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, i->band_size + page, PROT_READ, MAP_SHARED,
 				   self->dev.fd, (off_t)i->band_offset));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 2 * page, PROT_READ, MAP_SHARED,
+				   self->dev.fd, (off_t)i->band_offset - page));
+	EXPECT_EQ(EINVAL, errno);
 	p = mmap(NULL, i->band_size, PROT_READ, MAP_SHARED, self->dev.fd, (off_t)i->band_offset);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_NE(0, mprotect(p, i->band_size, PROT_READ | PROT_WRITE));
 	b = p;
+	EXPECT_EQ(0, b[IDX].seq % 2);
 	EXPECT_EQ(INT64_MIN, b[IDX].lo);
 	EXPECT_EQ(INT64_MAX, b[IDX].hi);
+	EXPECT_EQ(0, b[IDX].reserved);
 	munmap(p, i->band_size);
 }
 
@@ -791,6 +805,53 @@ static pid_t striped_waiter(struct ac_dev *dev, uint64_t index, int64_t ge)
 static uint64_t last_slot(struct ac_dev *dev, uint64_t index)
 {
 	return index + (dev->info.nr_stripes - 1) * dev->info.nr_striped;
+}
+
+/*
+ * A counter's band is at its index less the slots of the striped regions
+ * before it past their CPU 0 rows: an armed file narrows the band there
+ * and nowhere else, and its leaving makes it full again.
+ */
+TEST_F(wait, a_band_is_at_its_counters_index_less_the_striped_rows_before_it)
+{
+	const struct atomic_counter_info *i = ac_info(&self->dev);
+	int64_t striped = striped_counter(&self->dev);
+	uint64_t count = i->waiters_index, at, skipped;
+	const struct atomic_counter_band *b;
+	struct ac_dev armed;
+	void *p;
+
+	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS))
+		SKIP(return, "module without ATOMIC_COUNTER_FEATURE_BANDS");
+	ASSERT_LE(0, striped);
+	/* The waiter count is a kernel counter, after userspace's striped region. */
+	skipped = i->nr_striped * (i->nr_stripes - 1);
+	ASSERT_GT(count, (uint64_t)striped);
+	at = count - skipped;
+	p = mmap(NULL, i->band_size, PROT_READ, MAP_SHARED, self->dev.fd, (off_t)i->band_offset);
+	ASSERT_NE(MAP_FAILED, p);
+	b = p;
+	ASSERT_EQ(0, ac_reopen(&armed, self->dev.fd, AC_OPEN_NOMAP));
+
+	/* A waiter on a striped sum empties its counter's band, at its own index. */
+	ASSERT_EQ(0, ac_arm(&armed, striped, ATOMIC_COUNTER_COND_GE, 1000));
+	EXPECT_GT(b[striped].lo, b[striped].hi);
+	EXPECT_EQ(INT64_MIN, b[striped + 1].lo);
+
+	/* GE x past the striped region: hi x - 1, at the index less the rows. */
+	ASSERT_EQ(0, ac_arm(&armed, count, ATOMIC_COUNTER_COND_GE, 1000000));
+	EXPECT_EQ(0, b[at].seq % 2);
+	EXPECT_EQ(INT64_MIN, b[at].lo);
+	EXPECT_EQ(999999, b[at].hi);
+	if (skipped && count < nr_bands(i))
+		EXPECT_EQ(INT64_MAX, b[count].hi);
+	ASSERT_EQ(0, ioctl(armed.fd, ATOMIC_COUNTER_IOC_DISARM));
+	EXPECT_EQ(INT64_MAX, b[at].hi);
+	EXPECT_EQ(INT64_MIN, b[striped].lo);
+	EXPECT_EQ(INT64_MAX, b[striped].hi);
+	ac_close(&armed);
+	munmap(p, i->band_size);
+	ac_name_delete(&self->dev, STRIPED_NAME);
 }
 
 TEST_F(wait, wait_striped_is_woken_by_an_op_on_another_slot)

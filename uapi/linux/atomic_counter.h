@@ -433,10 +433,9 @@ enum atomic_counter_opcode {
  *	region: @nr_striped in the global bank, 0 in a private bank, which
  *	has no such region.
  * @band_offset: out, with %ATOMIC_COUNTER_FEATURE_BANDS: the mmap()
- *	offset of the bands, one &struct atomic_counter_band per index of
- *	the bank (@map_size / %ATOMIC_COUNTER_SIZE of them), mapped shared
- *	and read-only (PROT_WRITE: -EACCES); a multiple of the page size.
- *	0 from a module without the feature.
+ *	offset of the bands (&struct atomic_counter_band, one per counter:
+ *	see "Waiting"), mapped shared and read-only (PROT_WRITE: -EACCES);
+ *	a multiple of the page size. 0 from a module without the feature.
  * @band_size: out: bytes of the bands, a multiple of the page size; 0
  *	without %ATOMIC_COUNTER_FEATURE_BANDS.
  *
@@ -712,16 +711,8 @@ struct atomic_counter_name {
  * waker reads just after its update; the others are not woken at all.
  * In-kernel updates may run where no lock can be taken (hard irq, NMI):
  * they wake waiters shortly after, from a work item, and only when the
- * value is outside the counter's band (below). Modules built against the
- * in-kernel API's header of 0.5's development before bands put no barrier
- * between their update and a look at the waiter count; for their sake a
- * WAIT or ARM on a kernel counter that joins its wait queue before a
- * grace period has passed since the queue's waiter count last left zero
- * (the first waiter, and those that follow it closely) waits for that
- * RCU grace period (tens of milliseconds, more on a loaded machine,
- * without seeing signals) before its first look at the counter, which is
- * what makes the two meet; a timeout shorter than that still waits for
- * it. A WAIT whose condition holds when it is called returns at once. Zeroing a counter
+ * value is outside the counter's band (below). A WAIT whose condition
+ * holds when it is called returns at once. Zeroing a counter
  * (a name created or deleted, a kernel counter registered or unregistered)
  * is an update too: it wakes the waiters that zero satisfies. So is a
  * change of the waiter count at &atomic_counter_info.waiters_index: a
@@ -746,14 +737,20 @@ struct atomic_counter_name {
  * the update.
  *
  * With %ATOMIC_COUNTER_FEATURE_BANDS it may skip the call, after the same
- * barrier, while the counter's value lies in the counter's band, mapped
- * read-only at &atomic_counter_info.band_offset (for a slot of a striped
- * counter, the band of its CPU 0 slot): read @lo, @hi, @lo again, each
- * with ACQUIRE, and take the larger @lo (the library's ac_wake() does).
- * Then a waiter on another counter, or one whose condition the value
- * cannot meet, costs a page update no system call. The waiter count still
- * counts every waiter, so that programs that follow the rule above keep
- * working.
+ * barrier, while the counter's value lies in the counter's band (&struct
+ * atomic_counter_band, which says how to read one), mapped read-only at
+ * &atomic_counter_info.band_offset (the library's ac_wake() does). Then a
+ * waiter on another counter, or one whose condition the value cannot
+ * meet, costs a page update no system call. The waiter count still counts
+ * every waiter, so that programs that follow the rule above keep working.
+ *
+ * The bands are one per counter, in index order, a striped counter's
+ * standing for all its slots: the band of index i is that of its counter
+ * c (i itself, or for a slot its CPU 0 slot: i less its row times
+ * @nr_striped), at position c less, for each striped region that ends at
+ * or before c, the region's slots past its CPU 0 row (its striped
+ * counters times (@nr_stripes - 1)). Field names as in &struct
+ * atomic_counter_info.
  *
  * %ATOMIC_COUNTER_IOC_ARM attaches a condition to the open file (its
  * @timeout_ns must be 0); poll(), select() and epoll then report EPOLLIN
@@ -776,9 +773,7 @@ struct atomic_counter_name {
  * then WAIT's own outcomes. Of WAKE: -EINVAL for nonzero
  * &atomic_counter_wake.flags; -EBADF through a file without write access;
  * -EINVAL for an index out of range. Of DISARM: -EBADF through a file
- * without read access. WAIT and ARM may also fail with -ENOMEM: the page
- * of the counter's band (below) is allocated when a counter of it is first
- * waited on.
+ * without read access.
  *
  * What a waiter costs others: the module keeps, for every counter, a band
  * (&struct atomic_counter_band): values for which no condition of a waiter
@@ -791,12 +786,19 @@ struct atomic_counter_name {
  * nothing at all (each bank has wait queues of its own). A value outside
  * the band takes the counter's queue lock, wakes the waiters whose
  * condition holds, walks the counter's waiters (linear in their number)
- * and moves the band. A striped counter with waiters has an empty band
- * (its slots' writers do not know the sum: every update looks, and reads
- * every slot, one per possible CPU), and so has a counter while an armed
- * file's condition holds on it (its pollers are woken at every update, as
- * poll() reports while the condition holds). It never wakes a waiter
- * whose condition still fails.
+ * and moves the band. Two kinds of waiter keep the band empty, so that
+ * every update of their counter takes that path, for as long as they
+ * wait: one on a striped counter (its slots' writers do not know the sum:
+ * every update looks, and reads every slot, one per possible CPU), and an
+ * armed file whose condition holds (its pollers are woken at every
+ * update, as poll() reports while the condition holds). A file opened
+ * read-only can arm one; it costs every update of that counter, the
+ * kernel's included, the lock, the walk and, for the in-kernel API, a
+ * deferred wake-up. It never wakes a waiter whose condition still fails.
+ *
+ * The bands tell every reader of the bank the values other waiters wait
+ * for (the edges of a band are their conditions' values), as the counters
+ * tell their values.
  *
  * With %ATOMIC_COUNTER_WAIT_STRIPED the condition is on the sum of a
  * striped counter's slots (@index its CPU 0 slot, -EINVAL otherwise). An
@@ -843,8 +845,9 @@ enum atomic_counter_cond {
  *	deadline in nanoseconds, not negative. ARM: must be 0. out (WAIT,
  *	relative and timed): when a signal interrupts the wait, the time it
  *	had left, 0 or more; otherwise unchanged.
- * @result: out (WAIT): the value that satisfied the condition; must be
- *	zero on input, to WAIT and to ARM (-EINVAL).
+ * @result: out (WAIT): the value that satisfied the condition, as the
+ *	waiter or its waker read it (the counter may have moved on since);
+ *	must be zero on input, to WAIT and to ARM (-EINVAL).
  * @reserved: must be zero.
  */
 struct atomic_counter_wait {
@@ -861,23 +864,31 @@ struct atomic_counter_wait {
 
 /**
  * struct atomic_counter_band - values no waiter of a counter waits for
+ * @seq: even while the band is stable, odd while the module changes it;
+ *	each change adds 2
  * @lo: the lowest value of the band
  * @hi: the highest
+ * @reserved: 0
  *
- * The module keeps one per counter (for a striped counter, at its CPU 0
- * slot): no condition of a waiter queued on the counter holds for any
- * value in [@lo, @hi], so an update that leaves the counter inside the
- * band needs to wake nobody and makes no call into the wake-up path.
+ * The module keeps one per counter (see "Waiting" for where): no
+ * condition of a waiter queued on the counter holds for any value in
+ * [@lo, @hi], so an update that leaves the counter inside the band needs
+ * to wake nobody and makes no call into the wake-up path.
  * [%INT64_MIN, %INT64_MAX] when nobody waits; @lo > @hi (empty) when
  * every update must look, for example while an armed file's condition
- * holds or someone waits on a striped counter. The module moves a band
- * in steps that a reader which reads @lo, then @hi, then @lo again, each
- * read ordered after the one before (acquire), and uses the larger @lo,
- * never sees a band wider than one it may use: see kmod/wait.c.
+ * holds or someone waits on a striped counter.
+ *
+ * A reader reads @seq (ACQUIRE), @lo and @hi, then @seq again after an
+ * acquire fence, as a seqcount's reader does but without retrying: a
+ * value read while @seq was odd, or changed, is outside (call WAKE). The
+ * fields are 8-byte aligned on every ABI, i386 included, so that 8-byte
+ * atomic loads of them are plain loads.
  */
 struct atomic_counter_band {
-	__s64 lo;
-	__s64 hi;
+	__u64 seq __attribute__((aligned(8)));
+	__s64 lo __attribute__((aligned(8)));
+	__s64 hi __attribute__((aligned(8)));
+	__u64 reserved __attribute__((aligned(8)));
 };
 
 /**

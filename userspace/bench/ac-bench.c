@@ -1023,11 +1023,10 @@ int main(int argc, char **argv)
 		printf("batch of 64, 64 waiters on its counter, per entry (target <= 1.10): %.2f\n",
 		       waiter_cost(CALL_BATCH64, 64, ON_SAME).ratio);
 		if (info && (info->features & ATOMIC_COUNTER_FEATURE_BANDS))
-			printf("bands: %llu bytes of mapping for %llu indices; allocated 4 KiB page by "
-			       "page when first needed, and %llu bytes of page table up front\n",
+			printf("band memory: %llu bytes for %llu bytes of counters (32 per counter, "
+			       "one per striped counter), allocated and charged with the bank\n",
 			       (unsigned long long)info->band_size,
-			       (unsigned long long)(info->map_size / ATOMIC_COUNTER_SIZE),
-			       (unsigned long long)(info->band_size / 4096 * sizeof(void *)));
+			       (unsigned long long)info->map_size);
 	}
 
 	if (!host) {

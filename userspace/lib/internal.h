@@ -51,6 +51,9 @@ int ac__parse_u64(const char *s, uint64_t *out);
  */
 int ac__check_info(const struct atomic_counter_info *i, uint64_t page_size);
 
+/* Bands the module keeps for the bank INFO @i describes (wait.c). */
+uint64_t ac__nr_bands(const struct atomic_counter_info *i);
+
 #ifdef AC_SHARED
 /*
  * An old definition kept for programs linked against an older release, at

@@ -110,7 +110,7 @@ static void map_bands(const struct ac_dev *dev, struct ac_state *st)
 	void *p;
 
 	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS) || !i->band_size ||
-	    i->band_size / sizeof(struct atomic_counter_band) < i->map_size / ATOMIC_COUNTER_SIZE)
+	    i->band_size / sizeof(struct atomic_counter_band) < ac__nr_bands(i))
 		return;
 	p = mmap(NULL, i->band_size, PROT_READ, MAP_SHARED, dev->fd, (off_t)i->band_offset);
 	if (p != MAP_FAILED)
