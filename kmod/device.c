@@ -404,6 +404,7 @@ static int __init ac_init(void)
 	BUILD_BUG_ON(sizeof(struct atomic_counter_info) != ATOMIC_COUNTER_INFO_SIZE_VER1);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_name) != 80);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_wait) != 48);
+	BUILD_BUG_ON(sizeof(struct atomic_counter_band) != 32);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_bank) != 64);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_wake) != 16);
 	/* Each struct's first published size is where its layout starts from. */

@@ -125,10 +125,11 @@ int ac_mmap(struct file *file, struct vm_area_struct *vma)
 	/* The bands, after the counters: no window has both. */
 	if (vma->vm_pgoff >= bank->size >> PAGE_SHIFT)
 		return ac_mmap_bands(bank, vma);
-	if (pages > (bank->size >> PAGE_SHIFT) - vma->vm_pgoff)
-		return -EINVAL;
+	/* EACCES before EINVAL, as before bands: the order is ABI (the fuzzer's model). */
 	if (vma->vm_pgoff + pages > kernel_page && (vma->vm_flags & VM_WRITE))
 		return -EACCES;
+	if (pages > (bank->size >> PAGE_SHIFT) - vma->vm_pgoff)
+		return -EINVAL;
 	/* Checks the window against the bank, and sets VM_DONTEXPAND | VM_DONTDUMP. */
 	ret = remap_vmalloc_range(vma, bank->counters, vma->vm_pgoff);
 	if (ret)

@@ -9,7 +9,7 @@
  * ([INT64_MIN, INT64_MAX] when nobody waits). An update, after its write
  * and a full barrier, reads the band and the counter and compares: a value
  * inside the band wakes nobody, with no lock taken and nothing written, so
- * waiters whose condition cannot hold cost updaters four loads and two
+ * waiters whose condition cannot hold cost updaters five loads and two
  * compares, however many they are. Only a value outside the band takes the
  * slow path (ac_wake_slow()): the queue's lock, the walk of that counter's
  * waiters, and a new band. As io_uring's cq_wait_nr does for one waiter,
@@ -48,7 +48,12 @@
  * narrowing or a later version (odd, or a band that excludes the waiter's
  * trigger for as long as it is queued, since every later version is
  * written with it queued), or the waiter's look sees the update and the
- * waiter does not sleep. The updater's read of the counter comes after its
+ * waiter does not sleep. A join that finds its trigger excluded already
+ * writes nothing: the version it found was written by an earlier lock
+ * holder, whose stores reach the joiner through the unlock and lock and are
+ * ordered before its look by its full barrier (A-cumulativity), so an
+ * updater that reads an older version is the one whose write the joiner's
+ * look sees. The updater's read of the counter comes after its
  * own write, so it is that write's value or a later one; each later write
  * has an updater of its own that checks too (tests/ordering/band-sb.litmus
  * has the pattern, for herd7). The barrier: smp_mb() in
@@ -108,7 +113,6 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -139,7 +143,8 @@ struct ac_waitq {
  * What the tests count (debugfs "wait_stats"): slow paths taken, WAKE
  * calls, in-kernel wake-ups deferred. Per CPU, so that counting shares no
  * cache line between CPUs or banks: the in-kernel API's count is taken in
- * any context, NMI included.
+ * any context, NMI included (this_cpu_inc() is one instruction on x86 and
+ * an atomic on arm64, the module's architectures).
  */
 struct ac_wait_stats {
 	unsigned long slow;
@@ -274,7 +279,9 @@ struct atomic_counter_band *ac_band_of(struct ac_bank *bank, u64 index)
 {
 	u64 counter = ac_counter_of(bank, index);
 
-	return &bank->bands[counter - ac_band_skipped(bank, counter)];
+	/* Clamped too: a mispredicted skip must not index before the bands. */
+	return &bank->bands[array_index_nospec(counter - ac_band_skipped(bank, counter),
+					       bank->bands_size / sizeof(*bank->bands))];
 }
 
 /*
@@ -816,7 +823,9 @@ static long ac_wait_on(struct ac_waiter *w, ktime_t *expires, s64 *seen)
 	 * (set_current_state() before it, ac_waiter_del()'s after).
 	 */
 	smp_mb();	/* the caller's accesses before the look */
-	if (ac_cond_met(w->bank, &w->cond, seen)) {
+	/* A waiter on the waiter count counts itself in first, as it always did. */
+	if (ac_counter_of(w->bank, w->cond.index) != w->bank->waiters_index &&
+	    ac_cond_met(w->bank, &w->cond, seen)) {
 		smp_mb();	/* the look before the caller's next ones */
 		return 0;
 	}

@@ -18,7 +18,6 @@
 
 #include <linux/atomic.h>
 #include <linux/bug.h>
-#include <linux/minmax.h>
 #include <linux/irq_work.h>
 #include <linux/rcupdate.h>
 #include <linux/smp.h>

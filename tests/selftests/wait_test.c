@@ -299,9 +299,10 @@ TEST_F_TIMEOUT(wait, no_lost_wakeup_under_load, 300)
 }
 
 /*
- * The module's wait queue for a counter: hash_64(index, 8), the kernel's
- * multiplicative hash (before keyed wake-ups it was the top 6 bits of the
- * same product, so a counter on IDX's queue now was on it then too).
+ * The module's wait queue for a counter, in its bank's own queues:
+ * hash_64(index, bits), the kernel's multiplicative hash (6 bits now, 8
+ * before the bands; the top 6 bits of the same product, so a counter on
+ * IDX's queue with 8 bits is on it with 6 too).
  */
 static unsigned int queue_of(uint64_t index, unsigned int bits)
 {

@@ -747,9 +747,11 @@ struct atomic_counter_name {
  * The bands are one per counter, in index order, a striped counter's
  * standing for all its slots: the band of index i is that of its counter
  * c (i itself, or for a slot its CPU 0 slot: i less its row times
- * @nr_striped), at position c less, for each striped region that ends at
- * or before c, the region's slots past its CPU 0 row (its striped
- * counters times (@nr_stripes - 1)). Field names as in &struct
+ * @nr_striped), at position c less, for each striped region whose last
+ * slot (its first index + its striped counters times @nr_stripes - 1) is
+ * below c, the region's slots past its CPU 0 row (its striped counters
+ * times (@nr_stripes - 1)). The padding indices after a region's last
+ * slot keep bands of their own. Field names as in &struct
  * atomic_counter_info.
  *
  * %ATOMIC_COUNTER_IOC_ARM attaches a condition to the open file (its
@@ -881,8 +883,12 @@ struct atomic_counter_wait {
  * A reader reads @seq (ACQUIRE), @lo and @hi, then @seq again after an
  * acquire fence, as a seqcount's reader does but without retrying: a
  * value read while @seq was odd, or changed, is outside (call WAKE). The
- * fields are 8-byte aligned on every ABI, i386 included, so that 8-byte
- * atomic loads of them are plain loads.
+ * fields are 8-byte aligned on every ABI, i386 included, so that an
+ * 8-byte atomic load of one is a single load, never a cmpxchg8b (a write,
+ * which faults on the read-only page).
+ *
+ * Memory: 32 bytes per counter, four times the counter itself, allocated
+ * and charged with the bank (see "Private banks").
  */
 struct atomic_counter_band {
 	__u64 seq __attribute__((aligned(8)));
@@ -961,7 +967,9 @@ struct atomic_counter_wake {
  *
  * - The memory cgroup of the task that calls %ATOMIC_COUNTER_IOC_BANK is
  *   charged with every byte of the bank: its pages
- *   (&atomic_counter_info.map_size), its name table (56 bytes a name,
+ *   (&atomic_counter_info.map_size), its bands
+ *   (&atomic_counter_info.band_size: four times map_size less the striped
+ *   slots; see &struct atomic_counter_band), its name table (56 bytes a name,
  *   more than the counters for a bank with many names), its page array
  *   and the bank itself, for the bank's whole life, whoever holds it
  *   later. Over the cgroup's
