@@ -471,13 +471,15 @@ func (b *Bank) Kernel(name string) (*ReadOnly, error) {
 // uapi's rule for page updates as the C library's ac_wake() applies it, a
 // full barrier (here a sequentially consistent read-modify-write), a look
 // at the waiter count on the page, and the system call only while someone
-// waits. EBADF for a read-only bank, always.
+// waits. EBADF for a read-only or closed bank, always.
 func (b *Bank) Wake(index uint64) error {
 	atomic.AddInt64(&b.fence, 0)
-	waiting := atomic.LoadInt64(b.word(b.info.WaitersIndex)) != 0
+	// The fence first; the page only while the bank is open (Close unmaps
+	// it: the read faulted there instead of returning EBADF).
 	if b.isClosed() || !b.writable {
 		return wrap("wake", syscall.EBADF)
 	}
+	waiting := atomic.LoadInt64(b.word(b.info.WaitersIndex)) != 0
 	if !waiting {
 		return nil
 	}

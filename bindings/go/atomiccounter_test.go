@@ -40,3 +40,11 @@ func TestNoDeviceIsAnErrno(t *testing.T) {
 		t.Errorf("FromFd(-1): %v", err)
 	}
 }
+
+// A closed bank's Wake is EBADF, not a fault on its unmapped page.
+func TestWakeOnAClosedBankIsEbadf(t *testing.T) {
+	b := &Bank{info: info{WaitersIndex: 2048, KernelFirst: 2048, MapSize: 4096 * 8}, writable: true, closed: 1}
+	if err := b.Wake(0); !errors.Is(err, syscall.EBADF) {
+		t.Errorf("Wake: %v", err)
+	}
+}
