@@ -5,6 +5,7 @@ package atomiccounter
 import (
 	"errors"
 	"math"
+	"os"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -185,5 +186,113 @@ func TestWakeOnAClosedBankIsEbadf(t *testing.T) {
 	b := &Bank{info: globalInfo(), writable: true, closed: 1}
 	if err := b.Wake(0); !errors.Is(err, syscall.EBADF) {
 		t.Errorf("Wake: %v", err)
+	}
+}
+
+// fileBank is a bank of i's shape on a regular file, not the device: its
+// WAKE gets ENOTTY, so Wake's error tells whether it made the call. The
+// returned file writes the bands and the kernel's words.
+func fileBank(t *testing.T, i info) (*Bank, *os.File) {
+	f, err := os.CreateTemp(t.TempDir(), "bank")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	if err := f.Truncate(int64(i.MapSize + i.BandSize)); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &Bank{fd: fd, info: i, writable: true, allFirst: i.KernelFirst}
+	user := int(i.KernelFirst * counterSize)
+	if b.user, err = syscall.Mmap(fd, 0, user, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED); err != nil {
+		t.Fatal(err)
+	}
+	if b.all, err = syscall.Mmap(fd, int64(user), int(i.MapSize)-user, syscall.PROT_READ, syscall.MAP_SHARED); err != nil {
+		t.Fatal(err)
+	}
+	b.mapBands()
+	t.Cleanup(func() { b.Close() })
+	return b, f
+}
+
+func put(t *testing.T, f *os.File, at uint64, words ...int64) {
+	for k, w := range words {
+		var buf [8]byte
+		*(*int64)(unsafe.Pointer(&buf[0])) = w
+		if _, err := f.WriteAt(buf[:], int64(at)+8*int64(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// calls tells whether Wake made the WAKE call (ENOTTY from the file).
+func calls(t *testing.T, b *Bank, index uint64) bool {
+	err := b.Wake(index)
+	if err != nil && !errors.Is(err, syscall.ENOTTY) {
+		t.Fatalf("Wake(%d): %v", index, err)
+	}
+	return err != nil
+}
+
+func TestWakeCallsOnlyForAValueOutsideItsCountersBand(t *testing.T) {
+	b, f := fileBank(t, globalInfo())
+	if b.bands == nil {
+		t.Fatal("bands not mapped")
+	}
+	band := func(n uint64, seq, lo, hi int64) { put(t, f, 4096*8+n*bandSize, seq, lo, hi) }
+	store := func(index uint64, v int64) {
+		c, err := b.Counter(index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Store(v)
+	}
+	for _, c := range []struct {
+		what  string
+		setup func()
+		index uint64
+		call  bool
+	}{
+		// Every band [0, 0]: a zero counter is inside, whatever the count.
+		{"zero, 5 waiters elsewhere", func() { put(t, f, 2048*8, 5) }, 5, false},
+		{"outside [0, 0]", func() { store(5, 1) }, 5, true},
+		{"inside [-10, 10]", func() { band(5, 2, -10, 10) }, 5, false},
+		{"the module changing it", func() { band(5, 3, -10, 10) }, 5, true},
+		{"empty", func() { band(5, 4, 2, 1) }, 5, true},
+		// A slot (CPU 2 of striped counter 1027) by its own word against
+		// its counter's band: any other band, [0, 0], puts 7 outside.
+		{"a slot inside its counter's band", func() { band(1027, 2, -10, 10); store(1024+2*8+3, 7) }, 1024 + 2*8 + 3, false},
+		{"a slot outside it", func() { store(1024+2*8+3, 11) }, 1024 + 2*8 + 3, true},
+		{"after the user slots, band 1032", func() { band(1032, 2, 0, 100); store(1056, 50) }, 1056, false},
+		{"a kernel slot, outside", func() { put(t, f, (2560+8+5)*8, 3) }, 2560 + 8 + 5, true},
+		{"a kernel slot, band 2541", func() { band(2541, 2, 3, 3) }, 2560 + 8 + 5, false},
+		// Past the bank: the waiter count's rule, as ac_wake().
+		{"past the bank, 5 waiters", func() {}, 4096, true},
+	} {
+		c.setup()
+		if got := calls(t, b, c.index); got != c.call {
+			t.Errorf("%s: Wake(%d) called %v", c.what, c.index, got)
+		}
+	}
+}
+
+func TestWakeWithoutBandsReadsTheWaiterCount(t *testing.T) {
+	old := globalInfo() // a module without bands: the 128-byte INFO's tail stays zero
+	old.Features, old.BandOffset, old.BandSize = 63, 0, 0
+	b, f := fileBank(t, old)
+	if b.bands != nil {
+		t.Fatal("bands mapped")
+	}
+	c, _ := b.Counter(5)
+	c.Store(1)
+	if calls(t, b, 5) {
+		t.Error("a call with no waiter")
+	}
+	put(t, f, 2048*8, 1)
+	if !calls(t, b, 5) || !calls(t, b, 6) {
+		t.Error("no call with a waiter")
 	}
 }

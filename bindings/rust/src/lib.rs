@@ -1529,6 +1529,103 @@ mod tests {
         assert!(band_outside(&band(3, -5, 10), 0)); // changing
     }
 
+    /// A bank of `info`'s shape on a regular file, not the device: its
+    /// WAKE gets ENOTTY, so wake's error tells whether it made the call.
+    /// The file's second handle writes the bands and the kernel's words.
+    fn file_bank(info: sys::Info) -> (Bank, std::fs::File) {
+        use std::sync::atomic::AtomicUsize;
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "linux-atomic-counter-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        f.set_len(info.map_size + info.band_size).unwrap();
+        let writer = f.try_clone().unwrap();
+        let fd = OwnedFd::from(f);
+        let map = sys::Mapping::new(&fd, info.map_size, info.kernel_first * sys::SIZE, true).unwrap();
+        let bands = map_bands(&fd, &info);
+        let bank = Bank(Arc::new(Inner {
+            fd,
+            map,
+            bands,
+            info,
+            writable: true,
+        }));
+        (bank, writer)
+    }
+
+    fn put(f: &std::fs::File, at: u64, words: &[i64]) {
+        use std::os::unix::fs::FileExt;
+        for (k, w) in words.iter().enumerate() {
+            f.write_all_at(&w.to_ne_bytes(), at + 8 * k as u64).unwrap();
+        }
+    }
+
+    /// Whether wake made the WAKE call (ENOTTY from the file), or not (Ok).
+    fn calls(bank: &Bank, index: u64) -> bool {
+        match bank.wake(index) {
+            Ok(()) => false,
+            Err(e) if e.raw_os_error() == Some(libc::ENOTTY) => true,
+            Err(e) => panic!("wake({}): {}", index, e),
+        }
+    }
+
+    #[test]
+    fn wake_calls_only_for_a_value_outside_its_counters_band() {
+        let (bank, f) = file_bank(global());
+        assert!(bank.0.bands.is_some());
+        let band = |b: u64, seq: i64, lo: i64, hi: i64| put(&f, 4096 * 8 + b * 32, &[seq, lo, hi]);
+        // Every band [0, 0]: a zero counter is inside, whatever the count.
+        put(&f, 2048 * 8, &[5]);
+        assert!(!calls(&bank, 5));
+        bank.counter(5).unwrap().store(1, Ordering::Relaxed);
+        assert!(calls(&bank, 5));
+        band(5, 2, -10, 10);
+        assert!(!calls(&bank, 5));
+        band(5, 3, -10, 10); // the module is changing it
+        assert!(calls(&bank, 5));
+        band(5, 4, 2, 1); // empty
+        assert!(calls(&bank, 5));
+        // A slot (CPU 2 of striped counter 1027) by its own word against its
+        // counter's band: any other band, [0, 0], would put 7 outside.
+        band(1027, 2, -10, 10);
+        bank.counter(1024 + 2 * 8 + 3).unwrap().store(7, Ordering::Relaxed);
+        assert!(!calls(&bank, 1024 + 2 * 8 + 3));
+        bank.counter(1024 + 2 * 8 + 3).unwrap().store(11, Ordering::Relaxed);
+        assert!(calls(&bank, 1024 + 2 * 8 + 3));
+        // After the user slots: counter 1056 has band 1032.
+        band(1032, 2, 0, 100);
+        bank.counter(1056).unwrap().store(50, Ordering::Relaxed);
+        assert!(!calls(&bank, 1056));
+        // A kernel slot (CPU 1 of kernel striped counter 2565), band 2541.
+        put(&f, (2560 + 8 + 5) * 8, &[3]);
+        assert!(calls(&bank, 2560 + 8 + 5));
+        band(2541, 2, 3, 3);
+        assert!(!calls(&bank, 2560 + 8 + 5));
+        // Past the bank: the waiter count's rule (5 waiters), as
+        // ac_wake(); the module answers EINVAL.
+        assert!(calls(&bank, 4096));
+    }
+
+    #[test]
+    fn wake_without_bands_reads_the_waiter_count() {
+        let (bank, f) = file_bank(good());
+        assert!(bank.0.bands.is_none());
+        bank.counter(5).unwrap().store(1, Ordering::Relaxed);
+        assert!(!calls(&bank, 5));
+        put(&f, 2048 * 8, &[1]);
+        assert!(calls(&bank, 5));
+        assert!(calls(&bank, 6));
+    }
+
     #[test]
     fn orders_map_to_the_uapis() {
         assert_eq!(uapi_order(Ordering::Relaxed), sys::ORDER_RELAXED);
