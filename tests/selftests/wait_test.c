@@ -145,6 +145,47 @@ TEST_F(wait, ioctl_update_wakes_a_waiter)
 	EXPECT_EQ(0, waiters(&self->dev));
 }
 
+/* Set @index to @k through the ioctl (odd @k) or on the page and ac_wake() (even). */
+static int set_by_turns(struct ac_dev *dev, uint64_t index, int64_t k)
+{
+	if (k % 2)
+		return ac_op(dev, index, ATOMIC_COUNTER_OP_SET, AC_RELEASE, k, 0, NULL);
+	ac_set(ac_counter(dev, index), k);
+	return ac_wake(dev, index);
+}
+
+/*
+ * Lost wake-ups: a child waits EQ k on one counter and answers k on
+ * another, where the parent waits EQ k; each sets by turns through the
+ * ioctl and on the page with ac_wake(). Every round's waits race their
+ * update (the waiter's join against the updater's band check), and each
+ * has 10 s: a lost wake-up is a timeout, never a slow pass.
+ */
+TEST_F_TIMEOUT(wait, eq_ping_pong_loses_no_wake_up_through_ioctl_or_page, 300)
+{
+	const int64_t rounds = 2000;
+	int64_t k;
+	pid_t pid;
+
+	ac_set(ac_counter(&self->dev, IDX + 1), 0);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		for (k = 1; k <= rounds; k++)
+			if (ac_wait(&self->dev, IDX, ATOMIC_COUNTER_COND_EQ, k, 10000000000LL, NULL) ||
+			    set_by_turns(&self->dev, IDX + 1, k))
+				_exit(1);
+		_exit(0);
+	}
+	for (k = 1; k <= rounds; k++) {
+		ASSERT_EQ(0, set_by_turns(&self->dev, IDX, k));
+		ASSERT_EQ(0, ac_wait(&self->dev, IDX + 1, ATOMIC_COUNTER_COND_EQ, k,
+				     10000000000LL, NULL)) TH_LOG("round %lld", (long long)k);
+	}
+	EXPECT_EQ(0, exit_code(pid));
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
 TEST_F(wait, page_update_and_wake_wake_a_waiter)
 {
 	pid_t pid = child_waits(&self->dev, ATOMIC_COUNTER_COND_EQ, 5, 10000000000LL);
