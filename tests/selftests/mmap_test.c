@@ -104,11 +104,9 @@ TEST_F(map, map_larger_than_the_bank_einval)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-/* Past the bank are its bands (ATOMIC_COUNTER_FEATURE_BANDS); past those, nothing. */
 TEST_F(map, map_offset_past_the_bank_einval)
 {
-	void *p = mmap(NULL, self->page, PROT_READ, MAP_SHARED, self->fd,
-		       self->info.map_size + self->info.band_size);
+	void *p = mmap(NULL, self->page, PROT_READ, MAP_SHARED, self->fd, self->info.map_size);
 
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
@@ -116,30 +114,6 @@ TEST_F(map, map_offset_past_the_bank_einval)
 		 self->info.map_size - self->page);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
-}
-
-/*
- * The bands' fields are 8-byte aligned on every ABI (i386's __s64 alone is
- * 4), so that 8-byte atomic loads of them are plain loads: an under-aligned
- * one may become a cmpxchg8b, a write, and fault on the read-only page.
- * This program is also built as a 32-bit one (_32).
- */
-TEST_F(map, bands_read_with_8_byte_atomic_loads_on_every_abi)
-{
-	const struct atomic_counter_band *b;
-
-	_Static_assert(__alignof__(b->seq) == 8 && __alignof__(b->lo) == 8 &&
-		       __alignof__(b->hi) == 8 && sizeof(*b) == 32, "band layout");
-	if (!(self->info.features & ATOMIC_COUNTER_FEATURE_BANDS))
-		SKIP(return, "module without ATOMIC_COUNTER_FEATURE_BANDS");
-	b = mmap(NULL, self->info.band_size, PROT_READ, MAP_SHARED, self->fd,
-		 self->info.band_offset);
-	ASSERT_NE(MAP_FAILED, b);
-	EXPECT_EQ(0, __atomic_load_n(&b[1].reserved, __ATOMIC_RELAXED));
-	EXPECT_LE(__atomic_load_n(&b[1].lo, __ATOMIC_ACQUIRE),
-		  __atomic_load_n(&b[1].hi, __ATOMIC_ACQUIRE));
-	EXPECT_EQ(0, __atomic_load_n(&b[1].seq, __ATOMIC_ACQUIRE) % 2);
-	munmap((void *)b, self->info.band_size);
 }
 
 TEST_F(map, map_window_at_an_offset)

@@ -100,23 +100,6 @@ static int map_bank(struct ac_dev *dev, int prot)
 	return 0;
 }
 
-/*
- * The bands, read-only, for ac_wake(). Without them (an older module, or
- * a map that failed) ac_wake() keeps the waiter-count rule: nothing fails.
- */
-static void map_bands(const struct ac_dev *dev, struct ac_state *st)
-{
-	const struct atomic_counter_info *i = &st->info;
-	void *p;
-
-	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS) || !i->band_size ||
-	    i->band_size / sizeof(struct atomic_counter_band) < ac__nr_bands(i))
-		return;
-	p = mmap(NULL, i->band_size, PROT_READ, MAP_SHARED, dev->fd, (off_t)i->band_offset);
-	if (p != MAP_FAILED)
-		st->bands = p;
-}
-
 /* The frozen view, from the module's reply. */
 static void fill_view(struct ac_dev_info *v, const struct atomic_counter_info *i)
 {
@@ -173,7 +156,6 @@ static int setup(struct ac_dev *dev, int flags, uint64_t features)
 		ret = map_bank(dev, prot);
 		if (ret)
 			goto fail;
-		map_bands(dev, st);
 	}
 	dev->info.priv.word = 0;
 	dev->info.priv.state = st;
@@ -426,9 +408,6 @@ void ac_close(struct ac_dev *dev)
 	if (ac__fd(dev) >= 0) {
 		if (dev->bank)
 			munmap((void *)dev->bank, dev->info.map_size);
-		if (dev->info.priv.state->bands)
-			munmap((void *)dev->info.priv.state->bands,
-			       dev->info.priv.state->info.band_size);
 		close(dev->fd);
 		free(dev->info.priv.state);
 	}

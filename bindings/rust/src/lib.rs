@@ -29,9 +29,7 @@
 //! Waiting: [`Counter::wait_until`] blocks until a condition holds. An
 //! update made on the page wakes nobody by itself (that would cost every
 //! update a fence); the updater calls [`Counter::wake`] afterwards, which
-//! makes a system call only when the value may satisfy a waiter of that
-//! counter (outside the counter's band, which the module maps read-only),
-//! or, from a module without bands, while anyone waits: as the C library's
+//! makes a system call only while someone waits, as the C library's
 //! `ac_wake()` does.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -180,8 +178,6 @@ impl Cond {
 struct Inner {
     fd: OwnedFd,
     map: sys::Mapping,
-    /// The bands, when the module has them and they mapped (for wake).
-    bands: Option<sys::Bands>,
     info: sys::Info,
     writable: bool,
 }
@@ -267,82 +263,6 @@ fn check_info(i: &sys::Info, page: u64) -> io::Result<()> {
     Ok(())
 }
 
-/// The CPU row of `index` in a striped region, or None outside both
-/// (the C library's `ac_striped_row()`).
-fn striped_row(i: &sys::Info, index: u64) -> Option<u64> {
-    let slots = i.nr_striped * i.nr_stripes;
-    let firsts = [i.named_first + i.nr_named, i.kernel_first + i.nr_kernel];
-    // A private bank has no kernel striped region (nr_kernel_striped 0):
-    // its map ends with the kernel's plain region.
-    let sizes = [slots, if i.map_size / sys::SIZE <= firsts[1] { 0 } else { slots }];
-    (0..2)
-        .find(|&r| index >= firsts[r] && index < firsts[r] + sizes[r])
-        .map(|r| (index - firsts[r]) / i.nr_striped)
-}
-
-/// Slots of the striped regions that have no band of their own: every row
-/// but CPU 0's, of the regions that end at or before `counter` (the C
-/// library's `bands_skipped()`; "Waiting" in the uapi header).
-fn bands_skipped(i: &sys::Info, counter: u64) -> u64 {
-    let rows = i.nr_stripes - 1;
-    let mut skipped = 0;
-    if counter >= i.named_first + i.nr_named + i.nr_striped * i.nr_stripes {
-        skipped += i.nr_striped * rows;
-    }
-    if counter >= i.kernel_first + i.nr_kernel + i.nr_kernel_striped * i.nr_stripes {
-        skipped += i.nr_kernel_striped * rows;
-    }
-    skipped
-}
-
-/// How many bands the module keeps for the bank `i` describes.
-fn nr_bands(i: &sys::Info) -> u64 {
-    let total = i.map_size / sys::SIZE;
-    total - bands_skipped(i, total)
-}
-
-/// The band of index `index` (below the bank's total): its counter's, a
-/// striped counter's slot standing for its CPU 0 slot.
-fn band_index(i: &sys::Info, index: u64) -> u64 {
-    let counter = match striped_row(i, index) {
-        Some(row) => index - row * i.nr_striped,
-        None => index,
-    };
-    counter - bands_skipped(i, counter)
-}
-
-/// Whether `v` may satisfy a waiter of the band's counter: outside the
-/// band, or the band was changing. A seqcount's read without the retry,
-/// as the C library's `band_outside()` and the module's own check.
-fn band_outside(b: &sys::Band, v: i64) -> bool {
-    let seq = b.seq.load(Ordering::Acquire);
-    let lo = b.lo.load(Ordering::Relaxed);
-    let hi = b.hi.load(Ordering::Relaxed);
-    fence(Ordering::Acquire);
-    if seq & 1 != 0 || seq != b.seq.load(Ordering::Relaxed) {
-        return true;
-    }
-    v < lo || v > hi
-}
-
-/// The bands, mapped as the C library's `map_bands()` maps them: only
-/// from a module with the feature whose bands cover every counter. None
-/// otherwise, or when the map fails: wake then keeps the waiter-count
-/// rule, which every module honours.
-fn map_bands(fd: &OwnedFd, i: &sys::Info) -> Option<sys::Bands> {
-    if !bands_usable(i) {
-        return None;
-    }
-    sys::Bands::new(fd, i.band_offset, i.band_size, nr_bands(i)).ok()
-}
-
-/// Whether INFO offers bands that cover every counter.
-fn bands_usable(i: &sys::Info) -> bool {
-    i.features & sys::FEATURE_BANDS != 0
-        && i.band_size != 0
-        && i.band_size / std::mem::size_of::<sys::Band>() as u64 >= nr_bands(i)
-}
-
 impl Bank {
     fn setup(fd: OwnedFd, writable: bool) -> io::Result<Bank> {
         let mut info = sys::Info {
@@ -359,11 +279,9 @@ impl Bank {
         }
         check_info(&info, sys::page_size())?;
         let map = sys::Mapping::new(&fd, info.map_size, info.kernel_first * sys::SIZE, writable)?;
-        let bands = map_bands(&fd, &info);
         Ok(Bank(Arc::new(Inner {
             fd,
             map,
-            bands,
             info,
             writable,
         })))
@@ -531,7 +449,13 @@ impl Bank {
     /// The CPU row of `index` in a striped region, or None outside both
     /// (the C library's `ac_striped_row()`).
     fn striped_row(&self, index: u64) -> Option<u64> {
-        striped_row(&self.0.info, index)
+        let i = &self.0.info;
+        let slots = i.nr_striped * i.nr_stripes;
+        let firsts = [i.named_first + i.nr_named, i.kernel_first + i.nr_kernel];
+        let sizes = [slots, if self.nr_total() <= firsts[1] { 0 } else { slots }];
+        (0..2)
+            .find(|&r| index >= firsts[r] && index < firsts[r] + sizes[r])
+            .map(|r| (index - firsts[r]) / i.nr_striped)
     }
 
     /// Counter `index`, writable on the page.
@@ -678,14 +602,9 @@ impl Bank {
 
     /// After an update of counter `index` on the page, wake its waiters:
     /// the uapi's rule for page updates, as the C library's `ac_wake()`
-    /// applies it. A full fence, then a look at the counter's band (the
-    /// values no waiter of that counter waits for, which the module maps
-    /// read-only; a striped counter's for all its slots): the WAKE system
-    /// call only when the value of `index` lies outside it, so a waiter on
-    /// another counter, or one whose condition the value cannot meet,
-    /// costs the update no system call. From a module without bands, a
-    /// look at the waiter count on the page instead, and the call while
-    /// anyone waits. EBADF for a read-only bank, always.
+    /// applies it (a full fence, a look at the waiter count on the page,
+    /// and the WAKE system call only when someone waits). EBADF for a
+    /// read-only bank, always.
     ///
     /// ```no_run
     /// use std::sync::atomic::Ordering::Relaxed;
@@ -695,21 +614,12 @@ impl Bank {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn wake(&self, index: u64) -> io::Result<()> {
-        // The whole rule is here, and only here: a waiter narrows its
-        // counter's band (or, without bands, raises the count) and then
-        // reads the counter; the updater has written the counter and now
-        // reads the band (the count): a Dekker pattern, so a full fence,
-        // on x86 too, before anything else.
+        // The whole rule is here, and only here: a waiter raises the count
+        // and then reads the counter; the updater has written the counter
+        // and now reads the count (a Dekker pattern, so a full fence, on
+        // x86 too).
         fence(Ordering::SeqCst);
-        let i = &self.0.info;
-        let waiting = match &self.0.bands {
-            // The slot's own word, not the sum: the module reads the sum
-            // for a striped counter's waiters, whose band is kept empty.
-            Some(bands) if index < self.nr_total() => bands
-                .get(band_index(i, index))
-                .map_or(true, |b| band_outside(b, self.word(index).load(Ordering::Relaxed))),
-            _ => self.word(i.waiters_index).load(Ordering::Relaxed) != 0,
-        };
+        let waiting = self.word(self.0.info.waiters_index).load(Ordering::Relaxed) != 0;
         if !self.0.writable {
             return Err(errno(libc::EBADF));
         }
@@ -1096,8 +1006,7 @@ impl Counter {
     }
 
     /// Wakes the counter's waiters after updates on the page
-    /// ([`Bank::wake`]): a system call only when the value may satisfy
-    /// one of them (while anyone waits, with a module without bands).
+    /// ([`Bank::wake`]): a system call only while someone waits.
     ///
     /// ```no_run
     /// # let c = linux_atomic_counter::Bank::open()?.counter(0)?;
@@ -1413,217 +1322,6 @@ mod tests {
         let mut i = good();
         i.kernel_first = 1030;
         assert!(check_info(&i, 4096).is_err());
-    }
-
-    /// The global bank's shape: both striped regions (user at 1024..1056,
-    /// kernel at 2560..2592: 8 counters x 4 slots each), bands mapped after
-    /// the counters.
-    fn global() -> sys::Info {
-        sys::Info {
-            nr_kernel_striped: 8,
-            features: 127,
-            band_offset: 4096 * 8,
-            band_size: 4096 * 32, // 4048 bands, rounded up to a page
-            ..good()
-        }
-    }
-
-    /// A private bank's shape: no kernel striped region, the map ends with
-    /// the kernel's plain region (2560 counters).
-    fn private() -> sys::Info {
-        sys::Info {
-            map_size: 2560 * 8,
-            nr_kernel_striped: 0,
-            features: 127,
-            band_offset: 2560 * 8,
-            band_size: 4096 * 20, // 2536 bands, rounded up
-            ..good()
-        }
-    }
-
-    /// The uapi's words, literally: one band per counter in index order,
-    /// a slot past its CPU 0 row standing for no band of its own.
-    fn bands_by_walking(i: &sys::Info) -> Vec<u64> {
-        let mut next = 0;
-        let mut out = Vec::new();
-        for index in 0..i.map_size / sys::SIZE {
-            match striped_row(i, index) {
-                Some(row) if row > 0 => out.push(out[(index - row * i.nr_striped) as usize]),
-                _ => {
-                    out.push(next);
-                    next += 1;
-                }
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn band_index_is_the_uapis() {
-        let g = global();
-        assert!(check_info(&g, 4096).is_ok());
-        // 4096 counters less 3 rows of 8 slots in each striped region.
-        assert_eq!(nr_bands(&g), 4096 - 2 * 8 * 3);
-        assert_eq!(band_index(&g, 5), 5); // by number
-        assert_eq!(band_index(&g, 1023), 1023); // named, before the slots
-        assert_eq!(band_index(&g, 1024 + 3), 1027); // a striped counter
-        assert_eq!(band_index(&g, 1024 + 2 * 8 + 3), 1027); // its CPU 2 slot
-        assert_eq!(band_index(&g, 1024 + 3 * 8 + 7), 1031); // last slot, CPU 3
-        assert_eq!(band_index(&g, 1056), 1056 - 24); // after the user slots
-        assert_eq!(band_index(&g, 2048), 2048 - 24); // the waiter count
-        assert_eq!(band_index(&g, 2560 + 8 + 5), 2565 - 24); // a kernel slot, CPU 1
-        assert_eq!(band_index(&g, 2592), 2592 - 48); // after both
-        assert_eq!(band_index(&g, 4095), nr_bands(&g) - 1);
-        let p = private();
-        assert!(check_info(&p, 4096).is_ok());
-        assert_eq!(nr_bands(&p), 2560 - 8 * 3);
-        assert_eq!(band_index(&p, 1024 + 8 + 1), 1025);
-        assert_eq!(band_index(&p, 2048), 2048 - 24);
-        assert_eq!(band_index(&p, 2559), nr_bands(&p) - 1);
-        for i in [g, p] {
-            let walked = bands_by_walking(&i);
-            assert_eq!(*walked.last().unwrap() + 1, nr_bands(&i));
-            for (index, &want) in walked.iter().enumerate() {
-                assert_eq!(band_index(&i, index as u64), want, "index {}", index);
-            }
-        }
-    }
-
-    #[test]
-    fn bands_are_used_only_when_they_cover_every_counter() {
-        assert!(bands_usable(&global()));
-        assert!(bands_usable(&private()));
-        // A module without bands (a 128-byte INFO leaves the tail zero).
-        assert!(!bands_usable(&good()));
-        let mut i = global();
-        i.features &= !sys::FEATURE_BANDS;
-        assert!(!bands_usable(&i));
-        let mut i = global();
-        i.band_size = 0;
-        assert!(!bands_usable(&i));
-        let mut i = global();
-        i.band_size = (nr_bands(&i) - 1) * 32;
-        assert!(!bands_usable(&i));
-        i.band_size += 32;
-        assert!(bands_usable(&i));
-    }
-
-    fn band(seq: u64, lo: i64, hi: i64) -> sys::Band {
-        sys::Band {
-            seq: seq.into(),
-            lo: lo.into(),
-            hi: hi.into(),
-            reserved: 0.into(),
-        }
-    }
-
-    #[test]
-    fn band_outside_is_a_seqcount_read() {
-        let b = band(2, -5, 10);
-        assert!(!band_outside(&b, -5));
-        assert!(!band_outside(&b, 10));
-        assert!(band_outside(&b, -6));
-        assert!(band_outside(&b, 11));
-        assert!(!band_outside(&band(0, i64::MIN, i64::MAX), 0)); // nobody waits
-        assert!(band_outside(&band(4, 1, 0), 0)); // empty: every value
-        assert!(band_outside(&band(3, -5, 10), 0)); // changing
-    }
-
-    /// A bank of `info`'s shape on a regular file, not the device: its
-    /// WAKE gets ENOTTY, so wake's error tells whether it made the call.
-    /// The file's second handle writes the bands and the kernel's words.
-    fn file_bank(info: sys::Info) -> (Bank, std::fs::File) {
-        use std::sync::atomic::AtomicUsize;
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "linux-atomic-counter-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .unwrap();
-        std::fs::remove_file(&path).unwrap();
-        f.set_len(info.map_size + info.band_size).unwrap();
-        let writer = f.try_clone().unwrap();
-        let fd = OwnedFd::from(f);
-        let map = sys::Mapping::new(&fd, info.map_size, info.kernel_first * sys::SIZE, true).unwrap();
-        let bands = map_bands(&fd, &info);
-        let bank = Bank(Arc::new(Inner {
-            fd,
-            map,
-            bands,
-            info,
-            writable: true,
-        }));
-        (bank, writer)
-    }
-
-    fn put(f: &std::fs::File, at: u64, words: &[i64]) {
-        use std::os::unix::fs::FileExt;
-        for (k, w) in words.iter().enumerate() {
-            f.write_all_at(&w.to_ne_bytes(), at + 8 * k as u64).unwrap();
-        }
-    }
-
-    /// Whether wake made the WAKE call (ENOTTY from the file), or not (Ok).
-    fn calls(bank: &Bank, index: u64) -> bool {
-        match bank.wake(index) {
-            Ok(()) => false,
-            Err(e) if e.raw_os_error() == Some(libc::ENOTTY) => true,
-            Err(e) => panic!("wake({}): {}", index, e),
-        }
-    }
-
-    #[test]
-    fn wake_calls_only_for_a_value_outside_its_counters_band() {
-        let (bank, f) = file_bank(global());
-        assert!(bank.0.bands.is_some());
-        let band = |b: u64, seq: i64, lo: i64, hi: i64| put(&f, 4096 * 8 + b * 32, &[seq, lo, hi]);
-        // Every band [0, 0]: a zero counter is inside, whatever the count.
-        put(&f, 2048 * 8, &[5]);
-        assert!(!calls(&bank, 5));
-        bank.counter(5).unwrap().store(1, Ordering::Relaxed);
-        assert!(calls(&bank, 5));
-        band(5, 2, -10, 10);
-        assert!(!calls(&bank, 5));
-        band(5, 3, -10, 10); // the module is changing it
-        assert!(calls(&bank, 5));
-        band(5, 4, 2, 1); // empty
-        assert!(calls(&bank, 5));
-        // A slot (CPU 2 of striped counter 1027) by its own word against its
-        // counter's band: any other band, [0, 0], would put 7 outside.
-        band(1027, 2, -10, 10);
-        bank.counter(1024 + 2 * 8 + 3).unwrap().store(7, Ordering::Relaxed);
-        assert!(!calls(&bank, 1024 + 2 * 8 + 3));
-        bank.counter(1024 + 2 * 8 + 3).unwrap().store(11, Ordering::Relaxed);
-        assert!(calls(&bank, 1024 + 2 * 8 + 3));
-        // After the user slots: counter 1056 has band 1032.
-        band(1032, 2, 0, 100);
-        bank.counter(1056).unwrap().store(50, Ordering::Relaxed);
-        assert!(!calls(&bank, 1056));
-        // A kernel slot (CPU 1 of kernel striped counter 2565), band 2541.
-        put(&f, (2560 + 8 + 5) * 8, &[3]);
-        assert!(calls(&bank, 2560 + 8 + 5));
-        band(2541, 2, 3, 3);
-        assert!(!calls(&bank, 2560 + 8 + 5));
-        // Past the bank: the waiter count's rule (5 waiters), as
-        // ac_wake(); the module answers EINVAL.
-        assert!(calls(&bank, 4096));
-    }
-
-    #[test]
-    fn wake_without_bands_reads_the_waiter_count() {
-        let (bank, f) = file_bank(good());
-        assert!(bank.0.bands.is_none());
-        bank.counter(5).unwrap().store(1, Ordering::Relaxed);
-        assert!(!calls(&bank, 5));
-        put(&f, 2048 * 8, &[1]);
-        assert!(calls(&bank, 5));
-        assert!(calls(&bank, 6));
     }
 
     #[test]

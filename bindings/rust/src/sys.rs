@@ -4,13 +4,13 @@
 //!
 //! The uapi header is the single source of truth: the layouts and numbers
 //! below restate it, and the unit tests check the sizes it publishes
-//! (`ATOMIC_COUNTER_*_SIZE_VER0`; INFO's `_VER1`, which has the bands).
+//! (`ATOMIC_COUNTER_*_SIZE_VER0`).
 
 use std::ffi::CString;
 use std::io;
 use std::os::unix::io::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::sync::atomic::AtomicI64;
 
 pub const API: u64 = 2;
 pub const SIZE: u64 = 8;
@@ -20,7 +20,6 @@ pub const FEATURE_BATCH: u64 = 1 << 1;
 pub const FEATURE_NAMES: u64 = 1 << 2;
 pub const FEATURE_WAIT: u64 = 1 << 3;
 pub const FEATURE_STRIPED: u64 = 1 << 4;
-pub const FEATURE_BANDS: u64 = 1 << 6;
 /// What the C library requires of the module (`AC_REQUIRED_FEATURES`).
 pub const REQUIRED_FEATURES: u64 =
     FEATURE_MMAP | FEATURE_BATCH | FEATURE_NAMES | FEATURE_WAIT | FEATURE_STRIPED;
@@ -55,21 +54,6 @@ pub struct Info {
     pub nr_stripes: u64,
     pub flags: u64,
     pub nr_kernel_striped: u64,
-    // ATOMIC_COUNTER_INFO_SIZE_VER1: a module without bands (128 bytes)
-    // reads this tail as zero on input and leaves it zero, as the uapi's
-    // "Extending the ABI" says of a larger caller.
-    pub band_offset: u64,
-    pub band_size: u64,
-}
-
-/// `struct atomic_counter_band`, as atomics: the module writes it, the
-/// process only loads it (the mapping is read-only).
-#[repr(C)]
-pub struct Band {
-    pub seq: AtomicU64,
-    pub lo: AtomicI64,
-    pub hi: AtomicI64,
-    pub reserved: AtomicU64,
 }
 
 #[repr(C)]
@@ -325,78 +309,6 @@ impl Mapping {
     }
 }
 
-/// The bands (one `struct atomic_counter_band` per counter), mapped
-/// read-only at INFO's `band_offset`.
-pub struct Bands {
-    base: NonNull<Band>,
-    len: usize,
-    count: u64,
-}
-
-// SAFETY: as for Mapping: shared memory only ever reached through `&Band`,
-// whose fields are atomics (Sync); the pointer never changes, and munmap
-// happens once, on drop.
-unsafe impl Send for Bands {}
-// SAFETY: as above.
-unsafe impl Sync for Bands {}
-
-impl Bands {
-    /// Maps `size` bytes at `offset` of `fd`, read-only; `count` bands
-    /// are reachable, which the caller checked fit in `size`.
-    pub fn new(fd: &OwnedFd, offset: u64, size: u64, count: u64) -> io::Result<Self> {
-        let einval = || io::Error::from_raw_os_error(libc::EINVAL);
-        let len = usize::try_from(size).map_err(|_| einval())?;
-        let off = libc::off_t::try_from(offset).map_err(|_| einval())?;
-        if count > size / std::mem::size_of::<Band>() as u64 {
-            return Err(einval());
-        }
-        // SAFETY: a new shared read-only mapping wherever the kernel puts
-        // it; nothing else refers to that range.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_READ,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                off,
-            )
-        };
-        if base == libc::MAP_FAILED {
-            return Err(last_error());
-        }
-        Ok(Bands {
-            base: NonNull::new(base as *mut Band).expect("mmap returned NULL"),
-            len,
-            count,
-        })
-    }
-
-    /// Band `i`, or None past the bands.
-    pub fn get(&self, i: u64) -> Option<&Band> {
-        if i >= self.count {
-            return None;
-        }
-        // SAFETY: i < count <= len / 32, so the band lies within the
-        // mapping, which is page-aligned (bands are 32 bytes, 8-aligned
-        // fields) and lives as long as `self`. Band is #[repr(C)] with
-        // the uapi's layout, its fields atomics with the layout of the
-        // u64/s64 the kernel writes with WRITE_ONCE and barriers; the
-        // process only loads them (the pages are read-only), and a plain
-        // aligned 8-byte load is what AtomicU64/AtomicI64::load is on
-        // x86-64 and arm64, so no store ever touches the read-only pages.
-        Some(unsafe { &*self.base.as_ptr().add(i as usize) })
-    }
-}
-
-impl Drop for Bands {
-    fn drop(&mut self) {
-        // SAFETY: the whole mapping, made in new(); no reference into it
-        // outlives `self` (they borrow from it).
-        unsafe { libc::munmap(self.base.as_ptr() as *mut libc::c_void, self.len) };
-    }
-}
-
 /// What owns a [`Mapping`] (the bank), for [`Word`]: it returns the
 /// same mapping for as long as it lives, and the mapping is unmapped only
 /// when the last owner is dropped.
@@ -457,16 +369,14 @@ mod tests {
     use std::mem::size_of;
 
     #[test]
-    fn sizes_are_the_uapis() {
-        assert_eq!(size_of::<Info>(), 144); // ATOMIC_COUNTER_INFO_SIZE_VER1
-        assert_eq!(size_of::<Band>(), 32);
-        assert_eq!(std::mem::align_of::<Band>(), 8);
+    fn sizes_are_the_uapis_ver0() {
+        assert_eq!(size_of::<Info>(), 128);
         assert_eq!(size_of::<Op>(), 48);
         assert_eq!(size_of::<Name>(), 80);
         assert_eq!(size_of::<Wait>(), 48);
         assert_eq!(size_of::<Wake>(), 16);
         assert_eq!(size_of::<BankArg>(), 64);
-        assert_eq!(IOC_INFO, 0xc090_ac80);
+        assert_eq!(IOC_INFO, 0xc080_ac80);
         assert_eq!(IOC_DISARM, 0xac8b);
     }
 }

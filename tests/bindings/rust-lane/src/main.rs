@@ -34,36 +34,6 @@ impl Tap {
         }
         io::stdout().flush().ok();
     }
-
-    fn skip(&mut self, name: &str, why: &str) {
-        self.n += 1;
-        println!("ok {} rust.{} # SKIP {}", self.n, name, why);
-        io::stdout().flush().ok();
-    }
-}
-
-/// Whether the module keeps bands (ATOMIC_COUNTER_FEATURE_BANDS), from
-/// its own INFO: the crate does not say which rule its wake follows.
-fn module_has_bands(bank: &Bank) -> bool {
-    use std::os::unix::io::AsRawFd;
-    // struct atomic_counter_info, ATOMIC_COUNTER_INFO_SIZE_VER1: api in,
-    // features out; the rest zero on input.
-    let mut info = [0u64; 18];
-    info[0] = 2;
-    let cmd: u64 = 0xc090_ac80; // _IOWR(0xAC, 0x80, 144 bytes)
-    // SAFETY: INFO writes at most the 144 bytes its command gives, which
-    // `info` has, and keeps no pointer.
-    let r = unsafe { libc::ioctl(bank.as_raw_fd(), cmd as _, info.as_mut_ptr()) };
-    r == 0 && info[1] & (1 << 6) != 0
-}
-
-/// The module's WAKE calls so far (debugfs wait_stats' `wake_calls`, as
-/// the C selftests' wait_stats() reads it), None without debugfs.
-fn wake_calls() -> Option<i64> {
-    let s = std::fs::read_to_string("/sys/kernel/debug/atomic_counter/wait_stats").ok()?;
-    s.lines()
-        .find_map(|l| l.strip_prefix("wake_calls "))
-        .and_then(|v| v.trim().parse().ok())
 }
 
 /// The bank under test, for a worker: the private one handed down, by its
@@ -128,18 +98,6 @@ fn worker(args: &[String]) -> i32 {
                 Ok(v) if v >= 1 => 0,
                 r => {
                     eprintln!("wait: {:?}", r);
-                    1
-                }
-            }
-        }
-        // wait_ge NAME VALUE: until the named counter reaches VALUE.
-        "wait_ge" => {
-            let c = bank.named(&args[1]).unwrap();
-            let want: i64 = args[2].parse().unwrap();
-            match c.wait_until(Cond::Ge(want), Some(Duration::from_secs(60))) {
-                Ok(v) if v >= want => 0,
-                r => {
-                    eprintln!("wait_ge {} {}: {:?}", args[1], want, r);
                     1
                 }
             }
@@ -504,56 +462,6 @@ fn main() {
         "want ETIMEDOUT",
     );
 
-    // The band rule (the uapi's "Waiting"), as the C selftest
-    // a_waiter_on_another_counter_costs_page_wakes_no_system_call: a
-    // waiter on another counter costs page updates and wake() no WAKE
-    // call; its own counter's update still wakes it.
-    let mut band_names: Vec<&str> = Vec::new();
-    let name = "wake_with_a_waiter_on_another_counter_makes_no_system_call";
-    match (module_has_bands(&bank), wake_calls()) {
-        (false, _) => t.skip(name, "module without ATOMIC_COUNTER_FEATURE_BANDS"),
-        (true, None) => t.skip(name, "no wait_stats (debugfs not mounted)"),
-        (true, Some(_)) => {
-            band_names = vec!["rust.band.other", "rust.band.mine"];
-            let other = bank.named("rust.band.other").unwrap();
-            let mine = bank.named("rust.band.mine").unwrap();
-            other.store(0, SeqCst);
-            let before = waiters.load(SeqCst);
-            let mut kid = spawn(&["wait_ge", "rust.band.other", "2"]);
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while waiters.load(SeqCst) <= before && Instant::now() < deadline {
-                if let Ok(Some(_)) = kid.try_wait() {
-                    break;
-                }
-                std::thread::yield_now();
-            }
-            let seen = waiters.load(SeqCst) > before;
-            let calls0 = wake_calls().unwrap_or(-1);
-            let mut woke = true;
-            for _ in 0..1000 {
-                mine.fetch_add(1, Relaxed);
-                woke &= mine.wake().is_ok();
-            }
-            let calls1 = wake_calls().unwrap_or(-1);
-            // The waiter's own counter, past its condition: a WAKE call.
-            other.fetch_add(1, Relaxed);
-            woke &= other.wake().is_ok();
-            other.fetch_add(1, Relaxed);
-            woke &= other.wake().is_ok();
-            let calls2 = wake_calls().unwrap_or(-1);
-            let ok = all_succeed(vec![kid]);
-            t.check(
-                name,
-                seen && woke && ok && calls0 >= 0 && calls1 == calls0 && calls2 > calls1,
-                &format!(
-                    "waiter counted {}, wakes ok {}, waiter ok {}; wake_calls {}, {} after 1000 \
-                     updates of another counter, {} after its own",
-                    seen, woke, ok, calls0, calls1, calls2
-                ),
-            );
-        }
-    }
-
     // Every operation, every ordering, against the C library.
     let mut cref = match CRef::start() {
         Ok(c) => c,
@@ -667,7 +575,7 @@ fn main() {
     );
 
     // Leave the bank as found: the other suites list its nonzero counters.
-    let mut names = vec![
+    let names = [
         "rust.seed.total",
         "rust.seed.a",
         "rust.seed.b",
@@ -676,7 +584,6 @@ fn main() {
         "rust.wait",
         "rust.ops",
     ];
-    names.extend(band_names);
     let left: Vec<_> = names.iter().filter(|n| bank.delete(n).is_err()).collect();
     t.check("names_deleted_after_use", left.is_empty(), &format!("left: {:?}", left));
 
