@@ -39,7 +39,8 @@ struct ac_waitq;
  * @counters: page-aligned, zeroed, and mappable into userspace with
  *	remap_vmalloc_range(): vmalloc_user() memory for the global bank,
  *	@pages mapped with vmap(VM_USERMAP) for a private one. @size bytes of
- *	counters, then @bands_size bytes of bands, in one area.
+ *	counters, @band_slots_size bytes of band slots, then @bands_size
+ *	bytes of bands, in one area.
  * @nr: counters used by number, [0, @nr).
  * @named_first: first counter allocated by name from userspace.
  * @nr_named: plain counters allocated by name, from @named_first.
@@ -61,10 +62,14 @@ struct ac_waitq;
  *	wait on the bank's counters (wait.c).
  * @waiters_index: its index.
  * @waiters_work: tells the waiters of @waiters of its changes (wait.c).
- * @bands: the bands, one struct atomic_counter_band per counter (a striped
- *	counter's for all its slots), after the counters in the same
- *	memory: what updates compare their value with (wait.c).
+ * @band_slots: which entry of @bands is each counter's band, one per
+ *	counter (a striped counter's for all its slots), after the counters
+ *	in the same memory (wait.c).
+ * @band_slots_size: bytes of @band_slots, a multiple of PAGE_SIZE.
+ * @bands: the table of bands, after @band_slots: what updates compare
+ *	their value with (wait.c).
  * @bands_size: bytes of @bands, a multiple of PAGE_SIZE.
+ * @bands_used: the entries of @bands given to a counter (wait.c).
  * @waitqs: the bank's own wait queues, AC_NR_WAITQS of them (wait.c).
  * @is_private: a private bank (bank.c), reached only through its files.
  * @ref: a private bank's files; it is freed with the last.
@@ -95,8 +100,11 @@ struct ac_bank {
 	atomic64_t *waiters;
 	u64 waiters_index;
 	struct work_struct waiters_work;
+	u32 *band_slots;
+	size_t band_slots_size;
 	struct atomic_counter_band *bands;
 	size_t bands_size;
+	unsigned long *bands_used;
 	struct ac_waitq *waitqs;
 	bool is_private;
 	refcount_t ref;
@@ -193,8 +201,8 @@ size_t ac_wait_bank_size(const struct ac_bank *bank);
 int ac_wait_bank_init(struct ac_bank *bank);
 void ac_wait_bank_exit(struct ac_bank *bank);
 atomic_t *ac_wait_waiters_of(struct ac_bank *bank, u64 index);
-size_t ac_bands_size(const struct ac_bank *bank);
-struct atomic_counter_band *ac_band_of(struct ac_bank *bank, u64 index);
+void ac_bands_layout(struct ac_bank *bank);
+u32 *ac_band_slot_of(struct ac_bank *bank, u64 index);
 void ac_wake_check(struct ac_bank *bank, u64 index);
 void ac_wake_slow(struct ac_bank *bank, u64 index);
 void ac_wake(struct ac_bank *bank, u64 index);

@@ -76,7 +76,7 @@ static u64 ac_round_to_pages(u64 counters)
  *	striped counters): only the global bank, where kernel code registers
  *
  * Sets every field of the layout, @bank->total and @bank->size, as "Regions"
- * in the uapi header describes them, and @bank->bands_size.
+ * in the uapi header describes them, and the bands' sizes.
  */
 void ac_bank_layout(struct ac_bank *bank, u64 nr_counters, u64 nr_named, u64 nr_kernel,
 		    u64 nr_striped, bool kernel_striped)
@@ -96,7 +96,7 @@ void ac_bank_layout(struct ac_bank *bank, u64 nr_counters, u64 nr_named, u64 nr_
 	bank->total = bank->kernel_striped_first +
 		      ac_round_to_pages(bank->nr_kernel_striped * bank->nr_stripes);
 	bank->size = bank->total * ATOMIC_COUNTER_SIZE;
-	bank->bands_size = ac_bands_size(bank);
+	ac_bands_layout(bank);
 }
 
 /*
@@ -236,11 +236,12 @@ struct ac_bank *ac_bank_create(const struct atomic_counter_bank *req)
 	refcount_set(&bank->ref, 1);
 	ac_bank_layout(bank, req->nr_counters, req->nr_named,
 		       PAGE_SIZE / ATOMIC_COUNTER_SIZE, req->nr_striped, false);
-	/* The bands are the bank's last pages. */
-	bank->nr_pages = (bank->size + bank->bands_size) >> PAGE_SHIFT;
+	/* The band slots and bands are the bank's last pages. */
+	bank->nr_pages = (bank->size + bank->band_slots_size + bank->bands_size) >> PAGE_SHIFT;
 
 	/* What the bank will hold, all of it, before any of it is allocated. */
-	charge = sizeof(*bank) + bank->size + bank->bands_size + ac_names_size(bank) +
+	charge = sizeof(*bank) + bank->size + bank->band_slots_size + bank->bands_size +
+		 ac_names_size(bank) +
 		 array_size(bank->nr_pages, sizeof(*bank->pages)) + ac_wait_bank_size(bank);
 	ret = ac_user_charge(bank, charge);
 	if (ret)

@@ -87,7 +87,9 @@ static long ac_ioctl_info(struct file *file, void __user *uarg, size_t usize)
 	info.nr_stripes = bank->nr_stripes;
 	info.flags = bank->is_private ? ATOMIC_COUNTER_INFO_PRIVATE : 0;
 	info.nr_kernel_striped = bank->nr_kernel_striped;
-	info.band_offset = bank->size;
+	info.band_slot_offset = bank->size;
+	info.band_slot_size = bank->band_slots_size;
+	info.band_offset = bank->size + bank->band_slots_size;
 	info.band_size = bank->bands_size;
 
 	return ac_copy_arg_out(uarg, &info, sizeof(info), usize);
@@ -436,8 +438,9 @@ static int __init ac_init(void)
 	}
 
 	ac_bank_layout(&ac_global, nr_counters, nr_named, nr_kernel, nr_striped, true);
-	/* The counters, then their bands (wait.c), in one mappable area. */
-	ac_global.counters = vmalloc_user(ac_global.size + ac_global.bands_size);
+	/* The counters, then their band slots and bands (wait.c), in one mappable area. */
+	ac_global.counters = vmalloc_user(ac_global.size + ac_global.band_slots_size +
+					  ac_global.bands_size);
 	if (!ac_global.counters)
 		return -ENOMEM;
 	ret = ac_names_init(&ac_global);

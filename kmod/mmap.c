@@ -34,7 +34,7 @@ static vm_fault_t ac_vm_fault(struct vm_fault *vmf)
 	struct page *page;
 
 	/* The window was checked against the bank, and cannot grow; still. */
-	if (vmf->pgoff >= (bank->size + bank->bands_size) >> PAGE_SHIFT)
+	if (vmf->pgoff >= (bank->size + bank->band_slots_size + bank->bands_size) >> PAGE_SHIFT)
 		return VM_FAULT_SIGBUS;
 	page = vmalloc_to_page((char *)bank->counters + (vmf->pgoff << PAGE_SHIFT));
 	if (WARN_ON_ONCE(!page))
@@ -49,9 +49,9 @@ static const struct vm_operations_struct ac_vm_ops = {
 };
 
 /*
- * A window of the bands (see "Waiting" in the uapi header), at offset
- * @bank->size: read-only for everyone, as the kernel's counters are (only
- * the module writes a band).
+ * A window of the band slots and bands (see "Waiting" in the uapi
+ * header), from offset @bank->size: read-only for everyone, as the
+ * kernel's counters are (only the module writes them).
  */
 static int ac_mmap_bands(struct ac_bank *bank, struct vm_area_struct *vma)
 {

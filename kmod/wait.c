@@ -4,9 +4,14 @@
  * armed with one, and the wake-ups that updates send.
  *
  * Bands. For every counter (a striped counter: one for all its slots) the
- * bank keeps a struct atomic_counter_band [lo, hi] in @bank->bands: no
- * condition of a waiter queued on that counter holds for any value in it
- * ([INT64_MIN, INT64_MAX] when nobody waits). An update, after its write
+ * bank keeps a band slot in @bank->band_slots, which names an entry of the
+ * table @bank->bands, a struct atomic_counter_band [lo, hi]: no condition
+ * of a waiter queued on that counter holds for any value in it. Entry 0
+ * is [INT64_MIN, INT64_MAX], the band of every counter nobody waits on;
+ * a counter takes an entry of its own with its first waiter and gives it
+ * back with its last (ac_band_take(), ac_band_give_back()), so the table
+ * is one entry per 32 counters, not one per counter; when it is full the
+ * counter gets entry 1, the empty band, and every update of it looks. An update, after its write
  * and a full barrier, reads the band and the counter and compares: a value
  * inside the band wakes nobody, with no lock taken and nothing written, so
  * waiters whose condition cannot hold cost updaters five loads and two
@@ -37,6 +42,18 @@
  * never retries, so the check is legal in NMI, and it takes the slow path
  * at most once. Any number of writes may overlap a read: the reader uses
  * a version whole or none.
+ *
+ * The slot is written under the same lock: an entry's number when the
+ * counter's first waiter joins (after the entry is reset to the full band,
+ * a version too, with a release), 0 when its last leaves. A reader reads
+ * the slot, then the entry it names (an address dependency). It may read
+ * a slot that is no longer the counter's, and then an entry that another
+ * counter has taken since: that is either a slot from before the current
+ * waiters joined, which the store-buffering pattern below covers as it
+ * covers an old version, or it is read after the counter's last waiter
+ * left, when no band is needed. An entry's owners follow each other
+ * through test_and_set_bit() (fully ordered) and clear_bit_unlock(), so
+ * its versions stay one sequence across them.
  *
  * A version is safe for the waiters queued when it was written; a waiter
  * that joins later is covered by the store-buffering pattern, as futex's
@@ -252,50 +269,64 @@ static u64 ac_band_skipped(const struct ac_bank *bank, u64 counter)
 	return skipped;
 }
 
+/* Table entries that are never given to a counter (see "Waiting" in the uapi header). */
+#define AC_BAND_FULL	0
+#define AC_BAND_EMPTY	1
+
 /**
- * ac_bands_size() - bytes of a bank's bands
+ * ac_bands_layout() - the sizes of a bank's band slots and bands
  * @bank: a bank with its layout
  *
- * One band per counter, a striped counter's for all its slots, in index
- * order, as "Waiting" in the uapi header says.
- *
- * Return: a multiple of PAGE_SIZE.
+ * A band slot per counter, a striped counter's for all its slots, in
+ * index order, as "Waiting" in the uapi header says; a table of one band
+ * per 32 counters, and at least a page of them: a counter holds an entry
+ * only while someone waits on it.
  */
-size_t ac_bands_size(const struct ac_bank *bank)
+void ac_bands_layout(struct ac_bank *bank)
 {
-	return PAGE_ALIGN(array_size(bank->total - ac_band_skipped(bank, bank->total),
-				     sizeof(struct atomic_counter_band)));
+	u64 nr = bank->total - ac_band_skipped(bank, bank->total);
+
+	bank->band_slots_size = PAGE_ALIGN(array_size(nr, sizeof(u32)));
+	bank->bands_size = PAGE_ALIGN(array_size(max_t(u64, nr / 32, 1),
+						 sizeof(struct atomic_counter_band)));
 }
 
 /**
- * ac_band_of() - the band an update of a counter compares its value with
+ * ac_band_slot_of() - the band slot of a counter
  * @bank: the bank
  * @index: a counter, or any slot of a striped counter, below @bank->total
  *	and clamped by the caller (array_index_nospec())
  *
- * Return: the band of @index's counter.
+ * Return: the word that names @index's counter's entry of @bank->bands.
  */
-struct atomic_counter_band *ac_band_of(struct ac_bank *bank, u64 index)
+u32 *ac_band_slot_of(struct ac_bank *bank, u64 index)
 {
 	u64 counter = ac_counter_of(bank, index);
 
-	/* Clamped too: a mispredicted skip must not index before the bands. */
-	return &bank->bands[array_index_nospec(counter - ac_band_skipped(bank, counter),
-					       bank->bands_size / sizeof(*bank->bands))];
+	/* Clamped too: a mispredicted skip must not index before the slots. */
+	return &bank->band_slots[array_index_nospec(counter - ac_band_skipped(bank, counter),
+						    bank->band_slots_size / sizeof(u32))];
+}
+
+static u32 ac_nr_bands(const struct ac_bank *bank)
+{
+	return bank->bands_size / sizeof(struct atomic_counter_band);
 }
 
 /*
- * Whether @v may satisfy a waiter of @b's counter: outside the band, or
- * the band was changing. The caller has put a full barrier between its
+ * Whether @v may satisfy a waiter of @index's counter: outside its band,
+ * or the band was changing. The caller has put a full barrier between its
  * update and this call.
  */
-static bool ac_band_outside(const struct atomic_counter_band *b, s64 v)
+static bool ac_band_outside(struct ac_bank *bank, u64 index, s64 v)
 {
 	/* The in-kernel API's check, on the same words. */
 	BUILD_BUG_ON(offsetof(struct atomic_counter_band, seq) != 0);
 	BUILD_BUG_ON(offsetof(struct atomic_counter_band, lo) != sizeof(s64));
 	BUILD_BUG_ON(offsetof(struct atomic_counter_band, hi) != 2 * sizeof(s64));
-	return __atomic_counter_band_outside((const s64 *)b, v);
+	BUILD_BUG_ON(sizeof(struct atomic_counter_band) != 4 * sizeof(s64));
+	return __atomic_counter_band_outside(ac_band_slot_of(bank, index),
+					     (const s64 *)bank->bands, ac_nr_bands(bank), v);
 }
 
 /*
@@ -317,6 +348,59 @@ static void ac_band_set(struct atomic_counter_band *b, s64 lo, s64 hi)
 	WRITE_ONCE(b->seq, b->seq + 1);
 }
 
+/*
+ * Write [@lo, @hi] into entry @nr of @bank's table, under the queue lock of
+ * the counter it is given to; the full and empty entries never change.
+ */
+static void ac_band_write(struct ac_bank *bank, u32 nr, s64 lo, s64 hi)
+{
+	if (nr != AC_BAND_FULL && nr != AC_BAND_EMPTY)
+		ac_band_set(&bank->bands[nr], lo, hi);
+}
+
+/*
+ * An entry of the table for the counter whose slot is @slot, which has
+ * none, under its queue lock: reset to the full band (each entry's seq
+ * keeps counting across its counters), then named in the slot. With the
+ * table full, the empty band: every update of the counter calls. Taken
+ * with test_and_set_bit(), fully ordered, against the last owner's
+ * clear_bit_unlock(): its writes of the entry, under another queue lock,
+ * come before ours.
+ */
+static u32 ac_band_take(struct ac_bank *bank, u32 *slot)
+{
+	u32 nr = ac_nr_bands(bank), i;
+
+	for (;;) {
+		i = find_next_zero_bit(bank->bands_used, nr, AC_BAND_EMPTY + 1);
+		if (i >= nr) {
+			i = AC_BAND_EMPTY;
+			break;
+		}
+		if (!test_and_set_bit(i, bank->bands_used))
+			break;
+	}
+	ac_band_write(bank, i, S64_MIN, S64_MAX);
+	/* The entry's reset before its name: see the top of this file. */
+	smp_store_release(slot, i);
+	return i;
+}
+
+/*
+ * The counter whose slot is @slot lost its last waiter, under its queue
+ * lock: slot 0 (the full band), and its entry back to the table. A reader
+ * that read the slot before may still read the entry as another counter's
+ * (see the top of this file).
+ */
+static void ac_band_give_back(struct ac_bank *bank, u32 *slot)
+{
+	u32 i = *slot;
+
+	WRITE_ONCE(*slot, AC_BAND_FULL);
+	if (i != AC_BAND_FULL && i != AC_BAND_EMPTY)
+		clear_bit_unlock(i, bank->bands_used);
+}
+
 /**
  * ac_wait_bank_size() - what a bank's waiting structures take
  * @bank: a bank with its layout
@@ -326,7 +410,9 @@ static void ac_band_set(struct atomic_counter_band *b, s64 lo, s64 hi)
  */
 size_t ac_wait_bank_size(const struct ac_bank *bank)
 {
-	return AC_NR_WAITQS * sizeof(struct ac_waitq);
+	return AC_NR_WAITQS * sizeof(struct ac_waitq) +
+	       BITS_TO_LONGS(bank->bands_size / sizeof(struct atomic_counter_band)) *
+	       sizeof(long);
 }
 
 static void ac_waiters_changed(struct work_struct *work)
@@ -349,18 +435,27 @@ static void ac_waiters_changed(struct work_struct *work)
 int ac_wait_bank_init(struct ac_bank *bank)
 {
 	gfp_t gfp = bank->is_private ? AC_GFP_BANK : GFP_KERNEL;
-	size_t i, nr_bands = bank->bands_size / sizeof(*bank->bands);
+	size_t i, nr_bands;
 	int ret;
 
 	INIT_WORK(&bank->waiters_work, ac_waiters_changed);
-	bank->bands = (struct atomic_counter_band *)((char *)bank->counters + bank->size);
+	/* Zeroed: every slot names entry 0, the full band. */
+	bank->band_slots = (u32 *)((char *)bank->counters + bank->size);
+	bank->bands = (struct atomic_counter_band *)((char *)bank->band_slots +
+						     bank->band_slots_size);
+	nr_bands = ac_nr_bands(bank);
 	for (i = 0; i < nr_bands; i++) {
 		bank->bands[i].lo = S64_MIN;
 		bank->bands[i].hi = S64_MAX;
 	}
+	bank->bands[AC_BAND_EMPTY].lo = S64_MAX;
+	bank->bands[AC_BAND_EMPTY].hi = S64_MIN;
+	bank->bands_used = kcalloc(BITS_TO_LONGS(nr_bands), sizeof(long), gfp);
 	bank->waitqs = kcalloc(AC_NR_WAITQS, sizeof(*bank->waitqs), gfp);
-	if (!bank->waitqs)
+	if (!bank->bands_used || !bank->waitqs)
 		return -ENOMEM;
+	__set_bit(AC_BAND_FULL, bank->bands_used);
+	__set_bit(AC_BAND_EMPTY, bank->bands_used);
 	for (i = 0; i < AC_NR_WAITQS; i++) {
 		spin_lock_init(&bank->waitqs[i].lock);
 		INIT_HLIST_HEAD(&bank->waitqs[i].groups);
@@ -385,6 +480,7 @@ void ac_wait_bank_exit(struct ac_bank *bank)
 	if (bank->waiters)
 		flush_work(&bank->waiters_work);
 	kfree(bank->waitqs);
+	kfree(bank->bands_used);
 }
 
 /**
@@ -557,7 +653,7 @@ void ac_wake_slow(struct ac_bank *bank, u64 index)
 {
 	u64 counter = ac_counter_of(bank, index);
 	struct ac_waitq *q = ac_waitq(bank, counter);
-	struct atomic_counter_band *b = ac_band_of(bank, counter);
+	u32 *slot = ac_band_slot_of(bank, counter);
 	bool any = false, striped = ac_is_striped(bank, counter);
 	s64 lo = S64_MIN, hi = S64_MAX;
 	struct ac_group *g;
@@ -570,12 +666,9 @@ void ac_wake_slow(struct ac_bank *bank, u64 index)
 		any = true;
 		ac_group_wake(g, ac_group_value(bank, g), &lo, &hi);
 	}
-	if (!any)
-		ac_band_set(b, S64_MIN, S64_MAX);
-	else if (striped)
-		ac_band_set(b, S64_MAX, S64_MIN);
-	else
-		ac_band_set(b, lo, hi);
+	/* Nobody waits: the last waiter gave the entry back (slot 0, full). */
+	if (any)
+		ac_band_write(bank, *slot, striped ? S64_MAX : lo, striped ? S64_MIN : hi);
 	spin_unlock(&q->lock);
 }
 
@@ -594,7 +687,7 @@ void ac_wake_check(struct ac_bank *bank, u64 index)
 {
 	/* The index picks the band, a dependent load: clamped under speculation. */
 	index = array_index_nospec(index, bank->total);
-	if (ac_band_outside(ac_band_of(bank, index), atomic64_read(&bank->counters[index])))
+	if (ac_band_outside(bank, index, atomic64_read(&bank->counters[index])))
 		ac_wake_slow(bank, index);
 }
 
@@ -701,7 +794,7 @@ static void ac_waiters_count_changed(struct ac_bank *bank)
 {
 	/* The count's update (the caller's atomic64_*()) before the look at its band. */
 	smp_mb();
-	if (ac_band_outside(ac_band_of(bank, bank->waiters_index), atomic64_read(bank->waiters)))
+	if (ac_band_outside(bank, bank->waiters_index, atomic64_read(bank->waiters)))
 		queue_work(system_unbound_wq, &bank->waiters_work);
 }
 
@@ -721,10 +814,12 @@ static void ac_waiter_add(struct ac_waiter *w)
 	bool striped = w->cond.flags & ATOMIC_COUNTER_WAIT_STRIPED;
 	struct ac_bank *bank = w->bank;
 	u64 counter = ac_counter_of(bank, w->cond.index);
-	struct atomic_counter_band *b = ac_band_of(bank, counter);
+	u32 *slot = ac_band_slot_of(bank, counter);
 	struct ac_waitq *q = ac_waitq(bank, counter);
 	s64 lo = S64_MIN, hi = S64_MAX;
+	struct atomic_counter_band *b;
 	struct ac_group *g;
+	u32 nr;
 
 	w->woken = false;
 	atomic64_inc(bank->waiters);
@@ -746,7 +841,10 @@ static void ac_waiter_add(struct ac_waiter *w)
 	} else {
 		ac_band_narrow(&lo, &hi, &w->cond, ac_group_value(bank, g));
 	}
-	ac_band_set(b, max(b->lo, lo), min(b->hi, hi));
+	/* The counter's first waiter takes an entry of the table. */
+	nr = *slot == AC_BAND_FULL ? ac_band_take(bank, slot) : *slot;
+	b = &bank->bands[nr];
+	ac_band_write(bank, nr, max(b->lo, lo), min(b->hi, hi));
 	spin_unlock(&q->lock);
 	ac_waiters_count_changed(bank);
 }
@@ -796,9 +894,9 @@ static bool ac_waiter_del(struct ac_waiter *w)
 		hlist_add_before(&heir->node, &g->node);
 		hlist_del(&g->node);
 	}
-	/* The counter's last waiter: its band is full again. */
+	/* The counter's last waiter: its band is full again, its entry free. */
 	if (!ac_counter_waited(q, counter))
-		ac_band_set(ac_band_of(w->bank, counter), S64_MIN, S64_MAX);
+		ac_band_give_back(w->bank, ac_band_slot_of(w->bank, counter));
 	woken = w->woken;
 	spin_unlock(&q->lock);
 	atomic_dec(&q->nr);

@@ -19,6 +19,7 @@
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/irq_work.h>
+#include <linux/nospec.h>
 #include <linux/rcupdate.h>
 #include <linux/smp.h>
 #include <linux/types.h>
@@ -37,10 +38,12 @@
  * @wake_irq_work: the deferred wake-up of those processes, first step:
  *	queues @wake_work
  * @wake_work: the deferred wake-up, second step: wakes them
- * @band: the counter's band, as the uapi's struct atomic_counter_band:
- *	@band[0] its seq, @band[1] its lowest value, @band[2] its highest;
- *	values no waiter of the counter waits for (wait.c). An update whose
- *	value is outside defers a wake-up.
+ * @band_slot: which entry of @bands is the counter's band (wait.c)
+ * @bands: the bank's table of bands, as the uapi's struct
+ *	atomic_counter_band, four words each: seq, lowest and highest value
+ *	no waiter of the counter waits for, reserved. An update whose value
+ *	is outside its band defers a wake-up.
+ * @nr_bands: entries of @bands
  *
  * Allocated by this module: a module built against 0.4.0's header knows
  * the fields before @band only, and reads @waiters, which is kept for it.
@@ -53,7 +56,9 @@ struct atomic_counter_handle {
 	atomic_t *waiters;
 	struct irq_work wake_irq_work;
 	struct work_struct wake_work;
-	const s64 *band;
+	const u32 *band_slot;
+	const s64 *bands;
+	u32 nr_bands;
 };
 
 struct atomic_counter_handle *atomic_counter_register(const char *name);
@@ -94,17 +99,23 @@ static inline s64 __atomic_counter_sum(const atomic64_t *first, u64 stride,
 
 /**
  * __atomic_counter_band_outside() - whether a value may satisfy a waiter
- * @b: a counter's band: @b[0] seq, @b[1] lo, @b[2] hi
- * @v: its value, read after the update and a full barrier
+ * @slot: the counter's band slot
+ * @bands: the table of bands, four words each: seq, lo, hi, reserved
+ * @nr: entries of @bands
+ * @v: the counter's value, read after the update and a full barrier
  *
- * A seqcount's read without the retry (the module writes a band as a
- * seqcount's writer does: wait.c): a band read while its seq was odd or
- * changed counts as outside, so the check never loops, in NMI either.
+ * The slot names the band, which is read as a seqcount's reader does,
+ * without the retry (the module writes a band as a seqcount's writer
+ * does: wait.c): a band read while its seq was odd or changed counts as
+ * outside, so the check never loops, in NMI either.
  *
  * Return: true when @v is outside the band, or the band was changing.
  */
-static inline bool __atomic_counter_band_outside(const s64 *b, s64 v)
+static inline bool __atomic_counter_band_outside(const u32 *slot, const s64 *bands, u32 nr,
+						 s64 v)
 {
+	/* Ordered before the band's words by their address dependency on it. */
+	const s64 *b = bands + 4 * (size_t)array_index_nospec(READ_ONCE(*slot), nr);
 	s64 seq = READ_ONCE(b[0]);
 	s64 lo, hi;
 
@@ -150,7 +161,7 @@ static inline void __atomic_counter_update_end(struct atomic_counter_handle *h)
 {
 	s64 v = atomic64_read(__atomic_counter_slot(h->v, h->stride));
 
-	if (unlikely(__atomic_counter_band_outside(h->band, v)))
+	if (unlikely(__atomic_counter_band_outside(h->band_slot, h->bands, h->nr_bands, v)))
 		__atomic_counter_wake_band(h);
 	rcu_read_unlock_sched_notrace();
 }

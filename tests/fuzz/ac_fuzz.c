@@ -39,7 +39,7 @@ static long page;
 static struct atomic_counter_info info;
 static uint64_t nr;		/* counters in the bank, all regions */
 static uint64_t map_size;
-static uint64_t band_size;	/* the bands, mapped after the counters */
+static uint64_t band_size;	/* the band slots and bands, mapped after the counters */
 static uint64_t kernel_off;	/* where the read-only kernel region starts */
 static int verbose;
 
@@ -792,7 +792,8 @@ int main(int argc, char **argv)
 	close(fd);
 	nr = info.map_size / ATOMIC_COUNTER_SIZE;
 	map_size = info.map_size;
-	band_size = info.features & ATOMIC_COUNTER_FEATURE_BANDS ? info.band_size : 0;
+	band_size = info.features & ATOMIC_COUNTER_FEATURE_BANDS ?
+		    info.band_slot_size + info.band_size : 0;
 	kernel_off = info.kernel_first * ATOMIC_COUNTER_SIZE;
 	unmapped = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	readonly = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -104,11 +104,11 @@ TEST_F(map, map_larger_than_the_bank_einval)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-/* Past the bank are its bands (ATOMIC_COUNTER_FEATURE_BANDS); past those, nothing. */
+/* Past the bank are its band slots and bands (ATOMIC_COUNTER_FEATURE_BANDS); past those, nothing. */
 TEST_F(map, map_offset_past_the_bank_einval)
 {
 	void *p = mmap(NULL, self->page, PROT_READ, MAP_SHARED, self->fd,
-		       self->info.map_size + self->info.band_size);
+		       self->info.map_size + self->info.band_slot_size + self->info.band_size);
 
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
@@ -135,10 +135,11 @@ TEST_F(map, bands_read_with_8_byte_atomic_loads_on_every_abi)
 	b = mmap(NULL, self->info.band_size, PROT_READ, MAP_SHARED, self->fd,
 		 self->info.band_offset);
 	ASSERT_NE(MAP_FAILED, b);
-	EXPECT_EQ(0, __atomic_load_n(&b[1].reserved, __ATOMIC_RELAXED));
-	EXPECT_LE(__atomic_load_n(&b[1].lo, __ATOMIC_ACQUIRE),
-		  __atomic_load_n(&b[1].hi, __ATOMIC_ACQUIRE));
-	EXPECT_EQ(0, __atomic_load_n(&b[1].seq, __ATOMIC_ACQUIRE) % 2);
+	/* Entry 0: the full band, never written. */
+	EXPECT_EQ(0, __atomic_load_n(&b[0].reserved, __ATOMIC_RELAXED));
+	EXPECT_EQ(INT64_MIN, __atomic_load_n(&b[0].lo, __ATOMIC_ACQUIRE));
+	EXPECT_EQ(INT64_MAX, __atomic_load_n(&b[0].hi, __ATOMIC_ACQUIRE));
+	EXPECT_EQ(0, __atomic_load_n(&b[0].seq, __ATOMIC_ACQUIRE));
 	munmap((void *)b, self->info.band_size);
 }
 

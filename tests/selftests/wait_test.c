@@ -654,44 +654,64 @@ TEST_F(wait, a_waiter_on_another_counter_costs_page_wakes_no_system_call)
 	EXPECT_EQ(0, waiters(&self->dev));
 }
 
-/* One band per counter, a striped counter's for all its slots (uapi "Waiting"). */
-static uint64_t nr_bands(const struct atomic_counter_info *i)
+/* One band slot per counter, a striped counter's for all its slots (uapi "Waiting"). */
+static uint64_t nr_band_slots(const struct atomic_counter_info *i)
 {
 	return i->map_size / ATOMIC_COUNTER_SIZE -
 	       (i->nr_striped + i->nr_kernel_striped) * (i->nr_stripes - 1);
 }
 
-/* The bands map read-only, after the counters; nobody waits: full bands. */
-TEST_F(wait, bands_map_read_only_one_per_counter_and_are_full_with_nobody_waiting)
+static uint64_t page_round(uint64_t n)
+{
+	uint64_t page = sysconf(_SC_PAGESIZE);
+
+	return (n + page - 1) / page * page;
+}
+
+/*
+ * The band slots and their table map read-only, after the counters: a
+ * slot per counter, an entry per 32 counters; nobody waits: every slot
+ * names entry 0, the full band, and entry 1 is the empty one.
+ */
+TEST_F(wait, band_slots_and_table_map_read_only_and_nobody_waiting_is_slot_0)
 {
 	const struct atomic_counter_info *i = ac_info(&self->dev);
 	long page = sysconf(_SC_PAGESIZE);
 	const struct atomic_counter_band *b;
+	const uint32_t *slots;
+	uint64_t nr = nr_band_slots(i);
 	void *p;
 
 	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS))
 		SKIP(return, "module without ATOMIC_COUNTER_FEATURE_BANDS");
-	EXPECT_EQ(i->map_size, i->band_offset);
-	EXPECT_EQ((nr_bands(i) * sizeof(*b) + page - 1) / page * page, i->band_size);
+	EXPECT_EQ(i->map_size, i->band_slot_offset);
+	EXPECT_EQ(page_round(nr * sizeof(uint32_t)), i->band_slot_size);
+	EXPECT_EQ(i->band_slot_offset + i->band_slot_size, i->band_offset);
+	EXPECT_EQ(page_round((nr / 32 ? nr / 32 : 1) * sizeof(*b)), i->band_size);
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, i->band_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 				   self->dev.fd, (off_t)i->band_offset));
 	EXPECT_EQ(EACCES, errno);
-	/* Past the end of the bands, and a window across counters and bands. */
+	/* Past the end of the table, and a window across counters and slots. */
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, i->band_size + page, PROT_READ, MAP_SHARED,
 				   self->dev.fd, (off_t)i->band_offset));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, 2 * page, PROT_READ, MAP_SHARED,
-				   self->dev.fd, (off_t)i->band_offset - page));
+				   self->dev.fd, (off_t)i->band_slot_offset - page));
 	EXPECT_EQ(EINVAL, errno);
-	p = mmap(NULL, i->band_size, PROT_READ, MAP_SHARED, self->dev.fd, (off_t)i->band_offset);
+	p = mmap(NULL, i->band_slot_size + i->band_size, PROT_READ, MAP_SHARED, self->dev.fd,
+		 (off_t)i->band_slot_offset);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_NE(0, mprotect(p, i->band_size, PROT_READ | PROT_WRITE));
-	b = p;
-	EXPECT_EQ(0, b[IDX].seq % 2);
-	EXPECT_EQ(INT64_MIN, b[IDX].lo);
-	EXPECT_EQ(INT64_MAX, b[IDX].hi);
-	EXPECT_EQ(0, b[IDX].reserved);
-	munmap(p, i->band_size);
+	EXPECT_NE(0, mprotect(p, i->band_slot_size, PROT_READ | PROT_WRITE));
+	slots = p;
+	b = (const void *)((const char *)p + i->band_slot_size);
+	EXPECT_EQ(0, slots[IDX]);
+	EXPECT_EQ(0, b[0].seq % 2);
+	EXPECT_EQ(INT64_MIN, b[0].lo);
+	EXPECT_EQ(INT64_MAX, b[0].hi);
+	EXPECT_EQ(0, b[0].reserved);
+	EXPECT_EQ(INT64_MAX, b[1].lo);
+	EXPECT_EQ(INT64_MIN, b[1].hi);
+	munmap(p, i->band_slot_size + i->band_size);
 }
 
 /* Waiters of other counters that share IDX's wait queue sleep on. */
@@ -850,17 +870,20 @@ static uint64_t last_slot(struct ac_dev *dev, uint64_t index)
 }
 
 /*
- * A counter's band is at its index less the slots of the striped regions
- * before it past their CPU 0 rows: an armed file narrows the band there
- * and nowhere else, and its leaving makes it full again.
+ * A counter's band slot is at its index less the slots of the striped
+ * regions before it past their CPU 0 rows: an armed file gives its counter
+ * an entry of the table there and nowhere else, narrowed to its trigger,
+ * and its leaving gives it back (slot 0 again).
  */
-TEST_F(wait, a_band_is_at_its_counters_index_less_the_striped_rows_before_it)
+TEST_F(wait, a_band_slot_is_at_its_counters_index_less_the_striped_rows_before_it)
 {
 	const struct atomic_counter_info *i = ac_info(&self->dev);
 	int64_t striped = striped_counter(&self->dev);
 	uint64_t count = i->waiters_index, at, skipped;
 	const struct atomic_counter_band *b;
+	const uint32_t *slots;
 	struct ac_dev armed;
+	uint32_t s;
 	void *p;
 
 	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS))
@@ -870,29 +893,34 @@ TEST_F(wait, a_band_is_at_its_counters_index_less_the_striped_rows_before_it)
 	skipped = i->nr_striped * (i->nr_stripes - 1);
 	ASSERT_GT(count, (uint64_t)striped);
 	at = count - skipped;
-	p = mmap(NULL, i->band_size, PROT_READ, MAP_SHARED, self->dev.fd, (off_t)i->band_offset);
+	p = mmap(NULL, i->band_slot_size + i->band_size, PROT_READ, MAP_SHARED, self->dev.fd,
+		 (off_t)i->band_slot_offset);
 	ASSERT_NE(MAP_FAILED, p);
-	b = p;
+	slots = p;
+	b = (const void *)((const char *)p + i->band_slot_size);
 	ASSERT_EQ(0, ac_reopen(&armed, self->dev.fd, AC_OPEN_NOMAP));
 
-	/* A waiter on a striped sum empties its counter's band, at its own index. */
+	/* A waiter on a striped sum empties its counter's band. */
 	ASSERT_EQ(0, ac_arm(&armed, striped, ATOMIC_COUNTER_COND_GE, 1000));
-	EXPECT_GT(b[striped].lo, b[striped].hi);
-	EXPECT_EQ(INT64_MIN, b[striped + 1].lo);
+	s = slots[striped];
+	ASSERT_LT(1, s);
+	EXPECT_GT(b[s].lo, b[s].hi);
+	EXPECT_EQ(0, slots[striped + 1]);
 
 	/* GE x past the striped region: hi x - 1, at the index less the rows. */
 	ASSERT_EQ(0, ac_arm(&armed, count, ATOMIC_COUNTER_COND_GE, 1000000));
-	EXPECT_EQ(0, b[at].seq % 2);
-	EXPECT_EQ(INT64_MIN, b[at].lo);
-	EXPECT_EQ(999999, b[at].hi);
-	if (skipped && count < nr_bands(i))
-		EXPECT_EQ(INT64_MAX, b[count].hi);
+	EXPECT_EQ(0, slots[striped]);
+	s = slots[at];
+	ASSERT_LT(1, s);
+	EXPECT_EQ(0, b[s].seq % 2);
+	EXPECT_EQ(INT64_MIN, b[s].lo);
+	EXPECT_EQ(999999, b[s].hi);
+	if (skipped && count < nr_band_slots(i))
+		EXPECT_EQ(0, slots[count]);
 	ASSERT_EQ(0, ioctl(armed.fd, ATOMIC_COUNTER_IOC_DISARM));
-	EXPECT_EQ(INT64_MAX, b[at].hi);
-	EXPECT_EQ(INT64_MIN, b[striped].lo);
-	EXPECT_EQ(INT64_MAX, b[striped].hi);
+	EXPECT_EQ(0, slots[at]);
 	ac_close(&armed);
-	munmap(p, i->band_size);
+	munmap(p, i->band_slot_size + i->band_size);
 	ac_name_delete(&self->dev, STRIPED_NAME);
 }
 

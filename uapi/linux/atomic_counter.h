@@ -121,9 +121,9 @@
  * %ATOMIC_COUNTER_FEATURE_BANKS: private banks (see "Private banks"),
  * %ATOMIC_COUNTER_IOC_BANK, and &atomic_counter_info.flags.
  *
- * %ATOMIC_COUNTER_FEATURE_BANDS: every counter's &struct
- * atomic_counter_band can be mapped read-only, at
- * &atomic_counter_info.band_offset, so that a page update calls
+ * %ATOMIC_COUNTER_FEATURE_BANDS: every counter's band (&struct
+ * atomic_counter_band) can be found on a read-only mapping, at
+ * &atomic_counter_info.band_slot_offset, so that a page update calls
  * %ATOMIC_COUNTER_IOC_WAKE only when its value may satisfy a waiter of that
  * counter (see "Waiting").
  */
@@ -433,11 +433,17 @@ enum atomic_counter_opcode {
  *	region: @nr_striped in the global bank, 0 in a private bank, which
  *	has no such region.
  * @band_offset: out, with %ATOMIC_COUNTER_FEATURE_BANDS: the mmap()
- *	offset of the bands (&struct atomic_counter_band, one per counter:
+ *	offset of the bank's table of bands (&struct atomic_counter_band:
  *	see "Waiting"), mapped shared and read-only (PROT_WRITE: -EACCES);
  *	a multiple of the page size. 0 from a module without the feature.
- * @band_size: out: bytes of the bands, a multiple of the page size; 0
+ * @band_size: out: bytes of the table, a multiple of the page size; 0
  *	without %ATOMIC_COUNTER_FEATURE_BANDS.
+ * @band_slot_offset: out: the mmap() offset of the band slots, one
+ *	__u32 per counter that says which entry of the table is its band
+ *	(see "Waiting"); mapped as the table, with which it may share a
+ *	window (it ends where the table begins). 0 without the feature.
+ * @band_slot_size: out: bytes of the band slots, a multiple of the page
+ *	size; 0 without the feature.
  *
  * Every field but @api and @features is output only, and must be zero on
  * input (-EINVAL): a caller zeroes the struct before it fills those two.
@@ -465,10 +471,12 @@ struct atomic_counter_info {
 	__u64 nr_kernel_striped;
 	__u64 band_offset;
 	__u64 band_size;
+	__u64 band_slot_offset;
+	__u64 band_slot_size;
 };
 
 #define ATOMIC_COUNTER_INFO_SIZE_VER0	128	/* the first published size */
-#define ATOMIC_COUNTER_INFO_SIZE_VER1	144	/* and band_offset, band_size */
+#define ATOMIC_COUNTER_INFO_SIZE_VER1	160	/* and the bands' offsets and sizes */
 
 /* &atomic_counter_info.flags: the file's bank is a private one. */
 #define ATOMIC_COUNTER_INFO_PRIVATE	_BITULL(0)
@@ -738,20 +746,29 @@ struct atomic_counter_name {
  *
  * With %ATOMIC_COUNTER_FEATURE_BANDS it may skip the call, after the same
  * barrier, while the counter's value lies in the counter's band (&struct
- * atomic_counter_band, which says how to read one), mapped read-only at
- * &atomic_counter_info.band_offset (the library's ac_wake() does). Then a
+ * atomic_counter_band, which says how to read one), found through the
+ * read-only band slots (the library's ac_wake() does). Then a
  * waiter on another counter, or one whose condition the value cannot
  * meet, costs a page update no system call. The waiter count still counts
  * every waiter, so that programs that follow the rule above keep working.
  *
- * The bands are one per counter, in index order, a striped counter's
- * standing for all its slots: the band of index i is that of its counter
+ * Which band is a counter's: the band slots (a __u32 each, at
+ * @band_slot_offset) are one per counter, in index order, a striped
+ * counter's standing for all its slots; slot s names the table's entry s
+ * (at @band_offset, @band_size / 32 entries). Read the slot (ACQUIRE),
+ * then that entry; a slot past the table means call. Entry 0 is the
+ * full band (a counter nobody waits on has slot 0) and entry 1 the empty
+ * one (for a counter whose waiters found the table full: every update of
+ * it calls); a counter is given an entry of its own when its first waiter
+ * comes, and gives it back when its last goes, so a slot may change
+ * between two reads, and an entry may change counter: each read is safe
+ * (see kmod/wait.c). The slot of index i is that of its counter
  * c (i itself, or for a slot its CPU 0 slot: i less its row times
  * @nr_striped), at position c less, for each striped region whose last
  * slot (its first index + its striped counters times @nr_stripes - 1) is
  * below c, the region's slots past its CPU 0 row (its striped counters
  * times (@nr_stripes - 1)). The padding indices after a region's last
- * slot keep bands of their own. Field names as in &struct
+ * slot keep slots of their own. Field names as in &struct
  * atomic_counter_info.
  *
  * %ATOMIC_COUNTER_IOC_ARM attaches a condition to the open file (its
@@ -872,7 +889,8 @@ struct atomic_counter_wait {
  * @hi: the highest
  * @reserved: 0
  *
- * The module keeps one per counter (see "Waiting" for where): no
+ * The module keeps one for each counter that someone waits on, in a table
+ * (see "Waiting" for how a counter finds it): no
  * condition of a waiter queued on the counter holds for any value in
  * [@lo, @hi], so an update that leaves the counter inside the band needs
  * to wake nobody and makes no call into the wake-up path.
@@ -887,8 +905,11 @@ struct atomic_counter_wait {
  * 8-byte atomic load of one is a single load, never a cmpxchg8b (a write,
  * which faults on the read-only page).
  *
- * Memory: 32 bytes per counter, four times the counter itself, allocated
- * and charged with the bank (see "Private banks").
+ * Memory, allocated and charged with the bank (see "Private banks"): a
+ * 4-byte slot per counter, and a table of one entry per 32 counters (at
+ * least a page): 5 bytes per counter. When more counters than that have
+ * waiters at once, the others share the empty band, and every update of
+ * them calls.
  */
 struct atomic_counter_band {
 	__u64 seq __attribute__((aligned(8)));
@@ -968,8 +989,8 @@ struct atomic_counter_wake {
  * - The memory cgroup of the task that calls %ATOMIC_COUNTER_IOC_BANK is
  *   charged with every byte of the bank: its pages
  *   (&atomic_counter_info.map_size), its bands
- *   (&atomic_counter_info.band_size: four times map_size less the striped
- *   slots; see &struct atomic_counter_band), its name table (56 bytes a name,
+ *   (&atomic_counter_info.band_slot_size and band_size: about five
+ *   eighths of map_size; see &struct atomic_counter_band), its name table (56 bytes a name,
  *   more than the counters for a bank with many names), its page array
  *   and the bank itself, for the bank's whole life, whoever holds it
  *   later. Over the cgroup's

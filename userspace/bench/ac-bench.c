@@ -1023,8 +1023,9 @@ int main(int argc, char **argv)
 		printf("batch of 64, 64 waiters on its counter, per entry (target <= 1.10): %.2f\n",
 		       waiter_cost(CALL_BATCH64, 64, ON_SAME).ratio);
 		if (info && (info->features & ATOMIC_COUNTER_FEATURE_BANDS))
-			printf("band memory: %llu bytes for %llu bytes of counters (32 per counter, "
-			       "one per striped counter), allocated and charged with the bank\n",
+			printf("band memory: %llu bytes of band slots and %llu of bands for %llu "
+			       "bytes of counters, allocated and charged with the bank\n",
+			       (unsigned long long)info->band_slot_size,
 			       (unsigned long long)info->band_size,
 			       (unsigned long long)info->map_size);
 	}

@@ -25,11 +25,14 @@ struct ac_state {
 	/* The module's whole INFO reply, for ac_info(). */
 	struct atomic_counter_info info;
 	/*
-	 * The bands, mapped read-only (info.band_size bytes), when the
-	 * module has ATOMIC_COUNTER_FEATURE_BANDS and the bank is mapped;
-	 * NULL otherwise, and ac_wake() keeps the waiter-count rule.
+	 * The table of bands, mapped read-only with the band slots before it
+	 * (info.band_slot_size + info.band_size bytes from band_slots), when
+	 * the module has ATOMIC_COUNTER_FEATURE_BANDS and the bank is
+	 * mapped; NULL otherwise, and ac_wake() keeps the waiter-count rule.
 	 */
 	const struct atomic_counter_band *bands;
+	/* Their slots, one per counter, on the same mapping, just before. */
+	const uint32_t *band_slots;
 };
 
 /*
@@ -51,8 +54,8 @@ int ac__parse_u64(const char *s, uint64_t *out);
  */
 int ac__check_info(const struct atomic_counter_info *i, uint64_t page_size);
 
-/* Bands the module keeps for the bank INFO @i describes (wait.c). */
-uint64_t ac__nr_bands(const struct atomic_counter_info *i);
+/* Band slots the module keeps for the bank INFO @i describes (wait.c). */
+uint64_t ac__nr_band_slots(const struct atomic_counter_info *i);
 
 #ifdef AC_SHARED
 /*

@@ -109,12 +109,17 @@ static void map_bands(const struct ac_dev *dev, struct ac_state *st)
 	const struct atomic_counter_info *i = &st->info;
 	void *p;
 
+	/* One window: the slots, and the table where they end. */
 	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS) || !i->band_size ||
-	    i->band_size / sizeof(struct atomic_counter_band) < ac__nr_bands(i))
+	    i->band_slot_size / sizeof(uint32_t) < ac__nr_band_slots(i) ||
+	    i->band_offset != i->band_slot_offset + i->band_slot_size)
 		return;
-	p = mmap(NULL, i->band_size, PROT_READ, MAP_SHARED, dev->fd, (off_t)i->band_offset);
-	if (p != MAP_FAILED)
-		st->bands = p;
+	p = mmap(NULL, i->band_slot_size + i->band_size, PROT_READ, MAP_SHARED, dev->fd,
+		 (off_t)i->band_slot_offset);
+	if (p == MAP_FAILED)
+		return;
+	st->band_slots = p;
+	st->bands = (const struct atomic_counter_band *)((const char *)p + i->band_slot_size);
 }
 
 /* The frozen view, from the module's reply. */
@@ -426,8 +431,9 @@ void ac_close(struct ac_dev *dev)
 	if (ac__fd(dev) >= 0) {
 		if (dev->bank)
 			munmap((void *)dev->bank, dev->info.map_size);
-		if (dev->info.priv.state->bands)
-			munmap((void *)dev->info.priv.state->bands,
+		if (dev->info.priv.state->band_slots)
+			munmap((void *)dev->info.priv.state->band_slots,
+			       dev->info.priv.state->info.band_slot_size +
 			       dev->info.priv.state->info.band_size);
 		close(dev->fd);
 		free(dev->info.priv.state);

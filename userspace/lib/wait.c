@@ -59,8 +59,8 @@ static uint64_t bands_skipped(const struct atomic_counter_info *i, uint64_t coun
 	return skipped;
 }
 
-/* How many bands the module keeps for the bank @i describes. */
-uint64_t ac__nr_bands(const struct atomic_counter_info *i)
+/* How many band slots the module keeps for the bank @i describes. */
+uint64_t ac__nr_band_slots(const struct atomic_counter_info *i)
 {
 	uint64_t total = i->map_size / ATOMIC_COUNTER_SIZE;
 
@@ -70,9 +70,11 @@ uint64_t ac__nr_bands(const struct atomic_counter_info *i)
 /*
  * Whether the value of @index may satisfy a waiter of its counter: outside
  * its band (a striped counter's, for all its slots), or the band was
- * changing. A seqcount's read without the retry, as the module's own check
- * (kmod/include/atomic_counter_kernel.h): seq, lo and hi, then seq again
- * after an acquire fence; the module writes seq odd, lo and hi, seq even.
+ * changing. The counter's slot names its entry of the table (a slot past
+ * it: call); the entry is read as a seqcount's reader does, without the
+ * retry, as the module's own check (kmod/include/atomic_counter_kernel.h):
+ * seq, lo and hi, then seq again after an acquire fence; the module writes
+ * seq odd, lo and hi, seq even.
  */
 static bool band_outside(const struct ac_dev *dev, const struct ac_state *st, uint64_t index)
 {
@@ -80,11 +82,16 @@ static bool band_outside(const struct ac_dev *dev, const struct ac_state *st, ui
 	const struct atomic_counter_band *b;
 	uint64_t counter = index, seq;
 	int64_t v, lo, hi;
+	uint32_t slot;
 
 	v = atomic_load_explicit(&dev->bank[index], memory_order_relaxed);
 	if (row > 0)
 		counter -= (uint64_t)row * dev->info.nr_striped;
-	b = &st->bands[counter - bands_skipped(&st->info, counter)];
+	slot = __atomic_load_n(&st->band_slots[counter - bands_skipped(&st->info, counter)],
+			       __ATOMIC_ACQUIRE);
+	if (slot >= st->info.band_size / sizeof(*b))
+		return true;
+	b = &st->bands[slot];
 	seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
 	lo = __atomic_load_n(&b->lo, __ATOMIC_RELAXED);
 	hi = __atomic_load_n(&b->hi, __ATOMIC_RELAXED);
