@@ -30,9 +30,10 @@
 //! update made on the page wakes nobody by itself (that would cost every
 //! update a fence); the updater calls [`Counter::wake`] afterwards, which
 //! makes a system call only when the value may satisfy a waiter of that
-//! counter (outside the counter's band, which the module maps read-only),
-//! or, from a module without bands, while anyone waits: as the C library's
-//! `ac_wake()` does.
+//! counter (outside the counter's band, which the module maps read-only:
+//! a slot per counter names its entry of a table of bands), or, from a
+//! module without bands, while anyone waits: as the C library's `ac_wake()`
+//! does.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -180,7 +181,8 @@ impl Cond {
 struct Inner {
     fd: OwnedFd,
     map: sys::Mapping,
-    /// The bands, when the module has them and they mapped (for wake).
+    /// The band slots and their table, when the module has them and they
+    /// mapped (for wake).
     bands: Option<sys::Bands>,
     info: sys::Info,
     writable: bool,
@@ -280,9 +282,9 @@ fn striped_row(i: &sys::Info, index: u64) -> Option<u64> {
         .map(|r| (index - firsts[r]) / i.nr_striped)
 }
 
-/// Slots of the striped regions that have no band of their own: every row
-/// but CPU 0's, of the regions that end at or before `counter` (the C
-/// library's `bands_skipped()`; "Waiting" in the uapi header).
+/// Slots of the striped regions that have no band slot of their own:
+/// every row but CPU 0's, of the regions that end at or before `counter`
+/// (the C library's `bands_skipped()`; "Waiting" in the uapi header).
 fn bands_skipped(i: &sys::Info, counter: u64) -> u64 {
     let rows = i.nr_stripes - 1;
     let mut skipped = 0;
@@ -295,15 +297,17 @@ fn bands_skipped(i: &sys::Info, counter: u64) -> u64 {
     skipped
 }
 
-/// How many bands the module keeps for the bank `i` describes.
-fn nr_bands(i: &sys::Info) -> u64 {
+/// How many band slots the module keeps for the bank `i` describes (the
+/// C library's `ac__nr_band_slots()`).
+fn nr_band_slots(i: &sys::Info) -> u64 {
     let total = i.map_size / sys::SIZE;
     total - bands_skipped(i, total)
 }
 
-/// The band of index `index` (below the bank's total): its counter's, a
-/// striped counter's slot standing for its CPU 0 slot.
-fn band_index(i: &sys::Info, index: u64) -> u64 {
+/// The position among the band slots of index `index` (below the bank's
+/// total): its counter's, a striped counter's slot standing for its CPU 0
+/// slot.
+fn band_slot_position(i: &sys::Info, index: u64) -> u64 {
     let counter = match striped_row(i, index) {
         Some(row) => index - row * i.nr_striped,
         None => index,
@@ -311,7 +315,7 @@ fn band_index(i: &sys::Info, index: u64) -> u64 {
     counter - bands_skipped(i, counter)
 }
 
-/// Whether `v` may satisfy a waiter of the band's counter: outside the
+/// Whether `v` may satisfy a waiter of the entry's counter: outside the
 /// band, or the band was changing. A seqcount's read without the retry,
 /// as the C library's `band_outside()` and the module's own check.
 fn band_outside(b: &sys::Band, v: i64) -> bool {
@@ -325,22 +329,39 @@ fn band_outside(b: &sys::Band, v: i64) -> bool {
     v < lo || v > hi
 }
 
-/// The bands, mapped as the C library's `map_bands()` maps them: only
-/// from a module with the feature whose bands cover every counter. None
-/// otherwise, or when the map fails: wake then keeps the waiter-count
-/// rule, which every module honours.
+/// Whether `v`, the value of index `index` (below the bank's total), may
+/// satisfy a waiter of its counter: the counter's band slot (ACQUIRE, so
+/// that the entry it names is read after it), then that entry of the
+/// table. A slot past the table (or past the slots) is outside: call.
+fn slot_outside(bands: &sys::Bands, i: &sys::Info, index: u64, v: i64) -> bool {
+    match bands.slot(band_slot_position(i, index)) {
+        Some(slot) => bands
+            .entry(slot.load(Ordering::Acquire))
+            .map_or(true, |b| band_outside(b, v)),
+        None => true,
+    }
+}
+
+/// The band slots and their table, mapped as the C library's
+/// `map_bands()` maps them: one window from `band_slot_offset`, only from
+/// a module with the feature whose slots cover every counter and end where
+/// the table begins. None otherwise, or when the map fails: wake then
+/// keeps the waiter-count rule, which every module honours.
 fn map_bands(fd: &OwnedFd, i: &sys::Info) -> Option<sys::Bands> {
     if !bands_usable(i) {
         return None;
     }
-    sys::Bands::new(fd, i.band_offset, i.band_size, nr_bands(i)).ok()
+    sys::Bands::new(fd, i.band_slot_offset, i.band_slot_size, i.band_size, nr_band_slots(i)).ok()
 }
 
-/// Whether INFO offers bands that cover every counter.
+/// Whether INFO offers a table of bands and slots that cover every
+/// counter, in one window. A module that knows a smaller INFO leaves
+/// `band_slot_size` zero: no.
 fn bands_usable(i: &sys::Info) -> bool {
     i.features & sys::FEATURE_BANDS != 0
         && i.band_size != 0
-        && i.band_size / std::mem::size_of::<sys::Band>() as u64 >= nr_bands(i)
+        && i.band_slot_size / std::mem::size_of::<u32>() as u64 >= nr_band_slots(i)
+        && i.band_slot_offset.checked_add(i.band_slot_size) == Some(i.band_offset)
 }
 
 impl Bank {
@@ -680,7 +701,8 @@ impl Bank {
     /// the uapi's rule for page updates, as the C library's `ac_wake()`
     /// applies it. A full fence, then a look at the counter's band (the
     /// values no waiter of that counter waits for, which the module maps
-    /// read-only; a striped counter's for all its slots): the WAKE system
+    /// read-only: the counter's band slot names its entry of a table of
+    /// bands; a striped counter's for all its slots): the WAKE system
     /// call only when the value of `index` lies outside it, so a waiter on
     /// another counter, or one whose condition the value cannot meet,
     /// costs the update no system call. From a module without bands, a
@@ -698,16 +720,16 @@ impl Bank {
         // The whole rule is here, and only here: a waiter narrows its
         // counter's band (or, without bands, raises the count) and then
         // reads the counter; the updater has written the counter and now
-        // reads the band (the count): a Dekker pattern, so a full fence,
-        // on x86 too, before anything else.
+        // reads the band's slot and entry (the count): a Dekker pattern,
+        // so a full fence, on x86 too, before anything else.
         fence(Ordering::SeqCst);
         let i = &self.0.info;
         let waiting = match &self.0.bands {
             // The slot's own word, not the sum: the module reads the sum
             // for a striped counter's waiters, whose band is kept empty.
-            Some(bands) if index < self.nr_total() => bands
-                .get(band_index(i, index))
-                .map_or(true, |b| band_outside(b, self.word(index).load(Ordering::Relaxed))),
+            Some(bands) if index < self.nr_total() => {
+                slot_outside(bands, i, index, self.word(index).load(Ordering::Relaxed))
+            }
             _ => self.word(i.waiters_index).load(Ordering::Relaxed) != 0,
         };
         if !self.0.writable {
@@ -1415,35 +1437,62 @@ mod tests {
         assert!(check_info(&i, 4096).is_err());
     }
 
-    /// The global bank's shape: both striped regions (user at 1024..1056,
-    /// kernel at 2560..2592: 8 counters x 4 slots each), bands mapped after
-    /// the counters.
-    fn global() -> sys::Info {
+    /// The module's sizes for the bands of a bank of `i`'s shape
+    /// (kmod/wait.c's `ac_bands_layout()`): a u32 slot per counter, and a
+    /// table of one 32-byte entry per 32 counters, at least one, each
+    /// rounded up to a page; the slots after the counters, the table
+    /// after the slots.
+    fn with_bands(i: sys::Info) -> sys::Info {
+        let page = |n: u64| (n + 4095) / 4096 * 4096;
+        let nr = nr_band_slots(&i);
         sys::Info {
-            nr_kernel_striped: 8,
             features: 127,
-            band_offset: 4096 * 8,
-            band_size: 4096 * 32, // 4048 bands, rounded up to a page
-            ..good()
+            band_slot_offset: i.map_size,
+            band_slot_size: page(nr * 4),
+            band_offset: i.map_size + page(nr * 4),
+            band_size: page(std::cmp::max(nr / 32, 1) * 32),
+            ..i
         }
+    }
+
+    /// The global bank's shape: both striped regions (user at 1024..1056,
+    /// kernel at 2560..2592: 8 counters x 4 slots each), 4048 band slots
+    /// after the counters (4 pages), then the table (a page: 128 entries).
+    fn global() -> sys::Info {
+        with_bands(sys::Info {
+            nr_kernel_striped: 8,
+            ..good()
+        })
     }
 
     /// A private bank's shape: no kernel striped region, the map ends with
-    /// the kernel's plain region (2560 counters).
+    /// the kernel's plain region (2560 counters); 2536 band slots (3
+    /// pages), then the table (a page).
     fn private() -> sys::Info {
-        sys::Info {
+        with_bands(sys::Info {
             map_size: 2560 * 8,
             nr_kernel_striped: 0,
-            features: 127,
-            band_offset: 2560 * 8,
-            band_size: 4096 * 20, // 2536 bands, rounded up
             ..good()
-        }
+        })
     }
 
-    /// The uapi's words, literally: one band per counter in index order,
-    /// a slot past its CPU 0 row standing for no band of its own.
-    fn bands_by_walking(i: &sys::Info) -> Vec<u64> {
+    #[test]
+    fn the_fake_layouts_are_the_modules() {
+        let g = global();
+        assert_eq!(nr_band_slots(&g), 4048);
+        assert_eq!((g.band_slot_offset, g.band_slot_size), (4096 * 8, 4096 * 4));
+        assert_eq!((g.band_offset, g.band_size), (4096 * 12, 4096));
+        assert_eq!(g.band_size / 32, 128); // 4048 / 32 = 126, a page holds 128
+        let p = private();
+        assert_eq!(nr_band_slots(&p), 2536);
+        assert_eq!((p.band_slot_offset, p.band_slot_size), (2560 * 8, 4096 * 3));
+        assert_eq!((p.band_offset, p.band_size), (2560 * 8 + 4096 * 3, 4096));
+    }
+
+    /// The uapi's words, literally: one band slot per counter in index
+    /// order, a slot past its CPU 0 row standing for no band slot of its
+    /// own.
+    fn slots_by_walking(i: &sys::Info) -> Vec<u64> {
         let mut next = 0;
         let mut out = Vec::new();
         for index in 0..i.map_size / sys::SIZE {
@@ -1459,53 +1508,75 @@ mod tests {
     }
 
     #[test]
-    fn band_index_is_the_uapis() {
+    fn band_slot_position_is_the_uapis() {
         let g = global();
         assert!(check_info(&g, 4096).is_ok());
         // 4096 counters less 3 rows of 8 slots in each striped region.
-        assert_eq!(nr_bands(&g), 4096 - 2 * 8 * 3);
-        assert_eq!(band_index(&g, 5), 5); // by number
-        assert_eq!(band_index(&g, 1023), 1023); // named, before the slots
-        assert_eq!(band_index(&g, 1024 + 3), 1027); // a striped counter
-        assert_eq!(band_index(&g, 1024 + 2 * 8 + 3), 1027); // its CPU 2 slot
-        assert_eq!(band_index(&g, 1024 + 3 * 8 + 7), 1031); // last slot, CPU 3
-        assert_eq!(band_index(&g, 1056), 1056 - 24); // after the user slots
-        assert_eq!(band_index(&g, 2048), 2048 - 24); // the waiter count
-        assert_eq!(band_index(&g, 2560 + 8 + 5), 2565 - 24); // a kernel slot, CPU 1
-        assert_eq!(band_index(&g, 2592), 2592 - 48); // after both
-        assert_eq!(band_index(&g, 4095), nr_bands(&g) - 1);
+        assert_eq!(nr_band_slots(&g), 4096 - 2 * 8 * 3);
+        let pos = band_slot_position;
+        assert_eq!(pos(&g, 5), 5); // by number
+        assert_eq!(pos(&g, 1023), 1023); // named, before the slots
+        assert_eq!(pos(&g, 1024 + 3), 1027); // a striped counter
+        assert_eq!(pos(&g, 1024 + 2 * 8 + 3), 1027); // its CPU 2 slot
+        assert_eq!(pos(&g, 1024 + 3 * 8 + 7), 1031); // last slot, CPU 3
+        assert_eq!(pos(&g, 1056), 1056 - 24); // after the user slots
+        assert_eq!(pos(&g, 2048), 2048 - 24); // the waiter count
+        assert_eq!(pos(&g, 2560 + 8 + 5), 2565 - 24); // a kernel slot, CPU 1
+        assert_eq!(pos(&g, 2592), 2592 - 48); // after both
+        assert_eq!(pos(&g, 4095), nr_band_slots(&g) - 1);
         let p = private();
         assert!(check_info(&p, 4096).is_ok());
-        assert_eq!(nr_bands(&p), 2560 - 8 * 3);
-        assert_eq!(band_index(&p, 1024 + 8 + 1), 1025);
-        assert_eq!(band_index(&p, 2048), 2048 - 24);
-        assert_eq!(band_index(&p, 2559), nr_bands(&p) - 1);
+        assert_eq!(nr_band_slots(&p), 2560 - 8 * 3);
+        assert_eq!(pos(&p, 1024 + 8 + 1), 1025);
+        assert_eq!(pos(&p, 2048), 2048 - 24);
+        assert_eq!(pos(&p, 2559), nr_band_slots(&p) - 1);
         for i in [g, p] {
-            let walked = bands_by_walking(&i);
-            assert_eq!(*walked.last().unwrap() + 1, nr_bands(&i));
+            let walked = slots_by_walking(&i);
+            assert_eq!(*walked.last().unwrap() + 1, nr_band_slots(&i));
             for (index, &want) in walked.iter().enumerate() {
-                assert_eq!(band_index(&i, index as u64), want, "index {}", index);
+                assert_eq!(pos(&i, index as u64), want, "index {}", index);
             }
         }
     }
 
     #[test]
-    fn bands_are_used_only_when_they_cover_every_counter() {
+    fn bands_are_used_only_when_their_slots_cover_every_counter() {
         assert!(bands_usable(&global()));
         assert!(bands_usable(&private()));
         // A module without bands (a 128-byte INFO leaves the tail zero).
         assert!(!bands_usable(&good()));
+        // The unreleased module of one band per counter (a 144-byte INFO:
+        // no slots).
+        let mut i = global();
+        i.band_offset = i.band_slot_offset;
+        i.band_size = nr_band_slots(&i) * 32;
+        i.band_slot_offset = 0;
+        i.band_slot_size = 0;
+        assert!(!bands_usable(&i));
         let mut i = global();
         i.features &= !sys::FEATURE_BANDS;
         assert!(!bands_usable(&i));
         let mut i = global();
         i.band_size = 0;
         assert!(!bands_usable(&i));
+        // Slots that miss a counter, then just fit (the table moved along).
         let mut i = global();
-        i.band_size = (nr_bands(&i) - 1) * 32;
+        i.band_slot_size = (nr_band_slots(&i) - 1) * 4;
+        i.band_offset = i.band_slot_offset + i.band_slot_size;
         assert!(!bands_usable(&i));
-        i.band_size += 32;
+        i.band_slot_size += 4;
+        i.band_offset += 4;
         assert!(bands_usable(&i));
+        // A table that does not begin where the slots end: not one window.
+        let mut i = global();
+        i.band_offset += 4096;
+        assert!(!bands_usable(&i));
+        let mut i = global();
+        i.band_offset = i.band_slot_offset;
+        assert!(!bands_usable(&i));
+        let mut i = global();
+        i.band_slot_offset = u64::MAX - 4095;
+        assert!(!bands_usable(&i));
     }
 
     fn band(seq: u64, lo: i64, hi: i64) -> sys::Band {
@@ -1524,14 +1595,16 @@ mod tests {
         assert!(!band_outside(&b, 10));
         assert!(band_outside(&b, -6));
         assert!(band_outside(&b, 11));
-        assert!(!band_outside(&band(0, i64::MIN, i64::MAX), 0)); // nobody waits
-        assert!(band_outside(&band(4, 1, 0), 0)); // empty: every value
+        assert!(!band_outside(&band(0, i64::MIN, i64::MAX), 0)); // entry 0: full
+        assert!(band_outside(&band(0, 1, 0), 0)); // entry 1: empty, every value
         assert!(band_outside(&band(3, -5, 10), 0)); // changing
     }
 
     /// A bank of `info`'s shape on a regular file, not the device: its
     /// WAKE gets ENOTTY, so wake's error tells whether it made the call.
-    /// The file's second handle writes the bands and the kernel's words.
+    /// The file's second handle writes the band slots, the table and the
+    /// kernel's words. The table starts as the module's: entry 0 the full
+    /// band, entry 1 the empty one, every slot 0.
     fn file_bank(info: sys::Info) -> (Bank, std::fs::File) {
         use std::sync::atomic::AtomicUsize;
         static N: AtomicUsize = AtomicUsize::new(0);
@@ -1547,7 +1620,10 @@ mod tests {
             .open(&path)
             .unwrap();
         std::fs::remove_file(&path).unwrap();
-        f.set_len(info.map_size + info.band_size).unwrap();
+        f.set_len(info.map_size + info.band_slot_size + info.band_size).unwrap();
+        if info.band_size != 0 {
+            put(&f, info.band_offset, &[0, i64::MIN, i64::MAX, 0, 0, 1, 0]);
+        }
         let writer = f.try_clone().unwrap();
         let fd = OwnedFd::from(f);
         let map = sys::Mapping::new(&fd, info.map_size, info.kernel_first * sys::SIZE, true).unwrap();
@@ -1580,36 +1656,78 @@ mod tests {
 
     #[test]
     fn wake_calls_only_for_a_value_outside_its_counters_band() {
-        let (bank, f) = file_bank(global());
+        use std::os::unix::fs::FileExt;
+        let i = global();
+        let (bank, f) = file_bank(i);
         assert!(bank.0.bands.is_some());
-        let band = |b: u64, seq: i64, lo: i64, hi: i64| put(&f, 4096 * 8 + b * 32, &[seq, lo, hi]);
-        // Every band [0, 0]: a zero counter is inside, whatever the count.
+        // Band slot `pos` names entry `e`; entry `e` is (seq, lo, hi).
+        let slot = |pos: u64, e: u32| {
+            f.write_all_at(&e.to_ne_bytes(), i.band_slot_offset + pos * 4).unwrap()
+        };
+        let entry = |e: u64, seq: i64, lo: i64, hi: i64| {
+            put(&f, i.band_offset + e * 32, &[seq, lo, hi])
+        };
+        // Every slot 0, the full band: no call whatever the value and the
+        // waiter count (5 waiters on other counters).
         put(&f, 2048 * 8, &[5]);
-        assert!(!calls(&bank, 5));
         bank.counter(5).unwrap().store(1, Ordering::Relaxed);
-        assert!(calls(&bank, 5));
-        band(5, 2, -10, 10);
         assert!(!calls(&bank, 5));
-        band(5, 3, -10, 10); // the module is changing it
+        slot(5, 1); // the empty band (the table was full)
         assert!(calls(&bank, 5));
-        band(5, 4, 2, 1); // empty
+        slot(5, 2);
+        entry(2, 2, -10, 10);
+        assert!(!calls(&bank, 5));
+        bank.counter(5).unwrap().store(11, Ordering::Relaxed);
         assert!(calls(&bank, 5));
-        // A slot (CPU 2 of striped counter 1027) by its own word against its
-        // counter's band: any other band, [0, 0], would put 7 outside.
-        band(1027, 2, -10, 10);
+        bank.counter(5).unwrap().store(1, Ordering::Relaxed);
+        entry(2, 3, -10, 10); // the module is changing it
+        assert!(calls(&bank, 5));
+        entry(2, 4, -10, 10);
+        assert!(!calls(&bank, 5));
+        slot(5, 127); // the table's last entry, a full band
+        entry(127, 2, i64::MIN, i64::MAX);
+        assert!(!calls(&bank, 5));
+        slot(5, 128); // past the table (a page: 128 entries): call
+        assert!(calls(&bank, 5));
+        slot(5, u32::MAX);
+        assert!(calls(&bank, 5));
+        slot(5, 0); // its last waiter left
+        assert!(!calls(&bank, 5));
+        // Another counter's slot is not counter 5's.
+        slot(6, 1);
+        assert!(!calls(&bank, 5));
+        assert!(calls(&bank, 6));
+        // A slot (CPU 2 of striped counter 1027) by its own word against
+        // its counter's entry: position 1027's, no other.
         bank.counter(1024 + 2 * 8 + 3).unwrap().store(7, Ordering::Relaxed);
+        slot(1027, 3);
+        entry(3, 2, -10, 10);
         assert!(!calls(&bank, 1024 + 2 * 8 + 3));
         bank.counter(1024 + 2 * 8 + 3).unwrap().store(11, Ordering::Relaxed);
         assert!(calls(&bank, 1024 + 2 * 8 + 3));
-        // After the user slots: counter 1056 has band 1032.
-        band(1032, 2, 0, 100);
+        slot(1027, 1);
+        bank.counter(1024 + 2 * 8 + 3).unwrap().store(7, Ordering::Relaxed);
+        assert!(calls(&bank, 1024 + 2 * 8 + 3));
+        assert!(calls(&bank, 1024 + 3)); // its CPU 0 slot, the same
+        // After the user slots: counter 1056 is at position 1032.
         bank.counter(1056).unwrap().store(50, Ordering::Relaxed);
+        slot(1032, 1);
+        assert!(calls(&bank, 1056));
+        slot(1032, 4);
+        entry(4, 2, 0, 100);
         assert!(!calls(&bank, 1056));
-        // A kernel slot (CPU 1 of kernel striped counter 2565), band 2541.
+        // A kernel slot (CPU 1 of kernel striped counter 2565): position
+        // 2541.
         put(&f, (2560 + 8 + 5) * 8, &[3]);
-        assert!(calls(&bank, 2560 + 8 + 5));
-        band(2541, 2, 3, 3);
         assert!(!calls(&bank, 2560 + 8 + 5));
+        slot(2541, 1);
+        assert!(calls(&bank, 2560 + 8 + 5));
+        slot(2541, 5);
+        entry(5, 2, 3, 3);
+        assert!(!calls(&bank, 2560 + 8 + 5));
+        // The last position.
+        slot(nr_band_slots(&i) - 1, 1);
+        assert!(calls(&bank, 4095));
         // Past the bank: the waiter count's rule (5 waiters), as
         // ac_wake(); the module answers EINVAL.
         assert!(calls(&bank, 4096));
@@ -1617,13 +1735,25 @@ mod tests {
 
     #[test]
     fn wake_without_bands_reads_the_waiter_count() {
-        let (bank, f) = file_bank(good());
-        assert!(bank.0.bands.is_none());
-        bank.counter(5).unwrap().store(1, Ordering::Relaxed);
-        assert!(!calls(&bank, 5));
-        put(&f, 2048 * 8, &[1]);
-        assert!(calls(&bank, 5));
-        assert!(calls(&bank, 6));
+        // A module without bands, and the unreleased one of one band per
+        // counter (144 bytes of INFO, which leave the slots zero).
+        let g = global();
+        let per_counter = sys::Info {
+            band_offset: g.band_slot_offset,
+            band_size: nr_band_slots(&g) * 32,
+            band_slot_offset: 0,
+            band_slot_size: 0,
+            ..g
+        };
+        for info in [good(), per_counter] {
+            let (bank, f) = file_bank(info);
+            assert!(bank.0.bands.is_none());
+            bank.counter(5).unwrap().store(1, Ordering::Relaxed);
+            assert!(!calls(&bank, 5));
+            put(&f, 2048 * 8, &[1]);
+            assert!(calls(&bank, 5));
+            assert!(calls(&bank, 6));
+        }
     }
 
     #[test]

@@ -4,13 +4,14 @@
 //!
 //! The uapi header is the single source of truth: the layouts and numbers
 //! below restate it, and the unit tests check the sizes it publishes
-//! (`ATOMIC_COUNTER_*_SIZE_VER0`; INFO's `_VER1`, which has the bands).
+//! (`ATOMIC_COUNTER_*_SIZE_VER0`; INFO's `_VER1`, 160 bytes, which has the
+//! band slots and their table).
 
 use std::ffi::CString;
 use std::io;
 use std::os::unix::io::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64};
 
 pub const API: u64 = 2;
 pub const SIZE: u64 = 8;
@@ -55,15 +56,24 @@ pub struct Info {
     pub nr_stripes: u64,
     pub flags: u64,
     pub nr_kernel_striped: u64,
-    // ATOMIC_COUNTER_INFO_SIZE_VER1: a module without bands (128 bytes)
-    // reads this tail as zero on input and leaves it zero, as the uapi's
-    // "Extending the ABI" says of a larger caller.
+    // ATOMIC_COUNTER_INFO_SIZE_VER1 (160 bytes): a module that knows a
+    // smaller INFO (128 bytes without bands; 144, the unreleased layout
+    // of one band per counter) reads this tail as zero on input and
+    // copies back less, so what it does not know stays zero, as the
+    // uapi's "Extending the ABI" says of a larger caller; band_slot_size
+    // 0 then means no bands.
+    //
+    // The table of bands: band_size / 32 entries.
     pub band_offset: u64,
     pub band_size: u64,
+    // The band slots, a u32 per counter; they end where the table begins.
+    pub band_slot_offset: u64,
+    pub band_slot_size: u64,
 }
 
-/// `struct atomic_counter_band`, as atomics: the module writes it, the
-/// process only loads it (the mapping is read-only).
+/// `struct atomic_counter_band`, an entry of the table of bands, as
+/// atomics: the module writes it, the process only loads it (the mapping
+/// is read-only).
 #[repr(C)]
 pub struct Band {
     pub seq: AtomicU64,
@@ -325,29 +335,48 @@ impl Mapping {
     }
 }
 
-/// The bands (one `struct atomic_counter_band` per counter), mapped
-/// read-only at INFO's `band_offset`.
+/// The band slots and the table of bands they name (the uapi's
+/// "Waiting"): a `u32` per counter, the number of its entry of the table
+/// of `struct atomic_counter_band`, which begins where the slots end; one
+/// read-only window from INFO's `band_slot_offset`.
 pub struct Bands {
-    base: NonNull<Band>,
+    base: NonNull<u8>,
     len: usize,
-    count: u64,
+    /// Slots reachable, at `base`.
+    nr_slots: u64,
+    /// Where the table begins: the slots' bytes.
+    table: usize,
+    /// Entries of the table.
+    entries: u64,
 }
 
-// SAFETY: as for Mapping: shared memory only ever reached through `&Band`,
-// whose fields are atomics (Sync); the pointer never changes, and munmap
-// happens once, on drop.
+// SAFETY: as for Mapping: shared memory only ever reached through
+// `&AtomicU32` and `&Band`, whose fields are atomics (Sync); the pointer
+// never changes, and munmap happens once, on drop.
 unsafe impl Send for Bands {}
 // SAFETY: as above.
 unsafe impl Sync for Bands {}
 
 impl Bands {
-    /// Maps `size` bytes at `offset` of `fd`, read-only; `count` bands
-    /// are reachable, which the caller checked fit in `size`.
-    pub fn new(fd: &OwnedFd, offset: u64, size: u64, count: u64) -> io::Result<Self> {
+    /// Maps `slot_size + table_size` bytes at `offset` of `fd`, read-only:
+    /// the slots, then the table. `nr_slots` slots are reachable, and must
+    /// fit in `slot_size`, a multiple of 8 (the table's alignment: it is a
+    /// multiple of the page size); EINVAL otherwise.
+    pub fn new(
+        fd: &OwnedFd,
+        offset: u64,
+        slot_size: u64,
+        table_size: u64,
+        nr_slots: u64,
+    ) -> io::Result<Self> {
         let einval = || io::Error::from_raw_os_error(libc::EINVAL);
+        let size = slot_size.checked_add(table_size).ok_or_else(einval)?;
         let len = usize::try_from(size).map_err(|_| einval())?;
         let off = libc::off_t::try_from(offset).map_err(|_| einval())?;
-        if count > size / std::mem::size_of::<Band>() as u64 {
+        if nr_slots > slot_size / std::mem::size_of::<AtomicU32>() as u64
+            || slot_size % std::mem::align_of::<Band>() as u64 != 0
+            || len == 0
+        {
             return Err(einval());
         }
         // SAFETY: a new shared read-only mapping wherever the kernel puts
@@ -366,26 +395,46 @@ impl Bands {
             return Err(last_error());
         }
         Ok(Bands {
-            base: NonNull::new(base as *mut Band).expect("mmap returned NULL"),
+            base: NonNull::new(base as *mut u8).expect("mmap returned NULL"),
             len,
-            count,
+            nr_slots,
+            table: slot_size as usize,
+            entries: table_size / std::mem::size_of::<Band>() as u64,
         })
     }
 
-    /// Band `i`, or None past the bands.
-    pub fn get(&self, i: u64) -> Option<&Band> {
-        if i >= self.count {
+    /// Band slot `i` (a counter's position among the slots), or None past
+    /// them.
+    pub fn slot(&self, i: u64) -> Option<&AtomicU32> {
+        if i >= self.nr_slots {
             return None;
         }
-        // SAFETY: i < count <= len / 32, so the band lies within the
-        // mapping, which is page-aligned (bands are 32 bytes, 8-aligned
-        // fields) and lives as long as `self`. Band is #[repr(C)] with
-        // the uapi's layout, its fields atomics with the layout of the
-        // u64/s64 the kernel writes with WRITE_ONCE and barriers; the
-        // process only loads them (the pages are read-only), and a plain
-        // aligned 8-byte load is what AtomicU64/AtomicI64::load is on
-        // x86-64 and arm64, so no store ever touches the read-only pages.
-        Some(unsafe { &*self.base.as_ptr().add(i as usize) })
+        // SAFETY: i < nr_slots <= table / 4, so the slot lies within the
+        // mapping, which is page-aligned (so 4-aligned) and lives as long
+        // as `self`. AtomicU32 has the layout of the u32 the kernel writes
+        // with WRITE_ONCE and smp_store_release; the process only loads
+        // it (the pages are read-only), and a 4-byte atomic load is a
+        // plain load (ldar on arm64), never a store.
+        Some(unsafe { &*(self.base.as_ptr() as *const AtomicU32).add(i as usize) })
+    }
+
+    /// Entry `slot` of the table, or None past it (a slot past the table
+    /// means: call).
+    pub fn entry(&self, slot: u32) -> Option<&Band> {
+        if u64::from(slot) >= self.entries {
+            return None;
+        }
+        // SAFETY: the table begins `table` bytes into the mapping, a
+        // multiple of 8 (checked in new()) from its page-aligned base, and
+        // slot < entries = table_size / 32, so the entry lies within the
+        // mapping, 8-aligned (entries are 32 bytes), which lives as long
+        // as `self`. Band is #[repr(C)] with the uapi's layout, its fields
+        // atomics with the layout of the u64/s64 the kernel writes with
+        // WRITE_ONCE and barriers; the process only loads them (the pages
+        // are read-only), and a plain aligned 8-byte load is what
+        // AtomicU64/AtomicI64::load is on x86-64 and arm64, so no store
+        // ever touches the read-only pages.
+        Some(unsafe { &*(self.base.as_ptr().add(self.table) as *const Band).add(slot as usize) })
     }
 }
 
@@ -458,7 +507,7 @@ mod tests {
 
     #[test]
     fn sizes_are_the_uapis() {
-        assert_eq!(size_of::<Info>(), 144); // ATOMIC_COUNTER_INFO_SIZE_VER1
+        assert_eq!(size_of::<Info>(), 160); // ATOMIC_COUNTER_INFO_SIZE_VER1
         assert_eq!(size_of::<Band>(), 32);
         assert_eq!(std::mem::align_of::<Band>(), 8);
         assert_eq!(size_of::<Op>(), 48);
@@ -466,7 +515,38 @@ mod tests {
         assert_eq!(size_of::<Wait>(), 48);
         assert_eq!(size_of::<Wake>(), 16);
         assert_eq!(size_of::<BankArg>(), 64);
-        assert_eq!(IOC_INFO, 0xc090_ac80);
+        assert_eq!(IOC_INFO, 0xc0a0_ac80);
         assert_eq!(IOC_DISARM, 0xac8b);
+    }
+
+    /// The window reaches the slots it was given and the table after
+    /// them, nothing past either.
+    #[test]
+    fn bands_reach_the_slots_then_the_table() {
+        use std::os::unix::fs::FileExt;
+        let path = std::env::temp_dir().join(format!("linux-atomic-counter-sys-{}", getpid()));
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        f.set_len(3 * 4096).unwrap();
+        f.write_all_at(&7u32.to_ne_bytes(), 4 * 2047).unwrap();
+        f.write_all_at(&(-3i64).to_ne_bytes(), 8192 + 127 * 32 + 16).unwrap();
+        let fd = OwnedFd::from(f);
+        let b = Bands::new(&fd, 0, 8192, 4096, 2048).unwrap();
+        assert_eq!(b.slot(2047).unwrap().load(std::sync::atomic::Ordering::Relaxed), 7);
+        assert!(b.slot(2048).is_none());
+        assert_eq!(b.entry(127).unwrap().hi.load(std::sync::atomic::Ordering::Relaxed), -3);
+        assert!(b.entry(128).is_none());
+        assert!(b.entry(u32::MAX).is_none());
+        let einval = |r: io::Result<Bands>| {
+            r.err().and_then(|e| e.raw_os_error()) == Some(libc::EINVAL)
+        };
+        assert!(einval(Bands::new(&fd, 0, 8192, 4096, 2049))); // a slot past the slots
+        assert!(einval(Bands::new(&fd, 0, 4, 4096, 1))); // a table not 8-aligned
+        assert!(einval(Bands::new(&fd, 0, u64::MAX, 4096, 1)));
     }
 }
