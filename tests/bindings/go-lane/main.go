@@ -52,11 +52,12 @@ func skip(name, why string) {
 // (ATOMIC_COUNTER_FEATURE_BANDS), from its own INFO: the package does not
 // say which rule its Wake follows.
 func moduleHasBands(bank *ac.Bank) bool {
-	// struct atomic_counter_info, ATOMIC_COUNTER_INFO_SIZE_VER1: api in,
-	// features out; the rest zero on input.
-	var info [18]uint64
+	// struct atomic_counter_info, ATOMIC_COUNTER_INFO_SIZE_VER1 (with the
+	// band slots and their table): api in, features out; the rest zero on
+	// input.
+	var info [20]uint64
 	info[0] = 2
-	const cmd = 0xc090ac80 // _IOWR(0xAC, 0x80, 144 bytes)
+	const cmd = 0xc0a0ac80 // _IOWR(0xAC, 0x80, 160 bytes)
 	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, bank.Fd(), cmd, uintptr(unsafe.Pointer(&info[0])))
 	return e == 0 && info[1]&(1<<6) != 0
 }

@@ -46,12 +46,13 @@ impl Tap {
 /// its own INFO: the crate does not say which rule its wake follows.
 fn module_has_bands(bank: &Bank) -> bool {
     use std::os::unix::io::AsRawFd;
-    // struct atomic_counter_info, ATOMIC_COUNTER_INFO_SIZE_VER1: api in,
-    // features out; the rest zero on input.
-    let mut info = [0u64; 18];
+    // struct atomic_counter_info, ATOMIC_COUNTER_INFO_SIZE_VER1 (with the
+    // band slots and their table): api in, features out; the rest zero
+    // on input.
+    let mut info = [0u64; 20];
     info[0] = 2;
-    let cmd: u64 = 0xc090_ac80; // _IOWR(0xAC, 0x80, 144 bytes)
-    // SAFETY: INFO writes at most the 144 bytes its command gives, which
+    let cmd: u64 = 0xc0a0_ac80; // _IOWR(0xAC, 0x80, 160 bytes)
+    // SAFETY: INFO writes at most the 160 bytes its command gives, which
     // `info` has, and keeps no pointer.
     let r = unsafe { libc::ioctl(bank.as_raw_fd(), cmd as _, info.as_mut_ptr()) };
     r == 0 && info[1] & (1 << 6) != 0
