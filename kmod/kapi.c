@@ -121,7 +121,7 @@ struct atomic_counter_handle *atomic_counter_register_striped(const char *name)
 EXPORT_SYMBOL_GPL(atomic_counter_register_striped);
 
 /**
- * __atomic_counter_wake_band() - have the waiters of a kernel counter woken
+ * __atomic_counter_wake_slot() - have the waiters of a kernel counter woken
  * @h: the counter, just updated, whose value after a full barrier was
  *	outside its band
  *
@@ -131,21 +131,23 @@ EXPORT_SYMBOL_GPL(atomic_counter_register_striped);
  * update before that read), which queues the wake-up's work item.
  *
  * The name says which protocol the caller keeps: an update compiled
- * against a header that checks @h->band references this symbol, so that
- * it cannot load against a module whose handles have no band.
+ * against a header that reads @h->band_slot references this symbol, so
+ * that it cannot load against a module whose handles have no band slot
+ * (nor, with this name, against 0.5's development builds of one band per
+ * counter, whose handles put a band where the slot now is).
  *
  * Context: any, NMI included; takes no lock.
  */
-void __atomic_counter_wake_band(struct atomic_counter_handle *h)
+void __atomic_counter_wake_slot(struct atomic_counter_handle *h)
 {
 	/* Counted once per wake-up queued, not per update that finds it pending. */
 	if (irq_work_queue(&h->wake_irq_work))
 		ac_wait_stats_kapi();
 }
-EXPORT_SYMBOL_GPL(__atomic_counter_wake_band);
+EXPORT_SYMBOL_GPL(__atomic_counter_wake_slot);
 
 /**
- * __atomic_counter_wake() - __atomic_counter_wake_band(), for modules built
+ * __atomic_counter_wake() - __atomic_counter_wake_slot(), for modules built
  *	against 0.4.0's header and earlier, whose updates put a full barrier
  *	before it and call it when the queue's count (@h->waiters) is not zero
  * @h: the counter
@@ -154,7 +156,7 @@ EXPORT_SYMBOL_GPL(__atomic_counter_wake_band);
  */
 void __atomic_counter_wake(struct atomic_counter_handle *h)
 {
-	__atomic_counter_wake_band(h);
+	__atomic_counter_wake_slot(h);
 }
 EXPORT_SYMBOL_GPL(__atomic_counter_wake);
 

@@ -93,8 +93,9 @@ static int ac_mmap_bands(struct ac_bank *bank, struct vm_area_struct *vma)
  * zapped later (madvise(MADV_DONTNEED)) is mapped again at its next access
  * (ac_vm_fault()).
  *
- * From offset &atomic_counter_info.band_offset (the bank's size) on, the
- * file maps the counters' bands instead, read-only (ac_mmap_bands()).
+ * From offset &atomic_counter_info.band_slot_offset (the bank's size) on,
+ * the file maps the band slots and the table of bands instead, read-only
+ * (ac_mmap_bands()).
  *
  * Return: 0, -EINVAL for a private mapping or one that does not fit in the
  * bank or in the bands, -EPERM for an executable mapping, or -EACCES for a

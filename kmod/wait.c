@@ -14,7 +14,7 @@
  * counter gets entry 1, the empty band, and every update of it looks. An update, after its write
  * and a full barrier, reads the band and the counter and compares: a value
  * inside the band wakes nobody, with no lock taken and nothing written, so
- * waiters whose condition cannot hold cost updaters five loads and two
+ * waiters whose condition cannot hold cost updaters six loads and two
  * compares, however many they are. Only a value outside the band takes the
  * slow path (ac_wake_slow()): the queue's lock, the walk of that counter's
  * waiters, and a new band. As io_uring's cq_wait_nr does for one waiter,
@@ -44,14 +44,17 @@
  * a version whole or none.
  *
  * The slot is written under the same lock: an entry's number when the
- * counter's first waiter joins (after the entry is reset to the full band,
- * a version too, with a release), 0 when its last leaves. A reader reads
- * the slot, then the entry it names (an address dependency). It may read
- * a slot that is no longer the counter's, and then an entry that another
- * counter has taken since: that is either a slot from before the current
- * waiters joined, which the store-buffering pattern below covers as it
- * covers an old version, or it is read after the counter's last waiter
- * left, when no band is needed. An entry's owners follow each other
+ * counter's first waiter joins, or a slow path finds the counter on the
+ * empty band (after the entry's band is written, with a release), 0 when
+ * its last waiter leaves. Each number stored opens an epoch of waiters. A
+ * reader reads the slot, then the entry it names (an address dependency):
+ * a slot load coherence-before the current epoch's opening store (a stale
+ * number, 0, or the same number from an earlier epoch) is ordered against
+ * every waiter of the epoch by the store-buffering pattern below, as an
+ * old version is, the opening waiter's store standing for the later ones
+ * through the lock; a load of the opening store reads the band written
+ * before it, or a later version (message passing). A slot read after the
+ * last waiter left needs no band. An entry's owners follow each other
  * through test_and_set_bit() (fully ordered) and clear_bit_unlock(), so
  * its versions stay one sequence across them.
  *
@@ -360,19 +363,24 @@ static void ac_band_write(struct ac_bank *bank, u32 nr, s64 lo, s64 hi)
 
 /*
  * An entry of the table for the counter whose slot is @slot, which has
- * none, under its queue lock: reset to the full band (each entry's seq
- * keeps counting across its counters), then named in the slot. With the
- * table full, the empty band: every update of the counter calls. Taken
- * with test_and_set_bit(), fully ordered, against the last owner's
+ * none of its own (0, or 1 when the table was full), under its queue lock:
+ * [@lo, @hi] written into it (a version: each entry's seq keeps counting),
+ * then its number published in the slot with a release, so that a reader
+ * of the new slot reads that band or a later one. With the table full,
+ * the slot stays or becomes 1, the empty band: every update of the
+ * counter looks, and its next slow path tries again. Taken with
+ * test_and_set_bit(), fully ordered, against the last owner's
  * clear_bit_unlock(): its writes of the entry, under another queue lock,
- * come before ours.
+ * come before ours (on x86 and arm64 also when another bit's atomic of the
+ * same word comes between; 6.1's LKMM does not model that sequence).
  */
-static u32 ac_band_take(struct ac_bank *bank, u32 *slot)
+static void ac_band_take(struct ac_bank *bank, u32 *slot, s64 lo, s64 hi)
 {
 	u32 nr = ac_nr_bands(bank), i;
 
 	for (;;) {
-		i = find_next_zero_bit(bank->bands_used, nr, AC_BAND_EMPTY + 1);
+		/* A plain scan, racing other queues' takers: test_and_set_bit() decides. */
+		i = data_race(find_next_zero_bit(bank->bands_used, nr, AC_BAND_EMPTY + 1));
 		if (i >= nr) {
 			i = AC_BAND_EMPTY;
 			break;
@@ -380,10 +388,9 @@ static u32 ac_band_take(struct ac_bank *bank, u32 *slot)
 		if (!test_and_set_bit(i, bank->bands_used))
 			break;
 	}
-	ac_band_write(bank, i, S64_MIN, S64_MAX);
-	/* The entry's reset before its name: see the top of this file. */
+	ac_band_write(bank, i, lo, hi);
+	/* The entry's band before its name: see the top of this file. */
 	smp_store_release(slot, i);
-	return i;
 }
 
 /*
@@ -666,9 +673,18 @@ void ac_wake_slow(struct ac_bank *bank, u64 index)
 		any = true;
 		ac_group_wake(g, ac_group_value(bank, g), &lo, &hi);
 	}
-	/* Nobody waits: the last waiter gave the entry back (slot 0, full). */
-	if (any)
-		ac_band_write(bank, *slot, striped ? S64_MAX : lo, striped ? S64_MIN : hi);
+	if (striped) {
+		lo = S64_MAX;
+		hi = S64_MIN;
+	}
+	/*
+	 * Nobody waits: the last waiter gave the entry back (slot 0, full).
+	 * On the empty band because the table was full: try for an entry.
+	 */
+	if (any && *slot == AC_BAND_EMPTY)
+		ac_band_take(bank, slot, lo, hi);
+	else if (any)
+		ac_band_write(bank, *slot, lo, hi);
 	spin_unlock(&q->lock);
 }
 
@@ -678,8 +694,8 @@ void ac_wake_slow(struct ac_bank *bank, u64 index)
  * @bank: the bank
  * @index: the counter, or slot, updated, below @bank->total
  *
- * Five loads and two compares when nobody may be satisfied (the value,
- * then the band: see ac_band_outside()): no lock, no write.
+ * Six loads and two compares when nobody may be satisfied (the value,
+ * the slot, then the band: see ac_band_outside()): no lock, no write.
  *
  * Context: process context (the slow path takes a spinlock_t).
  */
@@ -841,10 +857,14 @@ static void ac_waiter_add(struct ac_waiter *w)
 	} else {
 		ac_band_narrow(&lo, &hi, &w->cond, ac_group_value(bank, g));
 	}
-	/* The counter's first waiter takes an entry of the table. */
-	nr = *slot == AC_BAND_FULL ? ac_band_take(bank, slot) : *slot;
-	b = &bank->bands[nr];
-	ac_band_write(bank, nr, max(b->lo, lo), min(b->hi, hi));
+	/* The counter's first waiter takes an entry of the table, its band in it. */
+	nr = *slot;
+	if (nr == AC_BAND_FULL) {
+		ac_band_take(bank, slot, lo, hi);
+	} else {
+		b = &bank->bands[nr];
+		ac_band_write(bank, nr, max(b->lo, lo), min(b->hi, hi));
+	}
 	spin_unlock(&q->lock);
 	ac_waiters_count_changed(bank);
 }

@@ -46,7 +46,7 @@
  * @nr_bands: entries of @bands
  *
  * Allocated by this module: a module built against 0.4.0's header knows
- * the fields before @band only, and reads @waiters, which is kept for it.
+ * the fields before @band_slot only, and reads @waiters, which is kept for it.
  */
 struct atomic_counter_handle {
 	atomic64_t *v;
@@ -64,7 +64,7 @@ struct atomic_counter_handle {
 struct atomic_counter_handle *atomic_counter_register(const char *name);
 struct atomic_counter_handle *atomic_counter_register_striped(const char *name);
 void atomic_counter_unregister(struct atomic_counter_handle *h);
-void __atomic_counter_wake_band(struct atomic_counter_handle *h);
+void __atomic_counter_wake_slot(struct atomic_counter_handle *h);
 /* What modules built against 0.4.0's header and earlier call; not for new code. */
 void __atomic_counter_wake(struct atomic_counter_handle *h);
 
@@ -136,7 +136,7 @@ static inline bool __atomic_counter_band_outside(const u32 *slot, const s64 *ban
  * half is the waiter's, which narrows the band, then has a full barrier,
  * then reads the counter. Either the update sees the narrowed band or the
  * waiter sees the update (wait.c). With nobody waiting, or no waiter whose
- * condition the value may satisfy, the look is five loads and two
+ * condition the value may satisfy, the look is six loads and two
  * compares; otherwise the irq_work and a work item wake those whose
  * condition now holds. The wake-up is deferred because an update may run
  * where no lock may be taken (NMI) or where a spinlock_t, which sleeps on
@@ -162,7 +162,7 @@ static inline void __atomic_counter_update_end(struct atomic_counter_handle *h)
 	s64 v = atomic64_read(__atomic_counter_slot(h->v, h->stride));
 
 	if (unlikely(__atomic_counter_band_outside(h->band_slot, h->bands, h->nr_bands, v)))
-		__atomic_counter_wake_band(h);
+		__atomic_counter_wake_slot(h);
 	rcu_read_unlock_sched_notrace();
 }
 
@@ -173,7 +173,7 @@ static inline void __atomic_counter_update_end(struct atomic_counter_handle *h)
  * wakes the processes waiting on the counter (ATOMIC_COUNTER_IOC_WAIT,
  * poll) whose condition it satisfies; while its value stays inside the
  * counter's band (nobody waits, or nobody for that value) that costs a
- * barrier after the atomic (none on x86), five loads and two compares.
+ * barrier after the atomic (none on x86), six loads and two compares.
  *
  * Every update may be called in any context: process, softirq, hard irq,
  * kprobe and tracepoint handlers, with preemption or interrupts off, and

@@ -517,7 +517,7 @@ TEST_F(tenant, a_per_user_limit_is_one_pool_across_cgroups_edquot)
 
 /*
  * Banks are counted with no limit set, so a limit set at run time knows
- * the banks alive: A's 24 MiB, made with none, put the user over 16 MiB.
+ * the banks alive: A's 39 MiB, made with none, put the user over 16 MiB.
  */
 TEST_F(tenant, a_limit_set_at_run_time_counts_the_banks_already_alive)
 {
