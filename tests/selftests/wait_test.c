@@ -924,6 +924,61 @@ TEST_F(wait, a_band_slot_is_at_its_counters_index_less_the_striped_rows_before_i
 	ac_name_delete(&self->dev, STRIPED_NAME);
 }
 
+/*
+ * A full table: a small private bank's table is a page of entries, two of
+ * them the full and the empty band. A counter armed past that gets slot 1,
+ * the empty band, and its waiter still wakes; once an entry is free, the
+ * counter's next update takes it.
+ */
+TEST_F(wait, past_a_full_band_table_a_counter_shares_the_empty_band_and_still_wakes)
+{
+	struct ac_bank_opts o = { .sz = sizeof(o), .nr_counters = 1, .nr_named = 1,
+				  .nr_striped = 1 };
+	struct pollfd pfd = { .events = POLLIN };
+	const struct atomic_counter_info *i;
+	const uint32_t *slots;
+	struct ac_dev bank, *armed;
+	uint64_t usable, k;
+	void *p;
+
+	ASSERT_EQ(0, ac_bank_create(&bank, &o));
+	i = ac_info(&bank);
+	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS))
+		SKIP(return, "module without ATOMIC_COUNTER_FEATURE_BANDS");
+	usable = i->band_size / sizeof(struct atomic_counter_band) - 2;
+	/* 126 on 4 KiB pages; 64 KiB pages would need 2047 armed files. */
+	if (usable + 1 > i->nr_counters || usable + 1 > 500)
+		SKIP(return, "%llu entries to fill", (unsigned long long)usable);
+	p = mmap(NULL, i->band_slot_size + i->band_size, PROT_READ, MAP_SHARED, bank.fd,
+		 (off_t)i->band_slot_offset);
+	ASSERT_NE(MAP_FAILED, p);
+	slots = p;
+	armed = calloc(usable + 1, sizeof(*armed));
+	ASSERT_NE(NULL, armed);
+	for (k = 0; k <= usable; k++) {
+		ASSERT_EQ(0, ac_reopen(&armed[k], bank.fd, AC_OPEN_NOMAP));
+		ASSERT_EQ(0, ac_arm(&armed[k], k, ATOMIC_COUNTER_COND_GE, 1));
+		if (k < usable)
+			ASSERT_LT(1, slots[k]);
+	}
+	EXPECT_EQ(1, slots[usable]);
+	pfd.fd = armed[usable].fd;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	ASSERT_EQ(0, ac_op(&bank, usable, ATOMIC_COUNTER_OP_SET, AC_RELEASE, 1, 0, NULL));
+	EXPECT_EQ(1, poll(&pfd, 1, 10000));
+	EXPECT_EQ(POLLIN, pfd.revents);
+	/* An entry given back; the next update of the counter takes it. */
+	ac_close(&armed[0]);
+	EXPECT_EQ(0, slots[0]);
+	ASSERT_EQ(0, ac_op(&bank, usable, ATOMIC_COUNTER_OP_ADD, AC_RELAXED, 1, 0, NULL));
+	EXPECT_LT(1, slots[usable]);
+	for (k = 1; k <= usable; k++)
+		ac_close(&armed[k]);
+	free(armed);
+	munmap(p, i->band_slot_size + i->band_size);
+	ac_close(&bank);
+}
+
 TEST_F(wait, wait_striped_is_woken_by_an_op_on_another_slot)
 {
 	int64_t index = striped_counter(&self->dev);
