@@ -11,8 +11,9 @@
  * a counter takes an entry of its own with its first waiter and gives it
  * back with its last (ac_band_take(), ac_band_give_back()), so the table
  * is one entry per 32 counters, not one per counter; when it is full the
- * counter gets entry 1, the empty band, and every update of it looks. An update, after its write
- * and a full barrier, reads the band and the counter and compares: a value
+ * counter gets entry 1, the empty band, and every update of it looks. An
+ * update, after its write and a full barrier, reads the band and the
+ * counter and compares: a value
  * inside the band wakes nobody, with no lock taken and nothing written, so
  * waiters whose condition cannot hold cost updaters six loads and two
  * compares, however many they are. Only a value outside the band takes the
@@ -29,7 +30,7 @@
  * pollers, as it did.
  *
  * Who writes a band: only holders of its counter's queue lock, each write
- * a version, as a seqcount's writer makes one (ac_band_set()): seq made
+ * a version, as a seqcount's writer makes one (ac_band_write()): seq made
  * odd, smp_wmb(), lo and hi, smp_wmb(), seq made even. The invariant: no
  * value in a version satisfies a waiter queued on the counter when the
  * version was written. A join narrows the band to exclude the new waiter's
@@ -333,13 +334,16 @@ static bool ac_band_outside(struct ac_bank *bank, u64 index, s64 v)
 }
 
 /*
- * Make [@lo, @hi] (lo > hi: empty) @b's next version, under its queue's
- * lock; nothing is written when it is the band already. See the top of
- * this file.
+ * Make [@lo, @hi] (lo > hi: empty) the next version of entry @nr of
+ * @bank's table, under the queue lock of the counter it is given to;
+ * nothing is written when it is the band already, and the full and empty
+ * entries never change. See the top of this file.
  */
-static void ac_band_set(struct atomic_counter_band *b, s64 lo, s64 hi)
+static void ac_band_write(struct ac_bank *bank, u32 nr, s64 lo, s64 hi)
 {
-	if (b->lo == lo && b->hi == hi)
+	struct atomic_counter_band *b = &bank->bands[nr];
+
+	if (nr == AC_BAND_FULL || nr == AC_BAND_EMPTY || (b->lo == lo && b->hi == hi))
 		return;
 	WRITE_ONCE(b->seq, b->seq + 1);
 	/* A reader that sees a new lo or hi sees seq odd or changed on its second read. */
@@ -349,16 +353,6 @@ static void ac_band_set(struct atomic_counter_band *b, s64 lo, s64 hi)
 	/* A reader that sees seq even again sees the new lo and hi. */
 	smp_wmb();
 	WRITE_ONCE(b->seq, b->seq + 1);
-}
-
-/*
- * Write [@lo, @hi] into entry @nr of @bank's table, under the queue lock of
- * the counter it is given to; the full and empty entries never change.
- */
-static void ac_band_write(struct ac_bank *bank, u32 nr, s64 lo, s64 hi)
-{
-	if (nr != AC_BAND_FULL && nr != AC_BAND_EMPTY)
-		ac_band_set(&bank->bands[nr], lo, hi);
 }
 
 /*

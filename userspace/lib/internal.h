@@ -25,13 +25,12 @@ struct ac_state {
 	/* The module's whole INFO reply, for ac_info(). */
 	struct atomic_counter_info info;
 	/*
-	 * The table of bands, mapped read-only with the band slots before it
-	 * (info.band_slot_size + info.band_size bytes from band_slots), when
-	 * the module has ATOMIC_COUNTER_FEATURE_BANDS and the bank is
-	 * mapped; NULL otherwise, and ac_wake() keeps the waiter-count rule.
+	 * The band slots, one per counter, mapped read-only with the table
+	 * of bands where they end (info.band_slot_size + info.band_size
+	 * bytes), when the module has ATOMIC_COUNTER_FEATURE_BANDS and the
+	 * bank is mapped; NULL otherwise, and ac_wake() keeps the
+	 * waiter-count rule.
 	 */
-	const struct atomic_counter_band *bands;
-	/* Their slots, one per counter, on the same mapping, just before. */
 	const uint32_t *band_slots;
 };
 

@@ -116,10 +116,8 @@ static void map_bands(const struct ac_dev *dev, struct ac_state *st)
 		return;
 	p = mmap(NULL, i->band_slot_size + i->band_size, PROT_READ, MAP_SHARED, dev->fd,
 		 (off_t)i->band_slot_offset);
-	if (p == MAP_FAILED)
-		return;
-	st->band_slots = p;
-	st->bands = (const struct atomic_counter_band *)((const char *)p + i->band_slot_size);
+	if (p != MAP_FAILED)
+		st->band_slots = p;
 }
 
 /* The frozen view, from the module's reply. */

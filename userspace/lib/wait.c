@@ -91,7 +91,9 @@ static bool band_outside(const struct ac_dev *dev, const struct ac_state *st, ui
 			       __ATOMIC_ACQUIRE);
 	if (slot >= st->info.band_size / sizeof(*b))
 		return true;
-	b = &st->bands[slot];
+	/* The table begins where the slots end (map_bands()). */
+	b = (const struct atomic_counter_band *)((const char *)st->band_slots +
+						 st->info.band_slot_size) + slot;
 	seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
 	lo = __atomic_load_n(&b->lo, __ATOMIC_RELAXED);
 	hi = __atomic_load_n(&b->hi, __ATOMIC_RELAXED);
@@ -119,7 +121,7 @@ int ac_wake(const struct ac_dev *dev, uint64_t index)
 	 */
 	atomic_thread_fence(memory_order_seq_cst);
 	st = dev->info.priv.state;
-	if (dev->bank && st && st->bands && index < ac_nr_total(dev))
+	if (dev->bank && st && st->band_slots && index < ac_nr_total(dev))
 		waiting = band_outside(dev, st, index);
 	else
 		waiting = !dev->bank ||
