@@ -1606,20 +1606,7 @@ mod tests {
     /// kernel's words. The table starts as the module's: entry 0 the full
     /// band, entry 1 the empty one, every slot 0.
     fn file_bank(info: sys::Info) -> (Bank, std::fs::File) {
-        use std::sync::atomic::AtomicUsize;
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "linux-atomic-counter-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .unwrap();
-        std::fs::remove_file(&path).unwrap();
+        let f = sys::scratch_file();
         f.set_len(info.map_size + info.band_slot_size + info.band_size).unwrap();
         if info.band_size != 0 {
             put(&f, info.band_offset, &[0, i64::MIN, i64::MAX, 0, 0, 1, 0]);

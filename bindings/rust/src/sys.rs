@@ -500,6 +500,27 @@ impl Drop for Mapping {
     }
 }
 
+/// A read-write file for the tests to map, already unlinked: a stand-in
+/// for the device's bank.
+#[cfg(test)]
+pub(crate) fn scratch_file() -> std::fs::File {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "linux-atomic-counter-test-{}-{}",
+        getpid(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,14 +545,7 @@ mod tests {
     #[test]
     fn bands_reach_the_slots_then_the_table() {
         use std::os::unix::fs::FileExt;
-        let path = std::env::temp_dir().join(format!("linux-atomic-counter-sys-{}", getpid()));
-        let f = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .unwrap();
-        std::fs::remove_file(&path).unwrap();
+        let f = scratch_file();
         f.set_len(3 * 4096).unwrap();
         f.write_all_at(&7u32.to_ne_bytes(), 4 * 2047).unwrap();
         f.write_all_at(&(-3i64).to_ne_bytes(), 8192 + 127 * 32 + 16).unwrap();

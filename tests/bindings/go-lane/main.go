@@ -196,6 +196,23 @@ func (c *cref) ask(format string, a ...interface{}) (int64, error) {
 	return c.answer()
 }
 
+// waitInBackground starts a goroutine waiting (a minute at most) until c
+// is at least v, and returns its result channel once the module's waiter
+// count shows it queued; seen is false when it never did.
+func waitInBackground(c *ac.Counter, v int64, waiters *ac.ReadOnly) (chan error, bool) {
+	before := waiters.Load()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Wait(ac.Ge, v, time.Minute)
+		done <- err
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for waiters.Load() <= before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	return done, waiters.Load() > before
+}
+
 func errno(err error) syscall.Errno {
 	var e syscall.Errno
 	if errors.As(err, &e) {
@@ -450,17 +467,7 @@ func main() {
 		check("kernel_counter_found", false, err.Error())
 		os.Exit(1)
 	}
-	before := waiters.Load()
-	done := make(chan error, 1)
-	go func() {
-		_, err := w.Wait(ac.Ge, 1, time.Minute)
-		done <- err
-	}()
-	deadline := time.Now().Add(time.Minute)
-	for waiters.Load() <= before && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	seen := waiters.Load() > before
+	done, seen := waitInBackground(w, 1, waiters)
 	w.Add(1)
 	werr := w.Wake()
 	err = <-done
@@ -488,17 +495,7 @@ func main() {
 			os.Exit(1)
 		}
 		other.Store(0)
-		before := waiters.Load()
-		done := make(chan error, 1)
-		go func() {
-			_, err := other.Wait(ac.Ge, 2, time.Minute)
-			done <- err
-		}()
-		deadline := time.Now().Add(time.Minute)
-		for waiters.Load() <= before && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
-		seen := waiters.Load() > before
+		done, seen := waitInBackground(other, 2, waiters)
 		calls0, _ := wakeCalls()
 		var werr error
 		for i := 0; i < 1000; i++ {

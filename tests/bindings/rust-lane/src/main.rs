@@ -10,7 +10,8 @@
 //! through the inherited descriptor.
 
 use linux_atomic_counter::{
-    AtomicCounter, Bank, Cond, ConsistentCounter, Counter, Opcode, RelaxedCounter,
+    AtomicCounter, Bank, Cond, ConsistentCounter, Counter, Opcode, ReadOnlyCounter,
+    RelaxedCounter,
 };
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -155,6 +156,22 @@ fn spawn(args: &[&str]) -> Child {
         .args(args)
         .spawn()
         .expect("spawn a worker")
+}
+
+/// A worker that waits, and whether the module's waiter count showed it
+/// queued within a minute (false too if it exited first).
+fn spawn_waiter(args: &[&str], waiters: &ReadOnlyCounter) -> (Child, bool) {
+    let before = waiters.load(SeqCst);
+    let mut kid = spawn(args);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while waiters.load(SeqCst) <= before && Instant::now() < deadline {
+        if let Ok(Some(_)) = kid.try_wait() {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    let seen = waiters.load(SeqCst) > before;
+    (kid, seen)
 }
 
 fn all_succeed(children: Vec<Child>) -> bool {
@@ -480,16 +497,7 @@ fn main() {
     let w = bank.named("rust.wait").unwrap();
     w.store(0, SeqCst);
     let waiters = bank.kernel("atomic_counter.waiters").unwrap();
-    let before = waiters.load(SeqCst);
-    let mut kid = spawn(&["wait"]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while waiters.load(SeqCst) <= before && Instant::now() < deadline {
-        if let Ok(Some(_)) = kid.try_wait() {
-            break;
-        }
-        std::thread::yield_now();
-    }
-    let seen = waiters.load(SeqCst) > before;
+    let (kid, seen) = spawn_waiter(&["wait"], &waiters);
     w.fetch_add(1, Relaxed);
     let woke = w.wake().is_ok();
     let ok = all_succeed(vec![kid]);
@@ -519,16 +527,7 @@ fn main() {
             let other = bank.named("rust.band.other").unwrap();
             let mine = bank.named("rust.band.mine").unwrap();
             other.store(0, SeqCst);
-            let before = waiters.load(SeqCst);
-            let mut kid = spawn(&["wait_ge", "rust.band.other", "2"]);
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while waiters.load(SeqCst) <= before && Instant::now() < deadline {
-                if let Ok(Some(_)) = kid.try_wait() {
-                    break;
-                }
-                std::thread::yield_now();
-            }
-            let seen = waiters.load(SeqCst) > before;
+            let (kid, seen) = spawn_waiter(&["wait_ge", "rust.band.other", "2"], &waiters);
             let calls0 = wake_calls().unwrap_or(-1);
             let mut woke = true;
             for _ in 0..1000 {
