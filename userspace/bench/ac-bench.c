@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -185,6 +187,13 @@ static void task(enum path path, int t, int own)
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -466,6 +475,109 @@ static struct waiter_cost waiter_cost(enum call what, int n, enum waiters_on oth
 	c.with = with[PAIRS / 2];
 	c.ratio = r[PAIRS / 2];
 	return c;
+}
+
+/*
+ * Bank isolation: ioctl inc on the global bank, with a private bank
+ * holding @n files armed never-true (EQ -1 on counters nothing writes),
+ * against the same inc with that bank closed: the median of PAIRS ratios.
+ * Each private bank has its own wait queues and bands, so the ratio says
+ * whether one tenant's armed files reach another bank's updates.
+ */
+static double other_bank_cost(int n)
+{
+	struct ac_bank_opts o = { .sz = sizeof(o), .flags = AC_OPEN_NOMAP,
+				  .nr_counters = 4096 };
+	struct rlimit rl = { n + 256, n + 256 };
+	enum call what = CALL_OP_INC;
+	double none, with, r[PAIRS];
+	struct ac_dev bank, *armed;
+	int k, i;
+
+	armed = calloc(n, sizeof(*armed));
+	if (!armed || setrlimit(RLIMIT_NOFILE, &rl))
+		goto fail;
+	for (k = 0; k < PAIRS; k++) {
+		best_ns(&what, &none, 1, 5, 20000);
+		if (ac_bank_create(&bank, &o))
+			goto fail;
+		for (i = 0; i < n; i++)
+			if (ac_reopen(&armed[i], bank.fd, AC_OPEN_NOMAP) ||
+			    ac_arm(&armed[i], 1 + i % 4000, ATOMIC_COUNTER_COND_EQ, -1))
+				goto fail;
+		best_ns(&what, &with, 1, 5, 20000);
+		for (i = 0; i < n; i++)
+			ac_close(&armed[i]);
+		ac_close(&bank);
+		r[k] = with / none;
+	}
+	free(armed);
+	qsort(r, PAIRS, sizeof(r[0]), cmp_double);
+	return r[PAIRS / 2];
+fail:
+	fprintf(stderr, "ac-bench: %d armed files on a private bank: %s\n", n, strerror(errno));
+	exit(1);
+}
+
+/* Shared with the waiter wake_latency() times. */
+struct wake_round {
+	_Atomic int64_t t_update, t_woken;	/* ns, CLOCK_MONOTONIC */
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Wake latency: an ioctl inc that satisfies one waiter of counter BASE
+ * (GE the next value), with @others unsatisfied waiters on the same
+ * counter, from the moment before the inc to the moment the woken
+ * process runs again; the median over @rounds. The waker starts a round
+ * only once the waiter count shows the waiter back in the queue.
+ */
+static double wake_latency(int others, int rounds)
+{
+	struct wake_round *w = mmap(NULL, sizeof(*w) * rounds, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ac_counter_t *waiters = ac_counter(&dev, dev.info.waiters_index);
+	ac_counter_t *v = ac_counter(&dev, BASE);
+	int64_t base = ac_read(v), lat[512];
+	pid_t pids[256], pid;
+	int r;
+
+	if (w == MAP_FAILED || rounds > 512 || start_waiters(pids, others, ON_SAME))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		for (r = 0; r < rounds; r++) {
+			struct atomic_counter_wait wt = {
+				.index = BASE, .cond = ATOMIC_COUNTER_COND_GE,
+				.value = base + r + 1, .timeout_ns = -1,
+			};
+
+			ioctl(dev.fd, ATOMIC_COUNTER_IOC_WAIT, &wt);
+			atomic_store(&w[r].t_woken, mono_ns());
+		}
+		_exit(0);
+	}
+	for (r = 0; r < rounds; r++) {
+		while (ac_read(waiters) < others + 1)
+			sched_yield();
+		atomic_store(&w[r].t_update, mono_ns());
+		ac_op(&dev, BASE, ATOMIC_COUNTER_OP_INC, AC_RELAXED, 0, 0, NULL);
+		while (!atomic_load(&w[r].t_woken))
+			sched_yield();
+		lat[r] = atomic_load(&w[r].t_woken) - atomic_load(&w[r].t_update);
+	}
+	waitpid(pid, NULL, 0);
+	stop_waiters(pids, others);
+	munmap(w, sizeof(*w) * rounds);
+	qsort(lat, rounds, sizeof(lat[0]), cmp_i64);
+	return (double)lat[rounds / 2];
 }
 
 /*
@@ -1022,6 +1134,14 @@ int main(int argc, char **argv)
 		       waiter_cost(CALL_OP_INC, 64, ON_BUCKET).ratio);
 		printf("batch of 64, 64 waiters on its counter, per entry (target <= 1.10): %.2f\n",
 		       waiter_cost(CALL_BATCH64, 64, ON_SAME).ratio);
+		printf("ioctl inc, another bank holding 10000 armed files (target <= 1.10): %.2f\n",
+		       other_bank_cost(10000));
+		{
+			double alone = wake_latency(0, 200), among = wake_latency(255, 200);
+
+			printf("wake latency: 1 satisfied alone %.0f ns, among 256 %.0f ns "
+			       "(target <= 1.2): %.2f\n", alone, among, among / alone);
+		}
 		if (info && (info->features & ATOMIC_COUNTER_FEATURE_BANDS))
 			printf("band memory: %llu bytes of band slots and %llu of bands for %llu "
 			       "bytes of counters, allocated and charged with the bank\n",
