@@ -79,12 +79,13 @@ fn worker_bank() -> Bank {
 
 fn worker(args: &[String]) -> i32 {
     let bank = worker_bank();
-    let n: usize = args.get(1).map_or(0, |a| a.parse().unwrap());
+    // The count, for the workers whose first argument is one.
+    let n = || -> usize { args[1].parse().unwrap() };
     match args[0].as_str() {
         // The std AtomicI64 example: each worker adds 1, SeqCst.
         "fetch_add" => {
             let c = bank.named(&args[2]).unwrap();
-            for _ in 0..n {
+            for _ in 0..n() {
                 c.fetch_add(1, SeqCst);
             }
             0
@@ -93,7 +94,7 @@ fn worker(args: &[String]) -> i32 {
         "ab_writer" => {
             let a = ConsistentCounter::new(bank.named("rust.seed.a").unwrap());
             let b = ConsistentCounter::new(bank.named("rust.seed.b").unwrap());
-            for _ in 0..n {
+            for _ in 0..n() {
                 a.inc();
                 b.inc();
             }
@@ -103,7 +104,7 @@ fn worker(args: &[String]) -> i32 {
             let a = ConsistentCounter::new(bank.named("rust.seed.a").unwrap());
             let b = ConsistentCounter::new(bank.named("rust.seed.b").unwrap());
             let mut bad = 0;
-            for _ in 0..n {
+            for _ in 0..n() {
                 let bv = b.get();
                 let av = a.get();
                 if av <= bv {
@@ -119,7 +120,7 @@ fn worker(args: &[String]) -> i32 {
         }
         "striped" => {
             let s = bank.striped("rust.striped").unwrap();
-            for _ in 0..n {
+            for _ in 0..n() {
                 s.inc();
             }
             0
