@@ -197,8 +197,12 @@ const (
 )
 
 // Bank is a bank of counters, mapped: the global one of the device, or a
-// private one. Safe for use by many goroutines. Close unmaps and closes it.
+// private one. Safe for use by many goroutines; Close, which unmaps and
+// closes it, must not overlap any other call on the bank.
 type Bank struct {
+	// First: sync/atomic's 64-bit functions need 8-byte alignment, which
+	// on 386 and arm only the first word of an allocated struct has.
+	fence    int64
 	fd       int
 	user     []byte // the counters userspace may write (nil when read-only)
 	all      []byte // the kernel's regions, or the whole bank when read-only
@@ -207,7 +211,6 @@ type Bank struct {
 	info     info
 	writable bool
 	closed   int32
-	fence    int64
 }
 
 func device() string {

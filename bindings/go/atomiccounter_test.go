@@ -305,6 +305,19 @@ func TestWakeOnAClosedBankIsEbadf(t *testing.T) {
 	}
 }
 
+// A read-only bank cannot have written the page: EBADF, even where the
+// band would skip the call (every slot 0, the full band).
+func TestWakeOnAReadOnlyBankIsEbadfInsideItsBandToo(t *testing.T) {
+	b, _ := fileBank(t, globalInfo())
+	if b.bands == nil {
+		t.Fatal("no bands mapped")
+	}
+	b.writable = false
+	if err := b.Wake(5); !errors.Is(err, syscall.EBADF) {
+		t.Errorf("Wake: %v", err)
+	}
+}
+
 // fileBank is a bank of i's shape on a regular file, not the device: its
 // WAKE gets ENOTTY, so Wake's error tells whether it made the call. The
 // returned file writes the band slots, the table and the kernel's words.

@@ -318,8 +318,12 @@ fn band_slot_position(i: &sys::Info, index: u64) -> u64 {
 /// Whether `v` may satisfy a waiter of the entry's counter: outside the
 /// band, or the band was changing. A seqcount's read without the retry,
 /// as the C library's `band_outside()` and the module's own check.
+///
+/// Every load is Relaxed with an Acquire fence after it where the order
+/// matters: Rust's atomics promise only Relaxed loads on read-only memory.
 fn band_outside(b: &sys::Band, v: i64) -> bool {
-    let seq = b.seq.load(Ordering::Acquire);
+    let seq = b.seq.load(Ordering::Relaxed);
+    fence(Ordering::Acquire);
     let lo = b.lo.load(Ordering::Relaxed);
     let hi = b.hi.load(Ordering::Relaxed);
     fence(Ordering::Acquire);
@@ -330,14 +334,17 @@ fn band_outside(b: &sys::Band, v: i64) -> bool {
 }
 
 /// Whether `v`, the value of index `index` (below the bank's total), may
-/// satisfy a waiter of its counter: the counter's band slot (ACQUIRE, so
+/// satisfy a waiter of its counter: the counter's band slot, an Acquire
+/// fence (pairing with the module's smp_store_release() of the slot, so
 /// that the entry it names is read after it), then that entry of the
 /// table. A slot past the table (or past the slots) is outside: call.
 fn slot_outside(bands: &sys::Bands, i: &sys::Info, index: u64, v: i64) -> bool {
     match bands.slot(band_slot_position(i, index)) {
-        Some(slot) => bands
-            .entry(slot.load(Ordering::Acquire))
-            .map_or(true, |b| band_outside(b, v)),
+        Some(slot) => {
+            let nr = slot.load(Ordering::Relaxed);
+            fence(Ordering::Acquire);
+            bands.entry(nr).map_or(true, |b| band_outside(b, v))
+        }
         None => true,
     }
 }
@@ -346,9 +353,11 @@ fn slot_outside(bands: &sys::Bands, i: &sys::Info, index: u64, v: i64) -> bool {
 /// `map_bands()` maps them: one window from `band_slot_offset`, only from
 /// a module with the feature whose slots cover every counter and end where
 /// the table begins. None otherwise, or when the map fails: wake then
-/// keeps the waiter-count rule, which every module honours.
+/// keeps the waiter-count rule, which every module honours. Only on
+/// 64-bit targets: Rust promises a Relaxed 8-byte load on read-only memory
+/// only where 8-byte atomics are native.
 fn map_bands(fd: &OwnedFd, i: &sys::Info) -> Option<sys::Bands> {
-    if !bands_usable(i) {
+    if !bands_usable(i) || cfg!(not(target_pointer_width = "64")) {
         return None;
     }
     sys::Bands::new(fd, i.band_slot_offset, i.band_slot_size, i.band_size, nr_band_slots(i)).ok()
@@ -1741,6 +1750,18 @@ mod tests {
             assert!(calls(&bank, 5));
             assert!(calls(&bank, 6));
         }
+    }
+
+    /// A read-only bank cannot have written the page: EBADF, even where
+    /// the band would skip the call (every slot 0, the full band).
+    #[test]
+    fn wake_on_a_read_only_bank_is_ebadf_inside_its_band_too() {
+        let (bank, _f) = file_bank(global());
+        let mut inner = Arc::try_unwrap(bank.0).ok().unwrap();
+        inner.writable = false;
+        let ro = Bank(Arc::new(inner));
+        assert!(ro.0.bands.is_some());
+        assert_eq!(ro.wake(5).unwrap_err().raw_os_error(), Some(libc::EBADF));
     }
 
     #[test]

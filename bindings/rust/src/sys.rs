@@ -412,9 +412,9 @@ impl Bands {
         // SAFETY: i < nr_slots <= table / 4, so the slot lies within the
         // mapping, which is page-aligned (so 4-aligned) and lives as long
         // as `self`. AtomicU32 has the layout of the u32 the kernel writes
-        // with WRITE_ONCE and smp_store_release; the process only loads
-        // it (the pages are read-only), and a 4-byte atomic load is a
-        // plain load (ldar on arm64), never a store.
+        // with WRITE_ONCE and smp_store_release; the process only makes
+        // Relaxed loads of it (lib.rs), which Rust's atomics allow on
+        // read-only memory, and never stores.
         Some(unsafe { &*(self.base.as_ptr() as *const AtomicU32).add(i as usize) })
     }
 
@@ -430,10 +430,10 @@ impl Bands {
         // mapping, 8-aligned (entries are 32 bytes), which lives as long
         // as `self`. Band is #[repr(C)] with the uapi's layout, its fields
         // atomics with the layout of the u64/s64 the kernel writes with
-        // WRITE_ONCE and barriers; the process only loads them (the pages
-        // are read-only), and a plain aligned 8-byte load is what
-        // AtomicU64/AtomicI64::load is on x86-64 and arm64, so no store
-        // ever touches the read-only pages.
+        // WRITE_ONCE and barriers; the process only makes Relaxed loads
+        // of them (lib.rs), which Rust's atomics allow on read-only memory
+        // up to 8 bytes where 8-byte atomics are native (map_bands() maps
+        // the table only on 64-bit targets), and never stores.
         Some(unsafe { &*(self.base.as_ptr().add(self.table) as *const Band).add(slot as usize) })
     }
 }

@@ -545,7 +545,10 @@ fn main() {
             let ok = all_succeed(vec![kid]);
             t.check(
                 name,
-                seen && woke && ok && calls0 >= 0 && calls1 == calls0 && calls2 > calls1,
+                // calls2 > calls1 is not required: the waiter count rises
+                // before the waiter narrows its band, and a waiter still
+                // joining sees the value itself (it then returns unwoken).
+                seen && woke && ok && calls0 >= 0 && calls1 == calls0,
                 &format!(
                     "waiter counted {}, wakes ok {}, waiter ok {}; wake_calls {}, {} after 1000 \
                      updates of another counter, {} after its own",
