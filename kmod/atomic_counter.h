@@ -32,12 +32,15 @@
 
 struct ac_names;
 struct ac_user;
+struct ac_waitq;
 
 /**
  * struct ac_bank - a bank of counters: its memory, layout, names and waiters
  * @counters: page-aligned, zeroed, and mappable into userspace with
  *	remap_vmalloc_range(): vmalloc_user() memory for the global bank,
- *	@pages mapped with vmap(VM_USERMAP) for a private one.
+ *	@pages mapped with vmap(VM_USERMAP) for a private one. @size bytes of
+ *	counters, @band_slots_size bytes of band slots, then @bands_size
+ *	bytes of bands, in one area.
  * @nr: counters used by number, [0, @nr).
  * @named_first: first counter allocated by name from userspace.
  * @nr_named: plain counters allocated by name, from @named_first.
@@ -53,15 +56,25 @@ struct ac_user;
  *	never registers (see "Private banks" in the uapi header).
  * @nr_stripes: slots of a striped counter, one per possible CPU.
  * @total: every counter and slot: the bank is [0, @total).
- * @size: bytes of @counters, a multiple of PAGE_SIZE.
+ * @size: bytes of the counters, a multiple of PAGE_SIZE.
  * @names: the bank's name table (names.c).
  * @waiters: the bank's "atomic_counter.waiters" kernel counter: how many
  *	wait on the bank's counters (wait.c).
  * @waiters_index: its index.
  * @waiters_work: tells the waiters of @waiters of its changes (wait.c).
+ * @band_slots: which entry of @bands is each counter's band, one per
+ *	counter (a striped counter's for all its slots), after the counters
+ *	in the same memory (wait.c).
+ * @band_slots_size: bytes of @band_slots, a multiple of PAGE_SIZE.
+ * @bands: the table of bands, after @band_slots: what updates compare
+ *	their value with (wait.c).
+ * @bands_size: bytes of @bands, a multiple of PAGE_SIZE.
+ * @bands_used: the entries of @bands given to a counter (wait.c).
+ * @waitqs: the bank's own wait queues, AC_NR_WAITQS of them (wait.c).
  * @is_private: a private bank (bank.c), reached only through its files.
  * @ref: a private bank's files; it is freed with the last.
- * @pages: a private bank's pages, charged to the creator's memory cgroup.
+ * @pages: a private bank's pages (counters and bands), charged to the
+ *	creator's memory cgroup.
  * @nr_pages: how many.
  * @user: the user a private bank's bytes are charged to.
  * @charged: those bytes.
@@ -87,6 +100,12 @@ struct ac_bank {
 	atomic64_t *waiters;
 	u64 waiters_index;
 	struct work_struct waiters_work;
+	u32 *band_slots;
+	size_t band_slots_size;
+	struct atomic_counter_band *bands;
+	size_t bands_size;
+	unsigned long *bands_used;
+	struct ac_waitq *waitqs;
 	bool is_private;
 	refcount_t ref;
 	struct page **pages;
@@ -178,13 +197,17 @@ bool ac_name_next(struct ac_bank *bank, struct atomic_counter_name *n);
 void ac_names_hash_stats(struct ac_bank *bank, struct ac_names_hash_stats *stats);
 
 /* wait.c */
-void ac_wait_init(void);
+size_t ac_wait_bank_size(const struct ac_bank *bank);
 int ac_wait_bank_init(struct ac_bank *bank);
 void ac_wait_bank_exit(struct ac_bank *bank);
 atomic_t *ac_wait_waiters_of(struct ac_bank *bank, u64 index);
-bool ac_waiters_present(struct ac_bank *bank);
-void ac_wake_waiters_of(struct ac_bank *bank, u64 index);
+void ac_bands_layout(struct ac_bank *bank);
+u32 *ac_band_slot_of(struct ac_bank *bank, u64 index);
+void ac_wake_check(struct ac_bank *bank, u64 index);
+void ac_wake_slow(struct ac_bank *bank, u64 index);
 void ac_wake(struct ac_bank *bank, u64 index);
+void ac_wait_stats_kapi(void);
+void ac_wait_debugfs_init(struct dentry *dir);
 long ac_ioctl_wait(struct file *file, void __user *uarg, size_t usize);
 long ac_ioctl_wake(struct file *file, void __user *uarg, size_t usize);
 long ac_ioctl_arm(struct file *file, void __user *uarg, size_t usize);

@@ -76,7 +76,7 @@ static u64 ac_round_to_pages(u64 counters)
  *	striped counters): only the global bank, where kernel code registers
  *
  * Sets every field of the layout, @bank->total and @bank->size, as "Regions"
- * in the uapi header describes them.
+ * in the uapi header describes them, and the bands' sizes.
  */
 void ac_bank_layout(struct ac_bank *bank, u64 nr_counters, u64 nr_named, u64 nr_kernel,
 		    u64 nr_striped, bool kernel_striped)
@@ -96,6 +96,7 @@ void ac_bank_layout(struct ac_bank *bank, u64 nr_counters, u64 nr_named, u64 nr_
 	bank->total = bank->kernel_striped_first +
 		      ac_round_to_pages(bank->nr_kernel_striped * bank->nr_stripes);
 	bank->size = bank->total * ATOMIC_COUNTER_SIZE;
+	ac_bands_layout(bank);
 }
 
 /*
@@ -178,10 +179,11 @@ static void ac_bank_free(struct ac_bank *bank)
 }
 
 /*
- * The counters: pages of their own, charged to the memory cgroup, mapped
- * into one range with VM_USERMAP, which remap_vmalloc_range() requires
- * (vmalloc_user() would give that, but takes no gfp flags and so charges
- * nobody); as kernel/bpf/ringbuf.c does for its ring. They fail rather
+ * The counters and their bands: pages of their own, charged to the memory
+ * cgroup, mapped into one range with VM_USERMAP, which
+ * remap_vmalloc_range() requires (vmalloc_user() would give that, but
+ * takes no gfp flags and so charges nobody); as kernel/bpf/ringbuf.c does
+ * for its ring. They fail rather
  * than OOM-kill, as AC_GFP_BANK says why (and BPF's map areas do).
  */
 static int ac_bank_alloc_counters(struct ac_bank *bank)
@@ -234,11 +236,13 @@ struct ac_bank *ac_bank_create(const struct atomic_counter_bank *req)
 	refcount_set(&bank->ref, 1);
 	ac_bank_layout(bank, req->nr_counters, req->nr_named,
 		       PAGE_SIZE / ATOMIC_COUNTER_SIZE, req->nr_striped, false);
-	bank->nr_pages = bank->size >> PAGE_SHIFT;
+	/* The band slots and bands are the bank's last pages. */
+	bank->nr_pages = (bank->size + bank->band_slots_size + bank->bands_size) >> PAGE_SHIFT;
 
 	/* What the bank will hold, all of it, before any of it is allocated. */
-	charge = sizeof(*bank) + bank->size + ac_names_size(bank) +
-		 array_size(bank->nr_pages, sizeof(*bank->pages));
+	charge = sizeof(*bank) + bank->size + bank->band_slots_size + bank->bands_size +
+		 ac_names_size(bank) +
+		 array_size(bank->nr_pages, sizeof(*bank->pages)) + ac_wait_bank_size(bank);
 	ret = ac_user_charge(bank, charge);
 	if (ret)
 		goto fail;

@@ -87,6 +87,10 @@ static long ac_ioctl_info(struct file *file, void __user *uarg, size_t usize)
 	info.nr_stripes = bank->nr_stripes;
 	info.flags = bank->is_private ? ATOMIC_COUNTER_INFO_PRIVATE : 0;
 	info.nr_kernel_striped = bank->nr_kernel_striped;
+	info.band_slot_offset = bank->size;
+	info.band_slot_size = bank->band_slots_size;
+	info.band_offset = bank->size + bank->band_slots_size;
+	info.band_size = bank->bands_size;
 
 	return ac_copy_arg_out(uarg, &info, sizeof(info), usize);
 }
@@ -167,12 +171,11 @@ static long ac_ioctl_batch(struct file *file, void __user *uarg, size_t usize)
 	}
 	for (i = 0; i < batch.count; i++)
 		ac_op_apply(bank, &ops[i]);
-	/* One barrier and one look at the waiter count for the whole batch. */
-	if (ac_waiters_present(bank)) {
-		for (i = 0; i < batch.count; i++)
-			if (ops[i].op != ATOMIC_COUNTER_OP_READ)
-				ac_wake_waiters_of(bank, ops[i].index);
-	}
+	/* One barrier for the whole batch, then each entry's band check. */
+	smp_mb();
+	for (i = 0; i < batch.count; i++)
+		if (ops[i].op != ATOMIC_COUNTER_OP_READ)
+			ac_wake_check(bank, ops[i].index);
 	/* One user-access window for all the results, not one per result. */
 	if (!user_write_access_begin(uops, size))
 		goto fault;
@@ -400,9 +403,10 @@ static int __init ac_init(void)
 	/* The compat path relies on these layouts not depending on the ABI. */
 	BUILD_BUG_ON(sizeof(struct atomic_counter_op) != 48);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_batch) != 24);
-	BUILD_BUG_ON(sizeof(struct atomic_counter_info) != 128);
+	BUILD_BUG_ON(sizeof(struct atomic_counter_info) != ATOMIC_COUNTER_INFO_SIZE_VER1);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_name) != 80);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_wait) != 48);
+	BUILD_BUG_ON(sizeof(struct atomic_counter_band) != 32);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_bank) != 64);
 	BUILD_BUG_ON(sizeof(struct atomic_counter_wake) != 16);
 	/* Each struct's first published size is where its layout starts from. */
@@ -434,16 +438,17 @@ static int __init ac_init(void)
 	}
 
 	ac_bank_layout(&ac_global, nr_counters, nr_named, nr_kernel, nr_striped, true);
-	ac_global.counters = vmalloc_user(ac_global.size);
+	/* The counters, then their band slots and bands (wait.c), in one mappable area. */
+	ac_global.counters = vmalloc_user(ac_global.size + ac_global.band_slots_size +
+					  ac_global.bands_size);
 	if (!ac_global.counters)
 		return -ENOMEM;
 	ret = ac_names_init(&ac_global);
 	if (ret)
 		goto free_bank;
-	ac_wait_init();
 	ret = ac_wait_bank_init(&ac_global);
 	if (ret)
-		goto free_names_only;
+		goto free_wait;
 
 	/* Last: once registered, the device can be opened. */
 	ac_textview_init();
@@ -458,7 +463,8 @@ static int __init ac_init(void)
 
 free_names:
 	ac_textview_exit();
-free_names_only:
+free_wait:
+	ac_wait_bank_exit(&ac_global);
 	ac_names_exit(&ac_global);
 free_bank:
 	vfree(ac_global.counters);

@@ -3,7 +3,7 @@
  * The exported in-kernel API: registration and unregistration of named
  * kernel counters, and the deferred wake-up. The updates themselves are
  * inline in include/atomic_counter_kernel.h and call into this module
- * only when someone waits on the counter's wait queue.
+ * only when their value is outside the counter's band (wait.c).
  */
 #include <linux/err.h>
 #include <linux/export.h>
@@ -38,7 +38,8 @@ static void ac_kapi_wake(struct work_struct *work)
 	struct atomic_counter_handle *h = container_of(work, struct atomic_counter_handle,
 						       wake_work);
 
-	ac_wake_waiters_of(&ac_global, h->index);
+	/* After irq_work_queue()'s and queue_work()'s fully ordered claims. */
+	ac_wake(&ac_global, h->index);
 }
 
 static void ac_kapi_wake_irq(struct irq_work *work)
@@ -68,6 +69,9 @@ static struct atomic_counter_handle *ac_register(const char *name, bool striped)
 	h->stride = striped ? ac_global.nr_striped : 0;
 	h->nr_stripes = striped ? ac_global.nr_stripes : 1;
 	h->waiters = ac_wait_waiters_of(&ac_global, index);
+	h->band_slot = ac_band_slot_of(&ac_global, index);
+	h->bands = (const s64 *)ac_global.bands;
+	h->nr_bands = ac_global.bands_size / sizeof(*ac_global.bands);
 	ac_init_irq_work_hard(&h->wake_irq_work, ac_kapi_wake_irq);
 	INIT_WORK(&h->wake_work, ac_kapi_wake);
 	return h;
@@ -117,40 +121,42 @@ struct atomic_counter_handle *atomic_counter_register_striped(const char *name)
 EXPORT_SYMBOL_GPL(atomic_counter_register_striped);
 
 /**
- * __atomic_counter_wake_rcu() - have the waiters of a kernel counter woken
- * @h: the counter, just updated inside an RCU-sched read-side section
+ * __atomic_counter_wake_slot() - have the waiters of a kernel counter woken
+ * @h: the counter, just updated, whose value after a full barrier was
+ *	outside its band
  *
- * Called by the inline updates when some process waits on the counter's
- * wait queue; not for direct use. Queues @h's irq_work on this CPU
- * (nothing to do if it is pending already: it has not read the counter
- * yet, and irq_work_queue()'s fully ordered claim orders the update before
- * that read), which queues the wake-up's work item.
+ * Called by the inline updates; not for direct use. Queues @h's irq_work
+ * on this CPU (nothing to do if it is pending already: it has not read
+ * the counter yet, and irq_work_queue()'s fully ordered claim orders the
+ * update before that read), which queues the wake-up's work item.
  *
- * The name says which half of the wake-up protocol the caller keeps: an
- * update compiled against a header that puts no barrier after the update
- * (atomic_counter_kernel.h) references this symbol, so that it cannot load
- * against a module whose waiters do not wait for a grace period; the old
- * name stays for modules built against the header that did.
+ * The name says which protocol the caller keeps: an update compiled
+ * against a header that reads @h->band_slot references this symbol, so
+ * that it cannot load against a module whose handles have no band slot
+ * (nor, with this name, against 0.5's development builds of one band per
+ * counter, whose handles put a band where the slot now is).
  *
  * Context: any, NMI included; takes no lock.
  */
-void __atomic_counter_wake_rcu(struct atomic_counter_handle *h)
+void __atomic_counter_wake_slot(struct atomic_counter_handle *h)
 {
-	irq_work_queue(&h->wake_irq_work);
+	/* Counted once per wake-up queued, not per update that finds it pending. */
+	if (irq_work_queue(&h->wake_irq_work))
+		ac_wait_stats_kapi();
 }
-EXPORT_SYMBOL_GPL(__atomic_counter_wake_rcu);
+EXPORT_SYMBOL_GPL(__atomic_counter_wake_slot);
 
 /**
- * __atomic_counter_wake() - __atomic_counter_wake_rcu(), for modules built
+ * __atomic_counter_wake() - __atomic_counter_wake_slot(), for modules built
  *	against 0.4.0's header and earlier, whose updates put a full barrier
- *	before it
+ *	before it and call it when the queue's count (@h->waiters) is not zero
  * @h: the counter
  *
  * Context: any, NMI included; takes no lock.
  */
 void __atomic_counter_wake(struct atomic_counter_handle *h)
 {
-	__atomic_counter_wake_rcu(h);
+	__atomic_counter_wake_slot(h);
 }
 EXPORT_SYMBOL_GPL(__atomic_counter_wake);
 

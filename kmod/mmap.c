@@ -25,7 +25,8 @@
  * vmalloc_to_page() finds the page of either kind of bank: vmalloc_user()
  * memory (the global bank) or a private bank's pages vmap()ed. Those pages
  * are untyped on every kernel (see AC_GFP_BANK_PAGE), so the core's rmap
- * accounting of a mapped page may count their mappings.
+ * accounting of a mapped page may count their mappings. The bands (wait.c)
+ * are the same area's last pages.
  */
 static vm_fault_t ac_vm_fault(struct vm_fault *vmf)
 {
@@ -33,7 +34,7 @@ static vm_fault_t ac_vm_fault(struct vm_fault *vmf)
 	struct page *page;
 
 	/* The window was checked against the bank, and cannot grow; still. */
-	if (vmf->pgoff >= bank->size >> PAGE_SHIFT)
+	if (vmf->pgoff >= (bank->size + bank->band_slots_size + bank->bands_size) >> PAGE_SHIFT)
 		return VM_FAULT_SIGBUS;
 	page = vmalloc_to_page((char *)bank->counters + (vmf->pgoff << PAGE_SHIFT));
 	if (WARN_ON_ONCE(!page))
@@ -46,6 +47,26 @@ static vm_fault_t ac_vm_fault(struct vm_fault *vmf)
 static const struct vm_operations_struct ac_vm_ops = {
 	.fault = ac_vm_fault,
 };
+
+/*
+ * A window of the band slots and bands (see "Waiting" in the uapi
+ * header), from offset @bank->size: read-only for everyone, as the
+ * kernel's counters are (only the module writes them).
+ */
+static int ac_mmap_bands(struct ac_bank *bank, struct vm_area_struct *vma)
+{
+	int ret;
+
+	if (vma->vm_flags & VM_WRITE)
+		return -EACCES;
+	/* Checks the window against the area, which ends with the bands. */
+	ret = remap_vmalloc_range(vma, bank->counters, vma->vm_pgoff);
+	if (ret)
+		return ret;
+	ac_vm_flags_clear(vma, VM_MAYWRITE | VM_MAYEXEC);
+	vma->vm_ops = &ac_vm_ops;
+	return 0;
+}
 
 /**
  * ac_mmap() - map (a window of) the bank into a process
@@ -72,9 +93,13 @@ static const struct vm_operations_struct ac_vm_ops = {
  * zapped later (madvise(MADV_DONTNEED)) is mapped again at its next access
  * (ac_vm_fault()).
  *
+ * From offset &atomic_counter_info.band_slot_offset (the bank's size) on,
+ * the file maps the band slots and the table of bands instead, read-only
+ * (ac_mmap_bands()).
+ *
  * Return: 0, -EINVAL for a private mapping or one that does not fit in the
- * bank, -EPERM for an executable mapping, or -EACCES for a writable mapping
- * of the kernel's counters.
+ * bank or in the bands, -EPERM for an executable mapping, or -EACCES for a
+ * writable mapping of the kernel's counters or of the bands.
  */
 int ac_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -98,8 +123,14 @@ int ac_mmap(struct file *file, struct vm_area_struct *vma)
 			return -EPERM;
 		ac_vm_flags_clear(vma, VM_EXEC);
 	}
+	/* The bands, after the counters: no window has both. */
+	if (vma->vm_pgoff >= bank->size >> PAGE_SHIFT)
+		return ac_mmap_bands(bank, vma);
+	/* EACCES before EINVAL, as before bands: the order is ABI (the fuzzer's model). */
 	if (vma->vm_pgoff + pages > kernel_page && (vma->vm_flags & VM_WRITE))
 		return -EACCES;
+	if (pages > (bank->size >> PAGE_SHIFT) - vma->vm_pgoff)
+		return -EINVAL;
 	/* Checks the window against the bank, and sets VM_DONTEXPAND | VM_DONTDUMP. */
 	ret = remap_vmalloc_range(vma, bank->counters, vma->vm_pgoff);
 	if (ret)

@@ -101,6 +101,7 @@ void ac_textview_init(void)
 	ac_debugfs_dir = debugfs_create_dir("atomic_counter", NULL);
 	debugfs_create_file("counters", 0444, ac_debugfs_dir, NULL, &ac_counters_fops);
 	debugfs_create_file("name_hash", 0444, ac_debugfs_dir, NULL, &ac_name_hash_fops);
+	ac_wait_debugfs_init(ac_debugfs_dir);
 }
 
 void ac_textview_exit(void)

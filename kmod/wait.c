@@ -3,65 +3,134 @@
  * Waiting on a counter: blocking until a condition holds, poll() on a file
  * armed with one, and the wake-ups that updates send.
  *
- * Waiters sleep on one of AC_NR_WAITQS wait queues, shared by every bank
- * and chosen by (bank, counter) (all the slots of a striped counter share
- * their counter's queue), and count themselves twice: in their queue's own
- * count, which the kernel's update paths read, and in their bank's kernel
- * counter "atomic_counter.waiters", which every process reads on the page
- * to know whether a page update needs a WAKE. An update reads its queue's
- * count after its write and touches the queue only when the count is
- * non-zero, so a waiter costs nothing to updates of counters on other
- * queues. A waiter raises the count and joins
- * the queue together, under the queue's lock, before it first checks its
- * condition, and both sides put a full barrier between their write and
- * their read, so either the waker sees the waiter or the waiter sees the
- * update: no wake-up is lost. A waker that saw the count but took the lock
- * first has released it before the waiter's look at the counter, which
- * then sees the update. The in-kernel API's updates are the exception:
- * in place of their barrier the waiter waits for a grace period (see
- * ac_kernel_api_counter()), so that they cost no barrier at all.
+ * Bands. For every counter (a striped counter: one for all its slots) the
+ * bank keeps a band slot in @bank->band_slots, which names an entry of the
+ * table @bank->bands, a struct atomic_counter_band [lo, hi]: no condition
+ * of a waiter queued on that counter holds for any value in it. Entry 0
+ * is [INT64_MIN, INT64_MAX], the band of every counter nobody waits on;
+ * a counter takes an entry of its own with its first waiter and gives it
+ * back with its last (ac_band_take(), ac_band_give_back()), so the table
+ * is one entry per 32 counters, not one per counter; when it is full the
+ * counter gets entry 1, the empty band, and every update of it looks. An
+ * update, after its write and a full barrier, reads the band and the
+ * counter and compares: a value
+ * inside the band wakes nobody, with no lock taken and nothing written, so
+ * waiters whose condition cannot hold cost updaters six loads and two
+ * compares, however many they are. Only a value outside the band takes the
+ * slow path (ac_wake_slow()): the queue's lock, the walk of that counter's
+ * waiters, and a new band. As io_uring's cq_wait_nr does for one waiter,
+ * each waiter gives a trigger on each side of the value it last saw: GE x
+ * an upper one at x, LE x a lower one at x, NE x the band [x, x] (it holds
+ * everywhere else), EQ x the side x is on; the band is the widest interval
+ * around the value that no trigger reaches. A striped counter's slot
+ * writer does not know the sum, so a striped counter with any waiter has
+ * an empty band (lo > hi): each of its updates looks, as before bands. So
+ * has a counter with an armed file whose condition holds: poll() reports
+ * while it holds, and every update that keeps it holding wakes the
+ * pollers, as it did.
  *
- * On a queue, the waiters of one counter of one bank form a group (struct
- * ac_group),
- * with bounds that cover every condition in it: the lowest GE value, the
- * highest LE value, the range of the EQ and of the NE values. A waker
- * compares each group of its queue with its key, and for its counter's
- * group the value it reads after its update with the bounds: only when
- * some condition may hold does it walk the group's waiters and wake those
- * whose condition holds. An update that satisfies no one on its counter
- * costs a comparison per counter waited on through the queue, whatever
- * the number of waiters; the bounds are exact but for EQ values on both
- * sides of the new value. The walk also narrows the bounds to the
- * waiters still there; a waiter that leaves does not, so they are never
- * narrower than the conditions they cover, and the queue's lock makes a
- * group's waiters, bounds and every waker's look at them one order.
+ * Who writes a band: only holders of its counter's queue lock, each write
+ * a version, as a seqcount's writer makes one (ac_band_write()): seq made
+ * odd, smp_wmb(), lo and hi, smp_wmb(), seq made even. The invariant: no
+ * value in a version satisfies a waiter queued on the counter when the
+ * version was written. A join narrows the band to exclude the new waiter's
+ * trigger (ac_waiter_add()); the slow path writes the band around the
+ * value it read of the waiters it left queued (ac_wake_slow()); the last
+ * waiter's leaving makes it full. A reader reads seq, smp_rmb(), lo and
+ * hi, smp_rmb(), seq again (__atomic_counter_band_outside()): the two
+ * message-passing pairs mean that equal even seqs give it one version
+ * whole; anything else it counts as outside, and takes the slow path. It
+ * never retries, so the check is legal in NMI, and it takes the slow path
+ * at most once. Any number of writes may overlap a read: the reader uses
+ * a version whole or none.
+ *
+ * The slot is written under the same lock: an entry's number when the
+ * counter's first waiter joins, or a slow path finds the counter on the
+ * empty band (after the entry's band is written, with a release), 0 when
+ * its last waiter leaves. Each number stored opens an epoch of waiters. A
+ * reader reads the slot, then the entry it names (an address dependency):
+ * a slot load coherence-before the current epoch's opening store (a stale
+ * number, 0, or the same number from an earlier epoch) is ordered against
+ * every waiter of the epoch by the store-buffering pattern below, as an
+ * old version is, the opening waiter's store standing for the later ones
+ * through the lock; a load of the opening store reads the band written
+ * before it, or a later version (message passing). A slot read after the
+ * last waiter left needs no band. An entry's owners follow each other
+ * through test_and_set_bit() (fully ordered) and clear_bit_unlock(), so
+ * its versions stay one sequence across them.
+ *
+ * A version is safe for the waiters queued when it was written; a waiter
+ * that joins later is covered by the store-buffering pattern, as futex's
+ * waiter check and io_uring's cq_wait_nr: the updater does "atomic64_*()
+ * on the counter; smp_mb(); read the band", the waiter "narrow the band
+ * (under the queue's lock); smp_mb() (set_current_state() or an explicit
+ * one); read the counter". With full barriers on both sides at least one
+ * sees the other's write: either the updater's first read of seq sees the
+ * narrowing or a later version (odd, or a band that excludes the waiter's
+ * trigger for as long as it is queued, since every later version is
+ * written with it queued), or the waiter's look sees the update and the
+ * waiter does not sleep. A join that finds its trigger excluded already
+ * writes nothing: the version it found was written by an earlier lock
+ * holder, whose stores reach the joiner through the unlock and lock and are
+ * ordered before its look by its full barrier (A-cumulativity), so an
+ * updater that reads an older version is the one whose write the joiner's
+ * look sees. The updater's read of the counter comes after its
+ * own write, so it is that write's value or a later one; each later write
+ * has an updater of its own that checks too (tests/ordering/band-sb.litmus
+ * has the pattern, for herd7). The barrier: smp_mb() in
+ * ac_wake() and for a batch, once, before the checks; the in-kernel API's
+ * smp_mb__after_atomic() after a read-modify-write (free on x86, whose
+ * atomics are full barriers; a dmb ish on arm64) and smp_mb() after a
+ * set; on the page, the library's seq_cst fence before it reads the
+ * mapped band.
+ *
+ * Contexts. The check itself is loads and compares: legal in NMI. The
+ * slow path takes the queue's spinlock_t, so the in-kernel API (kprobe,
+ * hard irq, NMI, and everything on PREEMPT_RT, where a spinlock_t
+ * sleeps) defers it: a hard irq_work, then a work item, which calls
+ * ac_wake() in process context (kapi.c). Its updates pay no irq_work
+ * while their value stays in the band, so a reader's armed files cost a
+ * kernel counter nothing until one of its conditions may hold.
+ *
+ * Modules built against 0.4.0's in-kernel API header read the queue's
+ * count (@nr, handed out as the handle's @waiters) after a full barrier,
+ * and call in when it is not zero: a waiter raises it before its first
+ * look, the same store-buffering pattern. The bank's
+ * "atomic_counter.waiters" count still counts every waiter, so that a
+ * library which predates the mapped bands still calls WAKE when anyone
+ * waits.
+ *
+ * Queues. Each bank has AC_NR_WAITQS queues of its own, chosen by counter
+ * (all the slots of a striped counter share their counter's queue), so a
+ * bank's waiters never share a lock with another bank's updates. On a
+ * queue, the waiters of one counter form a group (struct ac_group). The
+ * slow path walks its counter's groups, wakes the waiters whose condition
+ * holds, marks the blocked ones woken (they skip the band from then on and
+ * return without looking again) and moves the band. That walk is over the
+ * counter's waiters, linear in their number: only a value outside the band
+ * pays it.
  *
  * The group lives in the waiter that came first (nothing is allocated to
  * wait) and moves into the next one when that waiter leaves. Waiters do
  * not point at their group, so that a move is O(1): a leaving waiter
- * finds its group on the queue, as a joining one does.
- *
- * Wakers run in process context: ioctls, name changes that zero a
- * counter, and the work item the in-kernel API defers its wake-ups to
- * (kapi.c), so the queue's lock is a spinlock_t taken with interrupts on.
- *
- * Adding or removing a waiter updates its bank's "atomic_counter.waiters";
- * the count's own waiters hear of it through the bank's work item, as the
- * in-kernel API's do, so that waiting on the count never makes others'
- * WAITs walk their waiters.
+ * finds its group on the queue, as a joining one does. A leaving waiter
+ * leaves the band as it is (narrower than needed is safe), and the next
+ * slow path widens it; the counter's last waiter makes it full.
  */
 #include <linux/bits.h>
+#include <linux/debugfs.h>
 #include <linux/hash.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/nospec.h>
 #include <linux/poll.h>
-#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -69,92 +138,58 @@
 #include <linux/workqueue.h>
 
 #include "atomic_counter.h"
+#include "atomic_counter_kernel.h"
+#include "compat.h"
 
-#define AC_WAITQ_BITS	8
+#define AC_WAITQ_BITS	6
 #define AC_NR_WAITQS	BIT(AC_WAITQ_BITS)
 
 /**
- * struct ac_waitq - one wait queue and how many wait on it
+ * struct ac_waitq - one wait queue of a bank
  * @lock: see @groups
  * @groups: the struct ac_group of each counter waited on through this queue
- * @nr: waiters on the queue or about to be; what updates read
- * @gp: the RCU state when @nr last left zero, under @lock: the grace
- *	period a waiter on a kernel counter waits for (ac_waiter_add())
+ * @nr: waiters on the queue or about to be; what updates compiled against
+ *	0.4.0's in-kernel API header read (see the top of this file)
  *
- * One per cache line: a queue's count is read by every update of its
- * counters, and written by its waiters only.
+ * One per cache line: the lock is taken by the slow paths of its counters
+ * only, and @nr read by old in-kernel updates.
  */
 struct ac_waitq {
-	spinlock_t lock;	/* guards @groups, their waiters and their bounds */
+	spinlock_t lock;	/* guards @groups, their waiters and the bands of their counters */
 	struct hlist_head groups;
 	atomic_t nr;
-	unsigned long gp;
 } ____cacheline_aligned_in_smp;
 
 /*
- * The global bank's queues, and the private banks' own: a waiter on a
- * private bank must not cost anything to updates of the global bank and
- * of kernel counters, which it could otherwise reach on every queue.
+ * What the tests count (debugfs "wait_stats"): slow paths taken, WAKE
+ * calls, in-kernel wake-ups deferred. Per CPU, so that counting shares no
+ * cache line between CPUs or banks: the in-kernel API's count is taken in
+ * any context, NMI included (this_cpu_inc() is one instruction on x86 and
+ * an atomic on arm64, the module's architectures).
  */
-static struct ac_waitq ac_waitqs[AC_NR_WAITQS];
-static struct ac_waitq ac_private_waitqs[AC_NR_WAITQS];
-
-/**
- * struct ac_bounds - which values may satisfy some condition of a group
- * @conds: BIT(cond) for each condition some waiter of the group has
- * @ge: the lowest GE value
- * @le: the highest LE value
- * @eq_lo: the lowest EQ value
- * @eq_hi: the highest EQ value
- * @ne_lo: the lowest NE value
- * @ne_hi: the highest NE value
- *
- * Exact for GE, LE and NE (two different NE values: every value differs
- * from one of them); for EQ, a range that may hold no waiter's value.
- */
-struct ac_bounds {
-	unsigned int conds;
-	s64 ge;
-	s64 le;
-	s64 eq_lo;
-	s64 eq_hi;
-	s64 ne_lo;
-	s64 ne_hi;
+struct ac_wait_stats {
+	unsigned long slow;
+	unsigned long wake_calls;
+	unsigned long kapi;
 };
+
+static DEFINE_PER_CPU(struct ac_wait_stats, ac_wait_stats);
 
 /**
  * struct ac_group - the waiters of one counter on a queue
  * @node: on the queue's @groups
  * @waiters: its struct ac_waiter entries
- * @bank: the bank of @index
  * @index: what they wait on: a counter, one slot of a striped counter, or
  *	with @striped a striped counter's sum (its CPU 0 slot)
- * @counter: ac_counter_of(@index): the counter the queue was chosen by
+ * @counter: ac_counter_of(@index): the counter the queue and band belong to
  * @striped: the waiters wait on the sum (ATOMIC_COUNTER_WAIT_STRIPED)
- * @bounds: covers the condition of every entry on @waiters, and may
- *	cover more: tightened only when a wake-up walks the group
  */
 struct ac_group {
 	struct hlist_node node;
 	struct list_head waiters;
-	struct ac_bank *bank;
 	u64 index;
 	u64 counter;
 	bool striped;
-	struct ac_bounds bounds;
-};
-
-/**
- * struct ac_wake_key - what a waker updated
- * @bank: the bank of @index
- * @index: the counter: a plain counter, or a striped counter's CPU 0 slot
- *	(whichever of its slots was updated)
- * @slot: the word it updated: @index, or another slot of it
- */
-struct ac_wake_key {
-	struct ac_bank *bank;
-	u64 index;
-	u64 slot;
 };
 
 /**
@@ -166,6 +201,9 @@ struct ac_wake_key {
  * @cond: the condition, validated
  * @task: for a blocked WAIT: the task to wake
  * @poll_wq: for an armed file: the queue its pollers sleep on
+ * @woken: for a blocked WAIT, under the queue's lock: a waker found the
+ *	condition held, for @seen; the waiter returns without looking again
+ * @seen: that value
  */
 struct ac_waiter {
 	struct list_head node;
@@ -174,6 +212,8 @@ struct ac_waiter {
 	struct atomic_counter_wait cond;
 	struct task_struct *task;
 	wait_queue_head_t *poll_wq;
+	bool woken;
+	s64 seen;
 };
 
 /*
@@ -210,47 +250,217 @@ static u64 ac_counter_of(const struct ac_bank *bank, u64 index)
 	return index;
 }
 
-/* Private banks are told apart by address, and share their queues. */
+/* The bank's own queue of @counter: banks share no queue. */
 static struct ac_waitq *ac_waitq(const struct ac_bank *bank, u64 counter)
 {
-	struct ac_waitq *qs = bank->is_private ? ac_private_waitqs : ac_waitqs;
-
-	return &qs[hash_64((unsigned long)bank ^ counter, AC_WAITQ_BITS)];
+	return &bank->waitqs[hash_64(counter, AC_WAITQ_BITS)];
 }
 
-/* The queues, once for every bank. */
-void ac_wait_init(void)
+/*
+ * Slots of @bank's striped regions that have no band of their own: every
+ * row but CPU 0's, of the regions that end at or before @counter (all of
+ * them for @counter == @bank->total).
+ */
+static u64 ac_band_skipped(const struct ac_bank *bank, u64 counter)
 {
-	int i;
+	u64 rows = bank->nr_stripes - 1, skipped = 0;
 
-	for (i = 0; i < ARRAY_SIZE(ac_waitqs); i++) {
-		spin_lock_init(&ac_waitqs[i].lock);
-		INIT_HLIST_HEAD(&ac_waitqs[i].groups);
-		atomic_set(&ac_waitqs[i].nr, 0);
-		spin_lock_init(&ac_private_waitqs[i].lock);
-		INIT_HLIST_HEAD(&ac_private_waitqs[i].groups);
-		atomic_set(&ac_private_waitqs[i].nr, 0);
+	if (counter >= bank->striped_first + (u64)bank->nr_striped * bank->nr_stripes)
+		skipped += bank->nr_striped * rows;
+	if (counter >= bank->kernel_striped_first +
+		       (u64)bank->nr_kernel_striped * bank->nr_stripes)
+		skipped += bank->nr_kernel_striped * rows;
+	return skipped;
+}
+
+/* Table entries that are never given to a counter (see "Waiting" in the uapi header). */
+#define AC_BAND_FULL	0
+#define AC_BAND_EMPTY	1
+
+/**
+ * ac_bands_layout() - the sizes of a bank's band slots and bands
+ * @bank: a bank with its layout
+ *
+ * A band slot per counter, a striped counter's for all its slots, in
+ * index order, as "Waiting" in the uapi header says; a table of one band
+ * per 32 counters, and at least a page of them: a counter holds an entry
+ * only while someone waits on it.
+ */
+void ac_bands_layout(struct ac_bank *bank)
+{
+	u64 nr = bank->total - ac_band_skipped(bank, bank->total);
+
+	bank->band_slots_size = PAGE_ALIGN(array_size(nr, sizeof(u32)));
+	bank->bands_size = PAGE_ALIGN(array_size(max_t(u64, nr / 32, 1),
+						 sizeof(struct atomic_counter_band)));
+}
+
+/**
+ * ac_band_slot_of() - the band slot of a counter
+ * @bank: the bank
+ * @index: a counter, or any slot of a striped counter, below @bank->total
+ *	and clamped by the caller (array_index_nospec())
+ *
+ * Return: the word that names @index's counter's entry of @bank->bands.
+ */
+u32 *ac_band_slot_of(struct ac_bank *bank, u64 index)
+{
+	u64 counter = ac_counter_of(bank, index);
+
+	/* Clamped too: a mispredicted skip must not index before the slots. */
+	return &bank->band_slots[array_index_nospec(counter - ac_band_skipped(bank, counter),
+						    bank->band_slots_size / sizeof(u32))];
+}
+
+static u32 ac_nr_bands(const struct ac_bank *bank)
+{
+	return bank->bands_size / sizeof(struct atomic_counter_band);
+}
+
+/*
+ * Whether @v may satisfy a waiter of @index's counter: outside its band,
+ * or the band was changing. The caller has put a full barrier between its
+ * update and this call.
+ */
+static bool ac_band_outside(struct ac_bank *bank, u64 index, s64 v)
+{
+	/* The in-kernel API's check, on the same words. */
+	BUILD_BUG_ON(offsetof(struct atomic_counter_band, seq) != 0);
+	BUILD_BUG_ON(offsetof(struct atomic_counter_band, lo) != sizeof(s64));
+	BUILD_BUG_ON(offsetof(struct atomic_counter_band, hi) != 2 * sizeof(s64));
+	BUILD_BUG_ON(sizeof(struct atomic_counter_band) != 4 * sizeof(s64));
+	return __atomic_counter_band_outside(ac_band_slot_of(bank, index),
+					     (const s64 *)bank->bands, ac_nr_bands(bank), v);
+}
+
+/*
+ * Make [@lo, @hi] (lo > hi: empty) the next version of entry @nr of
+ * @bank's table, under the queue lock of the counter it is given to;
+ * nothing is written when it is the band already, and the full and empty
+ * entries never change. See the top of this file.
+ */
+static void ac_band_write(struct ac_bank *bank, u32 nr, s64 lo, s64 hi)
+{
+	struct atomic_counter_band *b = &bank->bands[nr];
+
+	if (nr == AC_BAND_FULL || nr == AC_BAND_EMPTY || (b->lo == lo && b->hi == hi))
+		return;
+	WRITE_ONCE(b->seq, b->seq + 1);
+	/* A reader that sees a new lo or hi sees seq odd or changed on its second read. */
+	smp_wmb();
+	WRITE_ONCE(b->lo, lo);
+	WRITE_ONCE(b->hi, hi);
+	/* A reader that sees seq even again sees the new lo and hi. */
+	smp_wmb();
+	WRITE_ONCE(b->seq, b->seq + 1);
+}
+
+/*
+ * An entry of the table for the counter whose slot is @slot, which has
+ * none of its own (0, or 1 when the table was full), under its queue lock:
+ * [@lo, @hi] written into it (a version: each entry's seq keeps counting),
+ * then its number published in the slot with a release, so that a reader
+ * of the new slot reads that band or a later one. With the table full,
+ * the slot stays or becomes 1, the empty band: every update of the
+ * counter looks, and its next slow path tries again. Taken with
+ * test_and_set_bit(), fully ordered, against the last owner's
+ * clear_bit_unlock(): its writes of the entry, under another queue lock,
+ * come before ours (on x86 and arm64 also when another bit's atomic of the
+ * same word comes between; 6.1's LKMM does not model that sequence).
+ */
+static void ac_band_take(struct ac_bank *bank, u32 *slot, s64 lo, s64 hi)
+{
+	u32 nr = ac_nr_bands(bank), i;
+
+	for (;;) {
+		/* A plain scan, racing other queues' takers: test_and_set_bit() decides. */
+		i = data_race(find_next_zero_bit(bank->bands_used, nr, AC_BAND_EMPTY + 1));
+		if (i >= nr) {
+			i = AC_BAND_EMPTY;
+			break;
+		}
+		if (!test_and_set_bit(i, bank->bands_used))
+			break;
 	}
+	ac_band_write(bank, i, lo, hi);
+	/* The entry's band before its name: see the top of this file. */
+	smp_store_release(slot, i);
+}
+
+/*
+ * The counter whose slot is @slot lost its last waiter, under its queue
+ * lock: slot 0 (the full band), and its entry back to the table. A reader
+ * that read the slot before may still read the entry as another counter's
+ * (see the top of this file).
+ */
+static void ac_band_give_back(struct ac_bank *bank, u32 *slot)
+{
+	u32 i = *slot;
+
+	WRITE_ONCE(*slot, AC_BAND_FULL);
+	if (i != AC_BAND_FULL && i != AC_BAND_EMPTY)
+		clear_bit_unlock(i, bank->bands_used);
+}
+
+/**
+ * ac_wait_bank_size() - what a bank's waiting structures take
+ * @bank: a bank with its layout
+ *
+ * Return: bytes of its queues, to charge a private bank's creator (its
+ * bands are in @bank->bands_size).
+ */
+size_t ac_wait_bank_size(const struct ac_bank *bank)
+{
+	return AC_NR_WAITQS * sizeof(struct ac_waitq) +
+	       BITS_TO_LONGS(bank->bands_size / sizeof(struct atomic_counter_band)) *
+	       sizeof(long);
 }
 
 static void ac_waiters_changed(struct work_struct *work)
 {
 	struct ac_bank *bank = container_of(work, struct ac_bank, waiters_work);
 
-	ac_wake(bank, bank->waiters_index);
+	ac_wake_slow(bank, bank->waiters_index);
 }
 
 /**
- * ac_wait_bank_init() - give a bank its waiter count
- * @bank: a bank with its name table
+ * ac_wait_bank_init() - give a bank its bands, queues and waiter count
+ * @bank: a bank with its layout, counters and name table
  *
- * Return: 0, or an errno of ac_name_claim_kernel().
+ * The bands are the last @bank->bands_size bytes of the counters' memory,
+ * zeroed: each is made full here. A private bank's queues are charged to
+ * its creator's memory cgroup, as its counters and bands are.
+ *
+ * Return: 0, -ENOMEM, or an errno of ac_name_claim_kernel().
  */
 int ac_wait_bank_init(struct ac_bank *bank)
 {
+	gfp_t gfp = bank->is_private ? AC_GFP_BANK : GFP_KERNEL;
+	size_t i, nr_bands;
 	int ret;
 
 	INIT_WORK(&bank->waiters_work, ac_waiters_changed);
+	/* Zeroed: every slot names entry 0, the full band. */
+	bank->band_slots = (u32 *)((char *)bank->counters + bank->size);
+	bank->bands = (struct atomic_counter_band *)((char *)bank->band_slots +
+						     bank->band_slots_size);
+	nr_bands = ac_nr_bands(bank);
+	for (i = 0; i < nr_bands; i++) {
+		bank->bands[i].lo = S64_MIN;
+		bank->bands[i].hi = S64_MAX;
+	}
+	bank->bands[AC_BAND_EMPTY].lo = S64_MAX;
+	bank->bands[AC_BAND_EMPTY].hi = S64_MIN;
+	bank->bands_used = kcalloc(BITS_TO_LONGS(nr_bands), sizeof(long), gfp);
+	bank->waitqs = kcalloc(AC_NR_WAITQS, sizeof(*bank->waitqs), gfp);
+	if (!bank->bands_used || !bank->waitqs)
+		return -ENOMEM;
+	__set_bit(AC_BAND_FULL, bank->bands_used);
+	__set_bit(AC_BAND_EMPTY, bank->bands_used);
+	for (i = 0; i < AC_NR_WAITQS; i++) {
+		spin_lock_init(&bank->waitqs[i].lock);
+		INIT_HLIST_HEAD(&bank->waitqs[i].groups);
+	}
 	ret = ac_name_claim_kernel(bank, "atomic_counter.waiters", false, &bank->waiters_index);
 	if (ret)
 		return ret;
@@ -262,7 +472,7 @@ int ac_wait_bank_init(struct ac_bank *bank)
  * ac_wait_bank_exit() - before a bank is freed
  * @bank: a bank no file refers to any more, so that nothing queues its
  *	waiter count's work again; it may still be pending from the last
- *	waiter's leaving
+ *	waiter's leaving. Its parts may be missing (a failed init).
  *
  * Context: process context; sleeps.
  */
@@ -270,10 +480,12 @@ void ac_wait_bank_exit(struct ac_bank *bank)
 {
 	if (bank->waiters)
 		flush_work(&bank->waiters_work);
+	kfree(bank->waitqs);
+	kfree(bank->bands_used);
 }
 
 /**
- * ac_wait_waiters_of() - the waiter count an update of a counter reads
+ * ac_wait_waiters_of() - the count that old in-kernel updates read
  * @bank: the bank
  * @index: a counter (for a striped counter, any of its slots)
  *
@@ -282,23 +494,6 @@ void ac_wait_bank_exit(struct ac_bank *bank)
 atomic_t *ac_wait_waiters_of(struct ac_bank *bank, u64 index)
 {
 	return &ac_waitq(bank, ac_counter_of(bank, index))->nr;
-}
-
-/**
- * ac_waiters_present() - whether anyone waits on the bank at all, seen
- *	after the caller's updates
- * @bank: the bank
- *
- * For a batch: one barrier and one read before ac_wake_waiters_of() on
- * each counter it updated.
- *
- * Return: true when some process waits on @bank or has armed a file of it.
- */
-bool ac_waiters_present(struct ac_bank *bank)
-{
-	/* Orders the caller's updates before the read of the waiter count. */
-	smp_mb();
-	return atomic64_read(bank->waiters);
 }
 
 static bool ac_cond_holds(const struct atomic_counter_wait *w, s64 v)
@@ -310,8 +505,11 @@ static bool ac_cond_holds(const struct atomic_counter_wait *w, s64 v)
 		return v != w->value;
 	case ATOMIC_COUNTER_COND_GE:
 		return v >= w->value;
-	default:
+	case ATOMIC_COUNTER_COND_LE:
 		return v <= w->value;
+	default:	/* ac_wait_copy_in() refused it */
+		WARN_ON_ONCE(1);
+		return true;
 	}
 }
 
@@ -333,17 +531,11 @@ static bool ac_cond_holds(const struct atomic_counter_wait *w, s64 v)
  *   barrier before its waker reads the slots (ac_wake()'s smp_mb()), so
  *   of two updates on two CPUs at least one waker sees both (the
  *   store-buffering pattern, which full barriers forbid both sides to
- *   miss). An in-kernel update has no barrier, and no waker when it read
- *   the queue's count as zero; such an update began before the waiter's
- *   grace period ended, so the waiter's first look, after it, sees its
- *   slot (RCU's guarantee), while an update that began after the grace
- *   period started reads the raised count and its waker, after
- *   irq_work_queue()'s fully ordered claim, reads every slot the earlier
- *   updates wrote or the waiter's read saw them (LKMM: an rcu-fence
- *   between the first update and the waiter's look, a strong fence
- *   between the later update and its waker). Either way the last sum read
- *   after the Nth unit went in holds it (see the comment at the top of
- *   this file).
+ *   miss). An in-kernel update has that barrier too, and, the band of a
+ *   striped counter with waiters being empty, always defers a waker, which
+ *   reads every slot after irq_work_queue()'s fully ordered claim. Either
+ *   way the last sum read after the Nth unit went in holds it (see the
+ *   comment at the top of this file).
  * - With a counter also decremented, an increment on one CPU seen before
  *   it happened and a decrement on another seen after it happened give a
  *   sum below any value the counter held; the other way round, one above.
@@ -366,121 +558,147 @@ static bool ac_cond_met(const struct ac_bank *bank, const struct atomic_counter_
 	return ac_cond_holds(w, *seen);
 }
 
-/* Widen @b to cover @w. */
-static void ac_bounds_add(struct ac_bounds *b, const struct atomic_counter_wait *w)
+/*
+ * Narrow [*lo, *hi] to the values around @v for which @w's condition
+ * keeps its truth (its safe interval): for a condition false at @v, the
+ * widest interval around @v on which it stays false. Empty for a
+ * condition true at @v: the caller wakes a blocked waiter then, and an
+ * armed file that holds wants every update (see the top of this file).
+ */
+static void ac_band_narrow(s64 *lo, s64 *hi, const struct atomic_counter_wait *w, s64 v)
 {
-	bool first = !(b->conds & BIT(w->cond));
-	s64 v = w->value;
+	s64 x = w->value;
 
-	b->conds |= BIT(w->cond);
+	if (ac_cond_holds(w, v)) {
+		*lo = S64_MAX;
+		*hi = S64_MIN;
+		return;
+	}
 	switch (w->cond) {
-	case ATOMIC_COUNTER_COND_EQ:
-		b->eq_lo = first ? v : min(b->eq_lo, v);
-		b->eq_hi = first ? v : max(b->eq_hi, v);
+	case ATOMIC_COUNTER_COND_NE:	/* false at v: v == x, and nowhere else */
+		*lo = max(*lo, x);
+		*hi = min(*hi, x);
 		break;
-	case ATOMIC_COUNTER_COND_NE:
-		b->ne_lo = first ? v : min(b->ne_lo, v);
-		b->ne_hi = first ? v : max(b->ne_hi, v);
+	case ATOMIC_COUNTER_COND_GE:	/* v < x */
+		*hi = min(*hi, x - 1);
 		break;
-	case ATOMIC_COUNTER_COND_GE:
-		b->ge = first ? v : min(b->ge, v);
+	case ATOMIC_COUNTER_COND_LE:	/* v > x */
+		*lo = max(*lo, x + 1);
 		break;
-	default:
-		b->le = first ? v : max(b->le, v);
+	case ATOMIC_COUNTER_COND_EQ:	/* v != x: the side of v that x is not on */
+		if (x > v)
+			*hi = min(*hi, x - 1);
+		else
+			*lo = max(*lo, x + 1);
 		break;
 	}
 }
 
-/* False when no condition @b covers holds for @v. */
-static bool ac_bounds_may_hold(const struct ac_bounds *b, s64 v)
+/*
+ * The value @g's waiters compare with, read now. Called under the queue's
+ * lock.
+ */
+static s64 ac_group_value(struct ac_bank *bank, const struct ac_group *g)
 {
-	if ((b->conds & BIT(ATOMIC_COUNTER_COND_GE)) && v >= b->ge)
-		return true;
-	if ((b->conds & BIT(ATOMIC_COUNTER_COND_LE)) && v <= b->le)
-		return true;
-	if ((b->conds & BIT(ATOMIC_COUNTER_COND_EQ)) && v >= b->eq_lo && v <= b->eq_hi)
-		return true;
-	return (b->conds & BIT(ATOMIC_COUNTER_COND_NE)) && (b->ne_lo != b->ne_hi || v != b->ne_lo);
+	if (g->striped)
+		return ac_counter_value(bank, g->index);
+	return atomic64_read(&bank->counters[g->index]);
 }
 
 /*
- * Whether @key's update concerns @g's waiters, and the value they compare
- * with, read after the update. Called under the queue's lock.
+ * Wake the waiters of @g whose condition holds for @v, and narrow [*lo,
+ * *hi] to the safe interval of each one left. A blocked waiter woken is
+ * marked so, with @v: it leaves without looking again, and no longer
+ * counts for the band.
  */
-static bool ac_group_value(const struct ac_group *g, const struct ac_wake_key *key, s64 *v)
+static void ac_group_wake(struct ac_group *g, s64 v, s64 *lo, s64 *hi)
 {
-	/* The queue is shared with other banks' counters. */
-	if (g->bank != key->bank)
-		return false;
-	if (g->striped) {
-		if (g->index != key->index)
-			return false;
-		*v = ac_counter_value(g->bank, g->index);
-		return true;
-	}
-	/*
-	 * An update named by a striped counter's CPU 0 slot (a STRIPED op,
-	 * the in-kernel API, WAKE after page updates, a zeroing by NAME_*)
-	 * may have gone to any of its slots: a waiter on one slot looks at
-	 * its own.
-	 */
-	if (g->index != key->slot && (key->slot != key->index || g->counter != key->index))
-		return false;
-	*v = atomic64_read(&g->bank->counters[g->index]);
-	return true;
-}
-
-/*
- * Wake the waiters of @g whose condition holds for @v, and tighten the
- * bounds to the entries still there. A woken waiter stays on the list
- * until it runs, and sleeps again if the counter moved back meanwhile,
- * so it stays within the bounds too.
- */
-static void ac_group_wake(struct ac_group *g, s64 v)
-{
-	struct ac_bounds bounds = {};
 	struct ac_waiter *w;
 
 	list_for_each_entry(w, &g->waiters, node) {
-		if (ac_cond_holds(&w->cond, v)) {
-			if (w->task)
-				wake_up_process(w->task);
-			else
-				wake_up_interruptible_poll(w->poll_wq, EPOLLIN | EPOLLRDNORM);
+		if (w->woken)
+			continue;
+		if (!ac_cond_holds(&w->cond, v)) {
+			ac_band_narrow(lo, hi, &w->cond, v);
+			continue;
 		}
-		ac_bounds_add(&bounds, &w->cond);
+		if (w->task) {
+			w->seen = v;
+			WRITE_ONCE(w->woken, true);
+			wake_up_process(w->task);
+		} else {
+			wake_up_interruptible_poll(w->poll_wq, EPOLLIN | EPOLLRDNORM);
+			ac_band_narrow(lo, hi, &w->cond, v);
+		}
 	}
-	g->bounds = bounds;
 }
 
 /**
- * ac_wake_waiters_of() - wake the waiters a counter's update satisfies
+ * ac_wake_slow() - wake the waiters of a counter whose condition holds, and
+ *	move its band
  * @bank: the bank
- * @index: the counter, or slot, just updated
+ * @index: the counter, or any slot of a striped counter, just updated
+ *	(a slot: every slot's waiters and the sum's look, as the update
+ *	may have gone to any of them)
  *
- * The caller has put a full barrier between its update and this call
- * (the in-kernel API's: irq_work_queue()'s claim, then the work item).
+ * The caller has put a full barrier between its update and this call (the
+ * in-kernel API's: irq_work_queue()'s claim, then the work item), or found
+ * the value outside the band after one. The band moves to the widest
+ * interval around the values read here that no waiter left may be
+ * satisfied in; empty for a striped counter that has waiters.
  *
- * Context: process context: takes the queue's spinlock_t, with interrupts
- * on, when someone waits on the queue. Updates made elsewhere (the
- * in-kernel API's) come here through a work item.
+ * Context: process context: takes the queue's spinlock_t with interrupts
+ * on. Walks the counter's waiters: linear in their number.
  */
-void ac_wake_waiters_of(struct ac_bank *bank, u64 index)
+void ac_wake_slow(struct ac_bank *bank, u64 index)
 {
-	struct ac_wake_key key = {
-		.bank = bank, .index = ac_counter_of(bank, index), .slot = index,
-	};
-	struct ac_waitq *q = ac_waitq(bank, key.index);
+	u64 counter = ac_counter_of(bank, index);
+	struct ac_waitq *q = ac_waitq(bank, counter);
+	u32 *slot = ac_band_slot_of(bank, counter);
+	bool any = false, striped = ac_is_striped(bank, counter);
+	s64 lo = S64_MIN, hi = S64_MAX;
 	struct ac_group *g;
-	s64 v;
 
-	if (!atomic_read(&q->nr))
-		return;
+	this_cpu_inc(ac_wait_stats.slow);
 	spin_lock(&q->lock);
-	hlist_for_each_entry(g, &q->groups, node)
-		if (ac_group_value(g, &key, &v) && ac_bounds_may_hold(&g->bounds, v))
-			ac_group_wake(g, v);
+	hlist_for_each_entry(g, &q->groups, node) {
+		if (g->counter != counter)
+			continue;
+		any = true;
+		ac_group_wake(g, ac_group_value(bank, g), &lo, &hi);
+	}
+	if (striped) {
+		lo = S64_MAX;
+		hi = S64_MIN;
+	}
+	/*
+	 * Nobody waits: the last waiter gave the entry back (slot 0, full).
+	 * On the empty band because the table was full: try for an entry.
+	 */
+	if (any && *slot == AC_BAND_EMPTY)
+		ac_band_take(bank, slot, lo, hi);
+	else if (any)
+		ac_band_write(bank, *slot, lo, hi);
 	spin_unlock(&q->lock);
+}
+
+/**
+ * ac_wake_check() - after an update and a full barrier: the slow path when
+ *	the counter's value may satisfy one of its waiters
+ * @bank: the bank
+ * @index: the counter, or slot, updated, below @bank->total
+ *
+ * Six loads and two compares when nobody may be satisfied (the value,
+ * the slot, then the band: see ac_band_outside()): no lock, no write.
+ *
+ * Context: process context (the slow path takes a spinlock_t).
+ */
+void ac_wake_check(struct ac_bank *bank, u64 index)
+{
+	/* The index picks the band, a dependent load: clamped under speculation. */
+	index = array_index_nospec(index, bank->total);
+	if (ac_band_outside(bank, index, atomic64_read(&bank->counters[index])))
+		ac_wake_slow(bank, index);
 }
 
 /**
@@ -488,13 +706,50 @@ void ac_wake_waiters_of(struct ac_bank *bank, u64 index)
  * @bank: the bank
  * @index: the counter, or slot, just updated
  *
- * Context: as ac_wake_waiters_of().
+ * Context: as ac_wake_check().
  */
 void ac_wake(struct ac_bank *bank, u64 index)
 {
-	/* Orders the update before the read of the queue's count. */
+	/* Orders the update before the read of the band: see the top of this file. */
 	smp_mb();
-	ac_wake_waiters_of(bank, index);
+	ac_wake_check(bank, index);
+}
+
+/*
+ * The in-kernel API deferred a slow path (kapi.c). Context: any, NMI
+ * included: a this_cpu op is one instruction, or an atomic one, there.
+ */
+void ac_wait_stats_kapi(void)
+{
+	this_cpu_inc(ac_wait_stats.kapi);
+}
+
+static int ac_wait_stats_show(struct seq_file *m, void *unused)
+{
+	struct ac_wait_stats sum = {};
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct ac_wait_stats *st = per_cpu_ptr(&ac_wait_stats, cpu);
+
+		sum.slow += READ_ONCE(st->slow);
+		sum.wake_calls += READ_ONCE(st->wake_calls);
+		sum.kapi += READ_ONCE(st->kapi);
+	}
+	seq_printf(m, "slow_paths %lu\nwake_calls %lu\nkapi_deferred %lu\n",
+		   sum.slow, sum.wake_calls, sum.kapi);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ac_wait_stats);
+
+/**
+ * ac_wait_debugfs_init() - the "wait_stats" file: slow paths, WAKE calls,
+ *	deferred in-kernel wake-ups since load, for tests and benchmarks
+ * @dir: the module's debugfs directory
+ */
+void ac_wait_debugfs_init(struct dentry *dir)
+{
+	debugfs_create_file("wait_stats", 0444, dir, NULL, &ac_wait_stats_fops);
 }
 
 /*
@@ -534,7 +789,7 @@ static struct ac_group *ac_group_of(struct ac_waitq *q, const struct ac_waiter *
 	struct ac_group *g;
 
 	hlist_for_each_entry(g, &q->groups, node)
-		if (g->bank == w->bank && g->index == w->cond.index && g->striped == striped)
+		if (g->index == w->cond.index && g->striped == striped)
 			return g;
 	return NULL;
 }
@@ -542,100 +797,100 @@ static struct ac_group *ac_group_of(struct ac_waitq *q, const struct ac_waiter *
 /*
  * The waiter count of @bank changed: its own waiters hear of it from a
  * work item, not from here, so that a WAIT never walks their group. After
- * the count's update, a full barrier, then the look at its queue's count,
- * as for any update; a pending work item reads the count when it runs.
+ * the count's update, a full barrier, then the band check, as for any
+ * update; a pending work item reads the count when it runs.
  */
 static void ac_waiters_count_changed(struct ac_bank *bank)
 {
-	/* The count's update before the look at its queue's count. */
-	smp_mb__after_atomic();
-	if (atomic_read(ac_wait_waiters_of(bank, bank->waiters_index)))
+	/* The count's update (the caller's atomic64_*()) before the look at its band. */
+	smp_mb();
+	if (ac_band_outside(bank, bank->waiters_index, atomic64_read(bank->waiters)))
 		queue_work(system_unbound_wq, &bank->waiters_work);
 }
 
 /*
- * The in-kernel API's updates put no barrier between the update and their
- * look at the waiter count (atomic_counter_kernel.h says why): they are
- * RCU read-side critical sections, and a waiter on a counter they update,
- * one of the global bank's kernel region, waits for a grace period after
- * raising the count and before its first look at the counter. An update
- * whose section began before the grace period is then visible to that
- * look; one that began after it reads the raised count. One grace period
- * serves all the waiters that join a queue while its count stays above
- * zero, so only a waiter that joins before a grace period since the
- * count last left zero waits for one (tens of milliseconds, in D state),
- * and none whose condition holds already (ac_wait_on()). A process may
- * start grace periods as membarrier(MEMBARRIER_CMD_GLOBAL) lets it, but
- * also on nohz_full kernels, where membarrier refuses, and expedited
- * ones (IPIs to every CPU) under rcupdate.rcu_expedited=1. Every other
- * counter is updated through the ioctls or WAKE, whose smp_mb() in
- * ac_wake() is the other half of the pattern.
- */
-static bool ac_kernel_api_counter(const struct ac_bank *bank, u64 index)
-{
-	/* The waiter count is a kernel counter, but ac_wake() updates it. */
-	return bank == &ac_global && index >= bank->kernel_first &&
-	       ac_counter_of(bank, index) != bank->waiters_index;
-}
-
-/*
- * Count @w in and queue it: the bank's waiter count first, then the
- * queue's count and the queue entry together under its lock. The waiter's
- * first look at the counter comes after both, and after a full barrier
- * (set_current_state(), or the caller's smp_mb()), or for a kernel counter
- * after a grace period. Then the waiter count's own waiters hear of the
- * change.
+ * Count @w in and queue it: the bank's waiter count first, then, under the
+ * queue's lock, the queue's count, the queue entry and the band narrowed
+ * to @w's safe interval around the value read there (a new version, safe
+ * for the waiters queued before too: a subset of the old band). The
+ * waiter's first look at the counter comes after all of them and a full
+ * barrier (set_current_state(), or the caller's smp_mb()). Then the waiter
+ * count's own waiters hear of the change.
  *
- * Context: process context, may sleep (a grace period, for kernel counters).
+ * Context: process context; takes the queue's spinlock_t.
  */
 static void ac_waiter_add(struct ac_waiter *w)
 {
 	bool striped = w->cond.flags & ATOMIC_COUNTER_WAIT_STRIPED;
-	u64 counter = ac_counter_of(w->bank, w->cond.index);
-	struct ac_waitq *q = ac_waitq(w->bank, counter);
+	struct ac_bank *bank = w->bank;
+	u64 counter = ac_counter_of(bank, w->cond.index);
+	u32 *slot = ac_band_slot_of(bank, counter);
+	struct ac_waitq *q = ac_waitq(bank, counter);
+	s64 lo = S64_MIN, hi = S64_MAX;
+	struct atomic_counter_band *b;
 	struct ac_group *g;
-	unsigned long gp;
+	u32 nr;
 
-	atomic64_inc(w->bank->waiters);
+	w->woken = false;
+	atomic64_inc(bank->waiters);
 	spin_lock(&q->lock);
-	/*
-	 * A grace period that starts after the queue's count last left zero
-	 * serves every waiter that joins while it stays above: updates that
-	 * began after its start saw the count. Taken under the lock with the
-	 * increment, so no waiter sees the count raised and the state stale.
-	 */
-	if (atomic_inc_return(&q->nr) == 1)
-		q->gp = get_state_synchronize_rcu();
-	gp = q->gp;
+	atomic_inc(&q->nr);
 	g = ac_group_of(q, w);
 	if (!g) {
 		g = &w->own;
-		g->bank = w->bank;
 		g->index = w->cond.index;
 		g->counter = counter;
 		g->striped = striped;
-		g->bounds = (struct ac_bounds){};
 		INIT_LIST_HEAD(&g->waiters);
 		hlist_add_head(&g->node, &q->groups);
 	}
 	list_add_tail(&w->node, &g->waiters);
-	ac_bounds_add(&g->bounds, &w->cond);
+	if (ac_is_striped(bank, counter)) {
+		lo = S64_MAX;
+		hi = S64_MIN;
+	} else {
+		ac_band_narrow(&lo, &hi, &w->cond, ac_group_value(bank, g));
+	}
+	/* The counter's first waiter takes an entry of the table, its band in it. */
+	nr = *slot;
+	if (nr == AC_BAND_FULL) {
+		ac_band_take(bank, slot, lo, hi);
+	} else {
+		b = &bank->bands[nr];
+		ac_band_write(bank, nr, max(b->lo, lo), min(b->hi, hi));
+	}
 	spin_unlock(&q->lock);
-	ac_waiters_count_changed(w->bank);
-	if (ac_kernel_api_counter(w->bank, w->cond.index))
-		cond_synchronize_rcu(gp);
+	ac_waiters_count_changed(bank);
+}
+
+/* Whether anyone waits on @counter of @q. Context: under @q->lock. */
+static bool ac_counter_waited(struct ac_waitq *q, u64 counter)
+{
+	struct ac_group *g;
+
+	hlist_for_each_entry(g, &q->groups, node)
+		if (g->counter == counter)
+			return true;
+	return false;
 }
 
 /*
  * Take @w off its group; a group that @w heads and that others still wait
  * in moves into the next waiter, which heads none (a waiter is in one
- * group). Its bounds keep covering @w's condition until a wake-up walks it.
+ * group). The band stays as it is, narrower than the waiters left need,
+ * which is safe, until the next slow path moves it; the counter's last
+ * waiter makes it full again.
+ *
+ * Return: whether a waker found @w's condition held (a blocked WAIT's),
+ * and @w->seen is the value it found.
  */
-static void ac_waiter_del(struct ac_waiter *w)
+static bool ac_waiter_del(struct ac_waiter *w)
 {
-	struct ac_waitq *q = ac_waitq(w->bank, ac_counter_of(w->bank, w->cond.index));
+	u64 counter = ac_counter_of(w->bank, w->cond.index);
+	struct ac_waitq *q = ac_waitq(w->bank, counter);
 	struct ac_group *g, *heir;
 	struct ac_waiter *next;
+	bool woken;
 
 	spin_lock(&q->lock);
 	/* Found under the lock: another waiter's leaving may move the group. */
@@ -646,19 +901,22 @@ static void ac_waiter_del(struct ac_waiter *w)
 	} else if (g == &w->own) {
 		next = list_first_entry(&g->waiters, struct ac_waiter, node);
 		heir = &next->own;
-		heir->bank = g->bank;
 		heir->index = g->index;
 		heir->counter = g->counter;
 		heir->striped = g->striped;
-		heir->bounds = g->bounds;
 		list_replace(&g->waiters, &heir->waiters);
 		hlist_add_before(&heir->node, &g->node);
 		hlist_del(&g->node);
 	}
+	/* The counter's last waiter: its band is full again, its entry free. */
+	if (!ac_counter_waited(q, counter))
+		ac_band_give_back(w->bank, ac_band_slot_of(w->bank, counter));
+	woken = w->woken;
 	spin_unlock(&q->lock);
 	atomic_dec(&q->nr);
 	atomic64_dec(w->bank->waiters);
 	ac_waiters_count_changed(w->bank);
+	return woken;
 }
 
 /*
@@ -671,23 +929,24 @@ static long ac_wait_on(struct ac_waiter *w, ktime_t *expires, s64 *seen)
 	long ret;
 
 	/*
-	 * Joining a kernel counter's queue may wait for a grace period
-	 * (ac_kernel_api_counter()): a condition that holds already needs
-	 * no join. Full barriers on both sides of the look, as the loop's
+	 * A condition that holds already needs no join, which would narrow
+	 * the band to nothing and send the next update down the slow path.
+	 * Full barriers on both sides of the look, as the loop's
 	 * (set_current_state() before it, ac_waiter_del()'s after).
 	 */
-	if (ac_kernel_api_counter(w->bank, w->cond.index)) {
-		smp_mb();	/* the caller's accesses before the look */
-		if (ac_cond_met(w->bank, &w->cond, seen)) {
-			smp_mb();	/* the look before the caller's next ones */
-			return 0;
-		}
+	smp_mb();	/* the caller's accesses before the look */
+	/* A waiter on the waiter count counts itself in first, as it always did. */
+	if (ac_counter_of(w->bank, w->cond.index) != w->bank->waiters_index &&
+	    ac_cond_met(w->bank, &w->cond, seen)) {
+		smp_mb();	/* the look before the caller's next ones */
+		return 0;
 	}
 	ac_waiter_add(w);
 	for (;;) {
 		/* A full barrier: the queue entry before the look at the counter. */
 		set_current_state(TASK_INTERRUPTIBLE);
-		if (ac_cond_met(w->bank, &w->cond, seen)) {
+		/* A waker found the condition held: its value is the answer. */
+		if (READ_ONCE(w->woken) || ac_cond_met(w->bank, &w->cond, seen)) {
 			ret = 0;
 			break;
 		}
@@ -706,7 +965,11 @@ static long ac_wait_on(struct ac_waiter *w, ktime_t *expires, s64 *seen)
 			schedule();
 	}
 	__set_current_state(TASK_RUNNING);
-	ac_waiter_del(w);
+	/* Woken by a waker, even if a signal or the timeout came too. */
+	if (ac_waiter_del(w)) {
+		*seen = w->seen;
+		ret = 0;
+	}
 	return ret;
 }
 
@@ -825,6 +1088,7 @@ long ac_ioctl_wake(struct file *file, void __user *uarg, size_t usize)
 		return -EBADF;
 	if (wk.index >= bank->total)
 		return -EINVAL;
+	this_cpu_inc(ac_wait_stats.wake_calls);
 	ac_wake(bank, array_index_nospec(wk.index, bank->total));
 	return 0;
 }

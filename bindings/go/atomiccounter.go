@@ -38,11 +38,15 @@ import (
 )
 
 // The ABI of <linux/atomic_counter.h> (API 2), which is its single source
-// of truth; sizes as its ATOMIC_COUNTER_*_SIZE_VER0 say.
+// of truth; sizes as its ATOMIC_COUNTER_*_SIZE_VER0 say (INFO's as
+// _VER1, 160 bytes, which has the band slots and their table).
 const (
 	api             = 2
 	counterSize     = 8
 	requiredFeature = 1<<0 | 1<<1 | 1<<2 | 1<<3 | 1<<4 // MMAP BATCH NAMES WAIT STRIPED
+	featureBands    = 1 << 6
+	bandSize        = 32 // struct atomic_counter_band: seq, lo, hi, reserved
+	bandSlotSize    = 4  // a band slot: the u32 number of an entry of the table
 	nameMax         = 48
 	waitStriped     = 1 << 0
 	bankReopen      = 1 << 0
@@ -53,6 +57,16 @@ type info struct {
 	API, Features, NrCounters, MapSize, Ops, BatchMax, CacheLineBytes uint64
 	NamedFirst, NrNamed, KernelFirst, NrKernel, WaitersIndex          uint64
 	NrStriped, NrStripes, Flags, NrKernelStriped                      uint64
+	// ATOMIC_COUNTER_INFO_SIZE_VER1 (160 bytes): a module that knows a
+	// smaller INFO (128 bytes without bands; 144, the unreleased layout
+	// of one band per counter) reads this tail as zero and copies back
+	// less, so what it does not know stays zero, as the uapi's "Extending
+	// the ABI" says of a larger caller; BandSlotSize 0 then means no
+	// bands. BandOffset and BandSize are the table of bands (BandSize/32
+	// entries), BandSlotOffset and BandSlotSize the band slots, a u32 per
+	// counter, which end where the table begins.
+	BandOffset, BandSize         uint64
+	BandSlotOffset, BandSlotSize uint64
 }
 
 type opArg struct {
@@ -183,16 +197,20 @@ const (
 )
 
 // Bank is a bank of counters, mapped: the global one of the device, or a
-// private one. Safe for use by many goroutines. Close unmaps and closes it.
+// private one. Safe for use by many goroutines; Close, which unmaps and
+// closes it, must not overlap any other call on the bank.
 type Bank struct {
+	// First: sync/atomic's 64-bit functions need 8-byte alignment, which
+	// on 386 and arm only the first word of an allocated struct has.
+	fence    int64
 	fd       int
 	user     []byte // the counters userspace may write (nil when read-only)
 	all      []byte // the kernel's regions, or the whole bank when read-only
 	allFirst uint64 // index of all[0]
+	bands    []byte // the band slots, then their table, read-only (nil without them: Wake's old rule)
 	info     info
 	writable bool
 	closed   int32
-	fence    int64
 }
 
 func device() string {
@@ -342,7 +360,121 @@ func setup(fd int, write bool) (*Bank, error) {
 		syscall.Close(fd)
 		return nil, wrap("mmap", err)
 	}
+	b.mapBands()
 	return b, nil
+}
+
+// stripedRow is the CPU row of index in a striped region, or -1 outside
+// both (the C library's ac_striped_row()).
+func stripedRow(i *info, index uint64) int64 {
+	slots := i.NrStriped * i.NrStripes
+	firsts := [2]uint64{i.NamedFirst + i.NrNamed, i.KernelFirst + i.NrKernel}
+	sizes := [2]uint64{slots, slots}
+	// A private bank has no kernel striped region (NrKernelStriped 0):
+	// its map ends with the kernel's plain region.
+	if i.MapSize/counterSize <= firsts[1] {
+		sizes[1] = 0
+	}
+	for r := 0; r < 2; r++ {
+		if index >= firsts[r] && index < firsts[r]+sizes[r] {
+			return int64((index - firsts[r]) / i.NrStriped)
+		}
+	}
+	return -1
+}
+
+// bandsSkipped counts the slots of the striped regions that have no band
+// slot of their own: every row but CPU 0's, of the regions that end at or
+// before counter (the C library's bands_skipped(); "Waiting" in the uapi
+// header).
+func bandsSkipped(i *info, counter uint64) uint64 {
+	rows, skipped := i.NrStripes-1, uint64(0)
+	if counter >= i.NamedFirst+i.NrNamed+i.NrStriped*i.NrStripes {
+		skipped += i.NrStriped * rows
+	}
+	if counter >= i.KernelFirst+i.NrKernel+i.NrKernelStriped*i.NrStripes {
+		skipped += i.NrKernelStriped * rows
+	}
+	return skipped
+}
+
+// nrBandSlots is how many band slots the module keeps for the bank i
+// describes (the C library's ac__nr_band_slots()).
+func nrBandSlots(i *info) uint64 {
+	total := i.MapSize / counterSize
+	return total - bandsSkipped(i, total)
+}
+
+// bandSlotPosition is the position among the band slots of index (below
+// the bank's total): its counter's, a striped counter's slot standing for
+// its CPU 0 slot.
+func bandSlotPosition(i *info, index uint64) uint64 {
+	counter := index
+	if row := stripedRow(i, index); row > 0 {
+		counter -= uint64(row) * i.NrStriped
+	}
+	return counter - bandsSkipped(i, counter)
+}
+
+// bandsUsable tells whether INFO offers a table of bands and slots that
+// cover every counter, in one window. A module that knows a smaller INFO
+// leaves BandSlotSize zero: no.
+func bandsUsable(i *info) bool {
+	return i.Features&featureBands != 0 && i.BandSize != 0 &&
+		i.BandSlotSize/bandSlotSize >= nrBandSlots(i) &&
+		i.BandSlotOffset <= ^uint64(0)-i.BandSlotSize && i.BandOffset == i.BandSlotOffset+i.BandSlotSize
+}
+
+// mapBands maps the band slots and their table read-only, in one window
+// from BandSlotOffset, as the C library's map_bands() does; a failure is
+// no error: Wake then keeps the waiter-count rule, which every module
+// honours. The table must be 8-aligned in the window (the slots' size is
+// a multiple of the page size) for the 64-bit loads of its entries.
+func (b *Bank) mapBands() {
+	i, most := &b.info, uint64(^uint(0)>>1)
+	if !bandsUsable(i) || i.BandSlotSize%8 != 0 || i.BandSlotSize > most || i.BandSize > most-i.BandSlotSize ||
+		i.BandSlotOffset > 1<<63-1 {
+		return
+	}
+	p, err := syscall.Mmap(b.fd, int64(i.BandSlotOffset), int(i.BandSlotSize+i.BandSize), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err == nil {
+		b.bands = p
+	}
+}
+
+// slotOutside tells whether v may satisfy a waiter of the counter whose
+// band slot is at position pos of window (the band slots, slotBytes of
+// them, then the table of bands): the slot (sync/atomic's load, which
+// acquires, so the entry it names is read after it), then that entry of
+// the table. A slot past the table, or a position past the slots, is
+// outside: call.
+func slotOutside(window []byte, slotBytes, pos uint64, v int64) bool {
+	if slotBytes > uint64(len(window)) || pos >= slotBytes/bandSlotSize {
+		return true
+	}
+	slot := uint64(atomic.LoadUint32((*uint32)(unsafe.Pointer(&window[pos*bandSlotSize]))))
+	table := window[slotBytes:]
+	if slot >= uint64(len(table))/bandSize {
+		return true
+	}
+	return bandOutside(table[slot*bandSize:(slot+1)*bandSize], v)
+}
+
+// bandOutside tells whether v may satisfy a waiter of the band in band
+// (an entry of the table): outside it, or the band was changing. A
+// seqcount's read without the retry, as the C library's band_outside():
+// seq, lo and hi, then seq again; sync/atomic's loads are sequentially
+// consistent, so they keep that order (the acquire fence of the C
+// library's is implied).
+func bandOutside(band []byte, v int64) bool {
+	seqp := (*uint64)(unsafe.Pointer(&band[0]))
+	seq := atomic.LoadUint64(seqp)
+	lo := atomic.LoadInt64((*int64)(unsafe.Pointer(&band[8])))
+	hi := atomic.LoadInt64((*int64)(unsafe.Pointer(&band[16])))
+	if seq&1 != 0 || seq != atomic.LoadUint64(seqp) {
+		return true
+	}
+	return v < lo || v > hi
 }
 
 func (b *Bank) unmap() {
@@ -353,6 +485,10 @@ func (b *Bank) unmap() {
 	if b.all != nil {
 		syscall.Munmap(b.all)
 		b.all = nil
+	}
+	if b.bands != nil {
+		syscall.Munmap(b.bands)
+		b.bands = nil
 	}
 }
 
@@ -468,15 +604,34 @@ func (b *Bank) Kernel(name string) (*ReadOnly, error) {
 }
 
 // Wake wakes the waiters of counter index after updates on the page: the
-// uapi's rule for page updates as the C library's ac_wake() applies it, a
-// full barrier (here a sequentially consistent read-modify-write), a look
-// at the waiter count on the page, and the system call only while someone
-// waits. EBADF for a read-only bank, always.
+// uapi's rule for page updates as the C library's ac_wake() applies it. A
+// full barrier (here a sequentially consistent read-modify-write), then a
+// look at the counter's band (the values no waiter of that counter waits
+// for, which the module maps read-only: the counter's band slot names its
+// entry of a table of bands; a striped counter's for all its slots): the
+// system call only when the value of index lies outside it,
+// so a waiter on another counter, or one whose condition the value cannot
+// meet, costs the update no system call. From a module without bands, a
+// look at the waiter count on the page instead, and the call while anyone
+// waits. EBADF for a read-only or closed bank, always.
 func (b *Bank) Wake(index uint64) error {
+	// A waiter narrows its counter's band (without bands, raises the
+	// count) and then reads the counter; the updater has written the
+	// counter and now reads the band's slot and entry (the count): a
+	// Dekker pattern, so a full barrier first, before anything else. The
+	// page only while the bank is open (Close unmaps it).
 	atomic.AddInt64(&b.fence, 0)
-	waiting := atomic.LoadInt64(b.word(b.info.WaitersIndex)) != 0
 	if b.isClosed() || !b.writable {
 		return wrap("wake", syscall.EBADF)
+	}
+	var waiting bool
+	if b.bands != nil && index < b.NumTotal() {
+		// The slot's own word, not the sum: the module reads the sum for
+		// a striped counter's waiters, whose band it keeps empty.
+		v := atomic.LoadInt64(b.word(index))
+		waiting = slotOutside(b.bands, b.info.BandSlotSize, bandSlotPosition(&b.info, index), v)
+	} else {
+		waiting = atomic.LoadInt64(b.word(b.info.WaitersIndex)) != 0
 	}
 	if !waiting {
 		return nil
@@ -545,7 +700,9 @@ func (c *Counter) CompareAndSwap(old, new int64) (swapped bool) {
 // Add atomically adds delta (wrapping) and returns the new value.
 func (c *Counter) Add(delta int64) (new int64) { return atomic.AddInt64(c.v, delta) }
 
-// Wake wakes the counter's waiters after updates on the page (Bank.Wake).
+// Wake wakes the counter's waiters after updates on the page (Bank.Wake):
+// a system call only when the value may satisfy one of them (while anyone
+// waits, with a module without bands).
 func (c *Counter) Wake() error { return c.bank.Wake(c.index) }
 
 // Wait blocks until the counter satisfies cond against value, or timeout

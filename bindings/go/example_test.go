@@ -22,7 +22,7 @@ func Example() {
 	names.Inc("somekey")
 	c, _ := bank.Named("jobs.done")
 	c.Add(1)
-	c.Wake() // a system call only while someone waits
+	c.Wake() // a system call only if a waiter may wake
 	v, err := c.Wait(atomiccounter.Ge, 1, time.Second)
 	fmt.Println(v, err)
 	fmt.Println(names.Value("somekey"))

@@ -19,6 +19,7 @@
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/irq_work.h>
+#include <linux/nospec.h>
 #include <linux/rcupdate.h>
 #include <linux/smp.h>
 #include <linux/types.h>
@@ -37,6 +38,15 @@
  * @wake_irq_work: the deferred wake-up of those processes, first step:
  *	queues @wake_work
  * @wake_work: the deferred wake-up, second step: wakes them
+ * @band_slot: which entry of @bands is the counter's band (wait.c)
+ * @bands: the bank's table of bands, as the uapi's struct
+ *	atomic_counter_band, four words each: seq, lowest and highest value
+ *	no waiter of the counter waits for, reserved. An update whose value
+ *	is outside its band defers a wake-up.
+ * @nr_bands: entries of @bands
+ *
+ * Allocated by this module: a module built against 0.4.0's header knows
+ * the fields before @band_slot only, and reads @waiters, which is kept for it.
  */
 struct atomic_counter_handle {
 	atomic64_t *v;
@@ -46,12 +56,15 @@ struct atomic_counter_handle {
 	atomic_t *waiters;
 	struct irq_work wake_irq_work;
 	struct work_struct wake_work;
+	const u32 *band_slot;
+	const s64 *bands;
+	u32 nr_bands;
 };
 
 struct atomic_counter_handle *atomic_counter_register(const char *name);
 struct atomic_counter_handle *atomic_counter_register_striped(const char *name);
 void atomic_counter_unregister(struct atomic_counter_handle *h);
-void __atomic_counter_wake_rcu(struct atomic_counter_handle *h);
+void __atomic_counter_wake_slot(struct atomic_counter_handle *h);
 /* What modules built against 0.4.0's header and earlier call; not for new code. */
 void __atomic_counter_wake(struct atomic_counter_handle *h);
 
@@ -84,30 +97,55 @@ static inline s64 __atomic_counter_sum(const atomic64_t *first, u64 stride,
 	return sum;
 }
 
-/*
- * An update and its look at the waiter count. If any process waits on
- * the counter's wait queue, the irq_work and a work item wake those whose
- * condition now holds; with nobody waiting it costs one read of a word.
- * The wake-up is deferred because an update may run where no lock may be
- * taken (NMI) or where a spinlock_t, which sleeps on PREEMPT_RT, may not
- * (hard irq, kprobe handlers, preemption off).
+/**
+ * __atomic_counter_band_outside() - whether a value may satisfy a waiter
+ * @slot: the counter's band slot
+ * @bands: the table of bands, four words each: seq, lo, hi, reserved
+ * @nr: entries of @bands
+ * @v: the counter's value, read after the update and a full barrier
  *
- * No barrier between the update and that read: this is a Dekker pattern
- * (the waiter raises the count, then reads the counter; the update writes
- * the counter, then reads the count), and its barrier is on the waiter's
- * side, as rcu_sync puts percpu-rwsem's. The update and the read form one
- * RCU-sched read-side critical section (preemption off; NMI and hard irq
- * handlers are ones already, and synchronize_rcu() waits for them all
- * since 5.0), and a waiter on a kernel counter waits for a grace period
- * (wait.c's ac_waiter_add()) between raising the count and its first look
- * at the counter. A section that began before the grace period ends
- * before it does, and its update is seen by that look; one that began
- * after sees the raised count, and wakes the waiter. So an update is the
- * atomic alone, ordered as its name says, plus a preempt count increment
- * and decrement (and, on a preemptible kernel, the need_resched check of
- * preempt_enable_notrace()), and the waiter pays, once, when it starts
- * waiting. A waker that saw the count reads the counter after
- * irq_work_queue()'s fully ordered claim.
+ * The slot names the band, which is read as a seqcount's reader does,
+ * without the retry (the module writes a band as a seqcount's writer
+ * does: wait.c): a band read while its seq was odd or changed counts as
+ * outside, so the check never loops, in NMI either.
+ *
+ * Return: true when @v is outside the band, or the band was changing.
+ */
+static inline bool __atomic_counter_band_outside(const u32 *slot, const s64 *bands, u32 nr,
+						 s64 v)
+{
+	/* Ordered before the band's words by their address dependency on it. */
+	const s64 *b = bands + 4 * (size_t)array_index_nospec(READ_ONCE(*slot), nr);
+	s64 seq = READ_ONCE(b[0]);
+	s64 lo, hi;
+
+	/* Pairs with the module's smp_wmb() after it makes seq odd. */
+	smp_rmb();
+	lo = READ_ONCE(b[1]);
+	hi = READ_ONCE(b[2]);
+	/* Pairs with the module's smp_wmb() before it makes seq even. */
+	smp_rmb();
+	return (seq & 1) || seq != READ_ONCE(b[0]) || v < lo || v > hi;
+}
+
+/*
+ * An update and its look at the counter's band. Each update puts a full
+ * barrier between its write and that look (smp_mb__after_atomic() after
+ * a read-modify-write: nothing on x86, whose atomics are full barriers;
+ * smp_mb() after a set): it is the store-buffering pattern, whose other
+ * half is the waiter's, which narrows the band, then has a full barrier,
+ * then reads the counter. Either the update sees the narrowed band or the
+ * waiter sees the update (wait.c). With nobody waiting, or no waiter whose
+ * condition the value may satisfy, the look is six loads and two
+ * compares; otherwise the irq_work and a work item wake those whose
+ * condition now holds. The wake-up is deferred because an update may run
+ * where no lock may be taken (NMI) or where a spinlock_t, which sleeps on
+ * PREEMPT_RT, may not (hard irq, kprobe handlers, preemption off).
+ *
+ * The barrier is the price of waiters that cost updates nothing: on arm64
+ * a dmb ish per update. The update and its look are one RCU-sched
+ * read-side section (preemption off), so that the slot read back is the
+ * one written.
  */
 static inline void __atomic_counter_update_begin(void)
 	__acquires(RCU_SCHED)
@@ -117,11 +155,14 @@ static inline void __atomic_counter_update_begin(void)
 	rcu_read_lock_sched_notrace();
 }
 
+/* After the update and a full barrier. */
 static inline void __atomic_counter_update_end(struct atomic_counter_handle *h)
 	__releases(RCU_SCHED)
 {
-	if (unlikely(atomic_read(h->waiters)))
-		__atomic_counter_wake_rcu(h);
+	s64 v = atomic64_read(__atomic_counter_slot(h->v, h->stride));
+
+	if (unlikely(__atomic_counter_band_outside(h->band_slot, h->bands, h->nr_bands, v)))
+		__atomic_counter_wake_slot(h);
 	rcu_read_unlock_sched_notrace();
 }
 
@@ -130,13 +171,14 @@ static inline void __atomic_counter_update_end(struct atomic_counter_handle *h)
  * void atomics; the _full forms are fully ordered, for counters whose
  * updates must be ordered against other memory accesses. Every update
  * wakes the processes waiting on the counter (ATOMIC_COUNTER_IOC_WAIT,
- * poll) whose condition it satisfies; with nobody waiting on its wait
- * queue that costs one read of a word.
+ * poll) whose condition it satisfies; while its value stays inside the
+ * counter's band (nobody waits, or nobody for that value) that costs a
+ * barrier after the atomic (none on x86), six loads and two compares.
  *
  * Every update may be called in any context: process, softirq, hard irq,
  * kprobe and tracepoint handlers, with preemption or interrupts off, and
  * NMI, on every kernel including PREEMPT_RT. It never sleeps and takes no
- * lock: with waiters it queues the handle's irq_work (irq_work_queue(),
+ * lock: for a value outside the band it queues the handle's irq_work (irq_work_queue(),
  * NMI-safe), a hard one on every kernel, PREEMPT_RT included, which queues
  * the handle's work item on the unbound workqueue; that wakes them, in
  * process context, where the wait queue's spinlock_t may be taken.
@@ -171,6 +213,8 @@ static inline void atomic_counter_add(struct atomic_counter_handle *h, s64 i)
 {
 	__atomic_counter_update_begin();
 	atomic64_add(i, __atomic_counter_slot(h->v, h->stride));
+	/* The add before the look at the band: see above. */
+	smp_mb__after_atomic();
 	__atomic_counter_update_end(h);
 }
 
@@ -204,6 +248,8 @@ static inline void atomic_counter_inc(struct atomic_counter_handle *h)
 {
 	__atomic_counter_update_begin();
 	atomic64_inc(__atomic_counter_slot(h->v, h->stride));
+	/* The increment before the look at the band. */
+	smp_mb__after_atomic();
 	__atomic_counter_update_end(h);
 }
 
@@ -230,6 +276,8 @@ static inline void atomic_counter_dec(struct atomic_counter_handle *h)
 {
 	__atomic_counter_update_begin();
 	atomic64_dec(__atomic_counter_slot(h->v, h->stride));
+	/* The decrement before the look at the band. */
+	smp_mb__after_atomic();
 	__atomic_counter_update_end(h);
 }
 
@@ -287,6 +335,8 @@ static inline void atomic_counter_set(struct atomic_counter_handle *h, s64 i)
 		return;
 	__atomic_counter_update_begin();
 	atomic64_set(h->v, i);
+	/* A set is no read-modify-write: a real barrier. */
+	smp_mb();
 	__atomic_counter_update_end(h);
 }
 
@@ -304,6 +354,8 @@ static inline void atomic_counter_set_release(struct atomic_counter_handle *h, s
 		return;
 	__atomic_counter_update_begin();
 	atomic64_set_release(h->v, i);
+	/* The set before the look at the band. */
+	smp_mb();
 	__atomic_counter_update_end(h);
 }
 

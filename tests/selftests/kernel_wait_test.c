@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -345,6 +346,109 @@ TEST_F_TIMEOUT(kwait, unregistering_a_kernel_counter_wakes_the_waiters_zero_sati
 	ASSERT_EQ(0, syscall(__NR_delete_module, "ac_hardirq_test", O_NONBLOCK));
 	EXPECT_EQ(0, exit_code(pids[0]));
 	EXPECT_EQ(0, waiters(self->fd, &self->info));
+}
+
+/* The module's deferred in-kernel wake-ups so far (debugfs), -1 without. */
+static long kapi_deferred(long *slow)
+{
+	FILE *f = fopen("/sys/kernel/debug/atomic_counter/wait_stats", "r");
+	long wake, kapi = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "slow_paths %ld\nwake_calls %ld\nkapi_deferred %ld", slow, &wake, &kapi) != 3)
+		kapi = -1;
+	fclose(f);
+	return kapi;
+}
+
+/* The irq_work IPIs so far, summed over CPUs ("IWI" in /proc/interrupts). */
+static long iwi(void)
+{
+	char line[4096], *p, *end;
+	long sum = -1, n;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = line + strspn(line, " ");
+		if (strncmp(p, "IWI:", 4))
+			continue;
+		sum = 0;
+		for (p += 4; (n = strtol(p, &end, 10)), end != p; p = end)
+			sum += n;
+	}
+	fclose(f);
+	return sum;
+}
+
+#define ARMED		1500
+
+/*
+ * A reader's 1,500 files armed with conditions kernel.forks cannot meet
+ * near its value (GE far above, LE below, EQ on both sides): the kprobe's
+ * updates on every fork defer no wake-up, so raise no irq_work IPI, and
+ * take no slow path.
+ */
+TEST_F_TIMEOUT(kwait, armed_files_that_cannot_hold_cost_kernel_updates_nothing, 300)
+{
+	static const uint32_t conds[] = {
+		ATOMIC_COUNTER_COND_GE, ATOMIC_COUNTER_COND_LE,
+		ATOMIC_COUNTER_COND_EQ, ATOMIC_COUNTER_COND_EQ,
+	};
+	long slow0, slow1, kapi0, kapi1, iwi0, iwi1;
+	struct rlimit rl;
+	uint64_t forks;
+	int64_t now;
+	int fds[ARMED], i, n, ret;
+
+	ret = load_for(self->fd, "AC_TEST_SAMPLE", "kernel.forks", &self->loaded);
+	if (ret == -ENOENT)
+		SKIP(return, "sample not loaded (insmod samples/atomic_counter_forks.ko)");
+	ASSERT_EQ(0, ret);
+	if (kapi_deferred(&slow0) < 0)
+		SKIP(return, "no wait_stats (debugfs not mounted)");
+	ASSERT_EQ(0, lookup_name(self->fd, "kernel.forks", &forks));
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_cur < ARMED + 64 && rl.rlim_max >= ARMED + 64) {
+		rl.rlim_cur = ARMED + 64;
+		ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	}
+	n = rl.rlim_cur >= ARMED + 64 ? ARMED : (int)rl.rlim_cur - 64;
+	now = raw_read(self->fd, forks);
+	for (i = 0; i < n; i++) {
+		int64_t values[] = { now + 1000000000LL, now - 1000000000LL,
+				     now + 500000000LL + i, now - 500000000LL - i };
+		struct atomic_counter_wait w = {
+			.index = forks, .cond = conds[i % 4], .value = values[i % 4],
+		};
+
+		fds[i] = ac_test_open(O_RDONLY);
+		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, ioctl(fds[i], ATOMIC_COUNTER_IOC_ARM, &w));
+	}
+	kapi0 = kapi_deferred(&slow0);
+	iwi0 = iwi();
+	for (i = 0; i < FORKS; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			_exit(0);
+		ASSERT_LT(0, pid);
+		ASSERT_EQ(0, exit_code(pid));
+	}
+	kapi1 = kapi_deferred(&slow1);
+	iwi1 = iwi();
+	ASSERT_LT(now, raw_read(self->fd, forks));
+	EXPECT_EQ(kapi0, kapi1);
+	EXPECT_EQ(slow0, slow1);
+	TH_LOG("%d armed files, %d forks: %ld irq_work IPIs in all (other users' too)",
+	       n, FORKS, iwi1 - iwi0);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	if (self->loaded)
+		EXPECT_EQ(0, syscall(__NR_delete_module, "atomic_counter_forks", O_NONBLOCK));
 }
 
 TEST_HARNESS_MAIN

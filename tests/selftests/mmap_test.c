@@ -104,9 +104,11 @@ TEST_F(map, map_larger_than_the_bank_einval)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/* Past the bank are its band slots and bands (ATOMIC_COUNTER_FEATURE_BANDS); past those, nothing. */
 TEST_F(map, map_offset_past_the_bank_einval)
 {
-	void *p = mmap(NULL, self->page, PROT_READ, MAP_SHARED, self->fd, self->info.map_size);
+	void *p = mmap(NULL, self->page, PROT_READ, MAP_SHARED, self->fd,
+		       self->info.map_size + self->info.band_slot_size + self->info.band_size);
 
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
@@ -114,6 +116,31 @@ TEST_F(map, map_offset_past_the_bank_einval)
 		 self->info.map_size - self->page);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * The bands' fields are 8-byte aligned on every ABI (i386's __s64 alone is
+ * 4), so that 8-byte atomic loads of them are plain loads: an under-aligned
+ * one may become a cmpxchg8b, a write, and fault on the read-only page.
+ * This program is also built as a 32-bit one (_32).
+ */
+TEST_F(map, bands_read_with_8_byte_atomic_loads_on_every_abi)
+{
+	const struct atomic_counter_band *b;
+
+	_Static_assert(__alignof__(b->seq) == 8 && __alignof__(b->lo) == 8 &&
+		       __alignof__(b->hi) == 8 && sizeof(*b) == 32, "band layout");
+	if (!(self->info.features & ATOMIC_COUNTER_FEATURE_BANDS))
+		SKIP(return, "module without ATOMIC_COUNTER_FEATURE_BANDS");
+	b = mmap(NULL, self->info.band_size, PROT_READ, MAP_SHARED, self->fd,
+		 self->info.band_offset);
+	ASSERT_NE(MAP_FAILED, b);
+	/* Entry 0: the full band, never written. */
+	EXPECT_EQ(0, __atomic_load_n(&b[0].reserved, __ATOMIC_RELAXED));
+	EXPECT_EQ(INT64_MIN, __atomic_load_n(&b[0].lo, __ATOMIC_ACQUIRE));
+	EXPECT_EQ(INT64_MAX, __atomic_load_n(&b[0].hi, __ATOMIC_ACQUIRE));
+	EXPECT_EQ(0, __atomic_load_n(&b[0].seq, __ATOMIC_ACQUIRE));
+	munmap((void *)b, self->info.band_size);
 }
 
 TEST_F(map, map_window_at_an_offset)

@@ -150,7 +150,7 @@ static int bank_create(int dev, uint64_t counters)
 	return fd < 0 ? -errno : fd;
 }
 
-/* The largest bank a request makes: 8 MiB of counters, and a few pages more. */
+/* The largest bank a request makes: 8 MiB of counters, 5 of band slots and bands, and a few pages more. */
 #define BIG	ATOMIC_COUNTER_BANK_MAX
 /* The smallest: a page of each region. */
 #define SMALL	1
@@ -470,7 +470,8 @@ TEST_F(tenant, a_helper_charges_the_tenant_by_creating_in_its_cgroup)
 }
 
 /*
- * memory.max bounds a tenant's banks: one big bank fits under 12 MiB, a
+ * memory.max bounds a tenant's banks: one big bank (13 MiB with its band
+ * slots and bands) fits under 20 MiB, a
  * second does not, and its creation fails with ENOMEM; the allocation
  * does not OOM-kill the tenant (the bank would not be freed by that), and
  * the tenant next door still gets its first bank.
@@ -479,7 +480,7 @@ TEST_F(tenant, over_its_memory_max_a_tenant_gets_enomem_and_nothing_is_killed)
 {
 	struct tenant_report ra, rb;
 
-	ASSERT_EQ(0, cg_write(self->a, "memory.max", "12M"));
+	ASSERT_EQ(0, cg_write(self->a, "memory.max", "20M"));
 	TENANT(self->a, 2, false, ra);
 	EXPECT_EQ(1, ra.banks);
 	EXPECT_EQ(ENOMEM, ra.err) TH_LOG("A's second bank: %s", strerror(ra.err));
@@ -516,7 +517,7 @@ TEST_F(tenant, a_per_user_limit_is_one_pool_across_cgroups_edquot)
 
 /*
  * Banks are counted with no limit set, so a limit set at run time knows
- * the banks alive: A's 24 MiB, made with none, put the user over 16 MiB.
+ * the banks alive: A's 39 MiB, made with none, put the user over 16 MiB.
  */
 TEST_F(tenant, a_limit_set_at_run_time_counts_the_banks_already_alive)
 {

@@ -145,6 +145,47 @@ TEST_F(wait, ioctl_update_wakes_a_waiter)
 	EXPECT_EQ(0, waiters(&self->dev));
 }
 
+/* Set @index to @k through the ioctl (odd @k) or on the page and ac_wake() (even). */
+static int set_by_turns(struct ac_dev *dev, uint64_t index, int64_t k)
+{
+	if (k % 2)
+		return ac_op(dev, index, ATOMIC_COUNTER_OP_SET, AC_RELEASE, k, 0, NULL);
+	ac_set(ac_counter(dev, index), k);
+	return ac_wake(dev, index);
+}
+
+/*
+ * Lost wake-ups: a child waits EQ k on one counter and answers k on
+ * another, where the parent waits EQ k; each sets by turns through the
+ * ioctl and on the page with ac_wake(). Every round's waits race their
+ * update (the waiter's join against the updater's band check), and each
+ * has 10 s: a lost wake-up is a timeout, never a slow pass.
+ */
+TEST_F_TIMEOUT(wait, eq_ping_pong_loses_no_wake_up_through_ioctl_or_page, 300)
+{
+	const int64_t rounds = 2000;
+	int64_t k;
+	pid_t pid;
+
+	ac_set(ac_counter(&self->dev, IDX + 1), 0);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		for (k = 1; k <= rounds; k++)
+			if (ac_wait(&self->dev, IDX, ATOMIC_COUNTER_COND_EQ, k, 10000000000LL, NULL) ||
+			    set_by_turns(&self->dev, IDX + 1, k))
+				_exit(1);
+		_exit(0);
+	}
+	for (k = 1; k <= rounds; k++) {
+		ASSERT_EQ(0, set_by_turns(&self->dev, IDX, k));
+		ASSERT_EQ(0, ac_wait(&self->dev, IDX + 1, ATOMIC_COUNTER_COND_EQ, k,
+				     10000000000LL, NULL)) TH_LOG("round %lld", (long long)k);
+	}
+	EXPECT_EQ(0, exit_code(pid));
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
 TEST_F(wait, page_update_and_wake_wake_a_waiter)
 {
 	pid_t pid = child_waits(&self->dev, ATOMIC_COUNTER_COND_EQ, 5, 10000000000LL);
@@ -299,9 +340,10 @@ TEST_F_TIMEOUT(wait, no_lost_wakeup_under_load, 300)
 }
 
 /*
- * The module's wait queue for a counter: hash_64(index, 8), the kernel's
- * multiplicative hash (before keyed wake-ups it was the top 6 bits of the
- * same product, so a counter on IDX's queue now was on it then too).
+ * The module's wait queue for a counter, in its bank's own queues:
+ * hash_64(index, bits), the kernel's multiplicative hash (6 bits now, 8
+ * before the bands; the top 6 bits of the same product, so a counter on
+ * IDX's queue with 8 bits is on it with 6 too).
  */
 static unsigned int queue_of(uint64_t index, unsigned int bits)
 {
@@ -418,6 +460,260 @@ TEST_F(wait, updates_that_leave_the_condition_unmet_wake_nobody)
 	EXPECT_EQ(0, waiters(&self->dev));
 }
 
+/* The module's wait counters (debugfs "wait_stats"); false when absent. */
+struct wait_stats {
+	long slow_paths;
+	long wake_calls;
+	long kapi_deferred;
+};
+
+static bool wait_stats(struct wait_stats *st)
+{
+	FILE *f = fopen("/sys/kernel/debug/atomic_counter/wait_stats", "r");
+	int n;
+
+	if (!f)
+		return false;
+	n = fscanf(f, "slow_paths %ld\nwake_calls %ld\nkapi_deferred %ld",
+		   &st->slow_paths, &st->wake_calls, &st->kapi_deferred);
+	fclose(f);
+	return n == 3;
+}
+
+#define BAND_SIDE	16	/* waiters, and armed files, of each shape */
+#define BAND_FAR	1000000000LL
+#define BAND_UPDATES	100000
+
+/* The four shapes no update near 1000 can satisfy: GE, LE, EQ above, EQ below. */
+static void band_shape(int i, uint32_t *cond, int64_t *value)
+{
+	static const uint32_t conds[] = {
+		ATOMIC_COUNTER_COND_GE, ATOMIC_COUNTER_COND_LE,
+		ATOMIC_COUNTER_COND_EQ, ATOMIC_COUNTER_COND_EQ,
+	};
+	static const int64_t values[] = { BAND_FAR, -BAND_FAR, BAND_FAR / 2, -BAND_FAR / 2 };
+
+	*cond = conds[i % 4];
+	*value = values[i % 4];
+}
+
+/*
+ * 64 blocked waiters and 64 armed files in an epoll set on one counter,
+ * none of whose conditions an update near its value can meet: 10^5 updates
+ * by ioctl, batch and page + ac_wake() take no slow path, wake no waiter
+ * and report no epoll event. Then each shape wakes exactly when it holds,
+ * EQ above jumped over by a SET first.
+ */
+TEST_F_TIMEOUT(wait, unsatisfiable_waiters_cost_updates_no_slow_path, 300)
+{
+	struct atomic_counter_op ops[64];
+	struct wait_stats before, after;
+	struct epoll_event ev;
+	int fds[4 * BAND_SIDE], ep, i, n;
+	pid_t pids[4 * BAND_SIDE];
+	long sleeps[4 * BAND_SIDE];
+	ac_counter_t *v = ac_counter(&self->dev, IDX);
+	uint32_t cond;
+	int64_t value;
+
+	if (!wait_stats(&before))
+		SKIP(return, "no wait_stats (debugfs not mounted)");
+	ac_set(v, 1000);
+	ep = epoll_create1(0);
+	ASSERT_LE(0, ep);
+	for (i = 0; i < 4 * BAND_SIDE; i++) {
+		struct atomic_counter_wait w = { .index = IDX };
+
+		band_shape(i, &cond, &value);
+		pids[i] = waiter(&self->dev, IDX, cond, value);
+		ASSERT_LT(0, pids[i]);
+		fds[i] = ac_test_open(O_RDONLY);
+		ASSERT_LE(0, fds[i]);
+		w.cond = cond;
+		w.value = value;
+		ASSERT_EQ(0, ioctl(fds[i], ATOMIC_COUNTER_IOC_ARM, &w));
+		ev.events = EPOLLIN | (i & 1 ? EPOLLET : 0);
+		ev.data.u32 = i;
+		ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev));
+	}
+	until_waiters(&self->dev, 8 * BAND_SIDE);
+	asleep_in_wait(_metadata, pids, 4 * BAND_SIDE, sleeps);
+	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	ASSERT_TRUE(wait_stats(&before));
+
+	for (i = 0; i < BAND_UPDATES / 4; i++)
+		ASSERT_EQ(0, ac_op(&self->dev, IDX, i & 1 ? ATOMIC_COUNTER_OP_DEC :
+				   ATOMIC_COUNTER_OP_INC, AC_RELAXED, 0, 0, NULL));
+	for (i = 0; i < BAND_UPDATES / 4; i++) {
+		ac_add(i & 1 ? -1 : 1, v);
+		ASSERT_EQ(0, ac_wake(&self->dev, IDX));
+	}
+	for (n = 0; n < BAND_UPDATES / 2; n += 64) {
+		memset(ops, 0, sizeof(ops));
+		for (i = 0; i < 64; i++) {
+			ops[i].index = IDX;
+			ops[i].op = i & 1 ? ATOMIC_COUNTER_OP_DEC : ATOMIC_COUNTER_OP_INC;
+		}
+		ASSERT_EQ(0, ac_batch(&self->dev, ops, 64, NULL));
+	}
+	ASSERT_TRUE(wait_stats(&after));
+	EXPECT_EQ(before.slow_paths, after.slow_paths);
+	/* With the bands mapped, ac_wake() makes no system call either. */
+	if (ac_info(&self->dev)->features & ATOMIC_COUNTER_FEATURE_BANDS)
+		EXPECT_EQ(before.wake_calls, after.wake_calls);
+	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	/* Its first sleep at most, as in the test above. */
+	for (i = 0; i < 4 * BAND_SIDE; i++)
+		EXPECT_GE(sleeps[i] + 1, voluntary_switches(pids[i])) TH_LOG("waiter %d", i);
+
+	/* EQ above, jumped over: nobody wakes; then hit. */
+	ac_set(v, BAND_FAR / 2 + 1);
+	ASSERT_EQ(0, ac_wake(&self->dev, IDX));
+	ASSERT_EQ(0, epoll_wait(ep, &ev, 1, 0));
+	/* Its first sleep at most, as in the test above. */
+	for (i = 0; i < 4 * BAND_SIDE; i++)
+		EXPECT_GE(sleeps[i] + 1, voluntary_switches(pids[i])) TH_LOG("waiter %d", i);
+	for (i = 0; i < 4; i++) {
+		static const int64_t hit[] = { BAND_FAR, -BAND_FAR, BAND_FAR / 2, -BAND_FAR / 2 };
+		static const int order[] = { 2, 0, 3, 1 };
+		int shape = order[i], j, events = 0;
+		struct epoll_event evs[4 * BAND_SIDE];
+
+		ASSERT_EQ(0, ac_op(&self->dev, IDX, ATOMIC_COUNTER_OP_SET, AC_RELEASE,
+				   hit[shape], 0, NULL));
+		for (j = shape; j < 4 * BAND_SIDE; j += 4)
+			EXPECT_EQ(0, exit_code(pids[j])) TH_LOG("waiter %d", j);
+		/* The SET woke them before it returned: epoll has them all now. */
+		n = epoll_wait(ep, evs, 4 * BAND_SIDE, 0);
+		for (j = 0; j < n; j++) {
+			EXPECT_EQ(shape, (int)evs[j].data.u32 % 4);
+			events++;
+		}
+		EXPECT_EQ(BAND_SIDE, events) TH_LOG("shape %d", shape);
+		/* Done with them: the next shape's events alone. */
+		for (j = shape; j < 4 * BAND_SIDE; j += 4)
+			ASSERT_EQ(0, close(fds[j]));
+	}
+	close(ep);
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
+/* 0.4's and 0.5's ac_wake() before bands: WAKE whenever anyone waits. */
+static int old_rule_wake(const struct ac_dev *dev, uint64_t index)
+{
+	struct atomic_counter_wake arg = { .index = index };
+
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!atomic_load_explicit(&dev->bank[dev->info.waiters_index], memory_order_relaxed))
+		return 0;
+	return ioctl(dev->fd, ATOMIC_COUNTER_IOC_WAKE, &arg) < 0 ? -errno : 0;
+}
+
+/*
+ * A waiter on another counter: a page update + ac_wake() calls nothing,
+ * where the waiter-count rule of a library without bands calls WAKE every
+ * time. Both wake the waiter once its own counter meets its condition.
+ */
+TEST_F(wait, a_waiter_on_another_counter_costs_page_wakes_no_system_call)
+{
+	ac_counter_t *v = ac_counter(&self->dev, IDX), *o = ac_counter(&self->dev, IDX + 1);
+	struct wait_stats before, after;
+	pid_t pid;
+	int i;
+
+	if (!(ac_info(&self->dev)->features & ATOMIC_COUNTER_FEATURE_BANDS))
+		SKIP(return, "module without ATOMIC_COUNTER_FEATURE_BANDS");
+	if (!wait_stats(&before))
+		SKIP(return, "no wait_stats (debugfs not mounted)");
+	ac_set(o, 0);
+	pid = waiter(&self->dev, IDX + 1, ATOMIC_COUNTER_COND_GE, 2);
+	ASSERT_LT(0, pid);
+	until_waiters(&self->dev, 1);
+	ASSERT_TRUE(wait_stats(&before));
+	for (i = 0; i < 1000; i++) {
+		ac_inc(v);
+		ASSERT_EQ(0, ac_wake(&self->dev, IDX));
+	}
+	ASSERT_TRUE(wait_stats(&after));
+	EXPECT_EQ(before.wake_calls, after.wake_calls);
+	EXPECT_EQ(before.slow_paths, after.slow_paths);
+	/* The old rule calls WAKE each time, and the module takes no slow path for it. */
+	for (i = 0; i < 100; i++) {
+		ac_inc(v);
+		ASSERT_EQ(0, old_rule_wake(&self->dev, IDX));
+	}
+	ASSERT_TRUE(wait_stats(&before));
+	EXPECT_EQ(after.wake_calls + 100, before.wake_calls);
+	EXPECT_EQ(after.slow_paths, before.slow_paths);
+	/* And it still wakes the waiter when its counter gets there. */
+	ac_inc(o);
+	ASSERT_EQ(0, old_rule_wake(&self->dev, IDX + 1));
+	ac_inc(o);
+	ASSERT_EQ(0, old_rule_wake(&self->dev, IDX + 1));
+	EXPECT_EQ(0, exit_code(pid));
+	EXPECT_EQ(0, waiters(&self->dev));
+}
+
+/* One band slot per counter, a striped counter's for all its slots (uapi "Waiting"). */
+static uint64_t nr_band_slots(const struct atomic_counter_info *i)
+{
+	return i->map_size / ATOMIC_COUNTER_SIZE -
+	       (i->nr_striped + i->nr_kernel_striped) * (i->nr_stripes - 1);
+}
+
+static uint64_t page_round(uint64_t n)
+{
+	uint64_t page = sysconf(_SC_PAGESIZE);
+
+	return (n + page - 1) / page * page;
+}
+
+/*
+ * The band slots and their table map read-only, after the counters: a
+ * slot per counter, an entry per 32 counters; nobody waits: every slot
+ * names entry 0, the full band, and entry 1 is the empty one.
+ */
+TEST_F(wait, band_slots_and_table_map_read_only_and_nobody_waiting_is_slot_0)
+{
+	const struct atomic_counter_info *i = ac_info(&self->dev);
+	long page = sysconf(_SC_PAGESIZE);
+	const struct atomic_counter_band *b;
+	const uint32_t *slots;
+	uint64_t nr = nr_band_slots(i);
+	void *p;
+
+	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS))
+		SKIP(return, "module without ATOMIC_COUNTER_FEATURE_BANDS");
+	EXPECT_EQ(i->map_size, i->band_slot_offset);
+	EXPECT_EQ(page_round(nr * sizeof(uint32_t)), i->band_slot_size);
+	EXPECT_EQ(i->band_slot_offset + i->band_slot_size, i->band_offset);
+	EXPECT_EQ(page_round((nr / 32 ? nr / 32 : 1) * sizeof(*b)), i->band_size);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, i->band_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				   self->dev.fd, (off_t)i->band_offset));
+	EXPECT_EQ(EACCES, errno);
+	/* Past the end of the table, and a window across counters and slots. */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, i->band_size + page, PROT_READ, MAP_SHARED,
+				   self->dev.fd, (off_t)i->band_offset));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 2 * page, PROT_READ, MAP_SHARED,
+				   self->dev.fd, (off_t)i->band_slot_offset - page));
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, i->band_slot_size + i->band_size, PROT_READ, MAP_SHARED, self->dev.fd,
+		 (off_t)i->band_slot_offset);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_NE(0, mprotect(p, i->band_slot_size, PROT_READ | PROT_WRITE));
+	slots = p;
+	b = (const void *)((const char *)p + i->band_slot_size);
+	EXPECT_EQ(0, slots[IDX]);
+	EXPECT_EQ(0, b[0].seq % 2);
+	EXPECT_EQ(INT64_MIN, b[0].lo);
+	EXPECT_EQ(INT64_MAX, b[0].hi);
+	EXPECT_EQ(0, b[0].reserved);
+	EXPECT_EQ(INT64_MAX, b[1].lo);
+	EXPECT_EQ(INT64_MIN, b[1].hi);
+	munmap(p, i->band_slot_size + i->band_size);
+}
+
 /* Waiters of other counters that share IDX's wait queue sleep on. */
 TEST_F(wait, updates_of_a_counter_wake_no_waiter_of_another)
 {
@@ -427,7 +723,7 @@ TEST_F(wait, updates_of_a_counter_wake_no_waiter_of_another)
 	int i, n = 0;
 
 	for (j = 0; j < self->dev.info.nr_counters && n < 4; j++)
-		if (j != IDX && j != IDX + 1 && queue_of(j, 8) == queue_of(IDX, 8))
+		if (j != IDX && j != IDX + 1 && queue_of(j, 6) == queue_of(IDX, 6))
 			others[n++] = j;
 	if (!n)
 		SKIP(return, "no other counter shares counter %d's wait queue", IDX);
@@ -571,6 +867,116 @@ static pid_t striped_waiter(struct ac_dev *dev, uint64_t index, int64_t ge)
 static uint64_t last_slot(struct ac_dev *dev, uint64_t index)
 {
 	return index + (dev->info.nr_stripes - 1) * dev->info.nr_striped;
+}
+
+/*
+ * A counter's band slot is at its index less the slots of the striped
+ * regions before it past their CPU 0 rows: an armed file gives its counter
+ * an entry of the table there and nowhere else, narrowed to its trigger,
+ * and its leaving gives it back (slot 0 again).
+ */
+TEST_F(wait, a_band_slot_is_at_its_counters_index_less_the_striped_rows_before_it)
+{
+	const struct atomic_counter_info *i = ac_info(&self->dev);
+	int64_t striped = striped_counter(&self->dev);
+	uint64_t count = i->waiters_index, at, skipped;
+	const struct atomic_counter_band *b;
+	const uint32_t *slots;
+	struct ac_dev armed;
+	uint32_t s;
+	void *p;
+
+	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS))
+		SKIP(return, "module without ATOMIC_COUNTER_FEATURE_BANDS");
+	ASSERT_LE(0, striped);
+	/* The waiter count is a kernel counter, after userspace's striped region. */
+	skipped = i->nr_striped * (i->nr_stripes - 1);
+	ASSERT_GT(count, (uint64_t)striped);
+	at = count - skipped;
+	p = mmap(NULL, i->band_slot_size + i->band_size, PROT_READ, MAP_SHARED, self->dev.fd,
+		 (off_t)i->band_slot_offset);
+	ASSERT_NE(MAP_FAILED, p);
+	slots = p;
+	b = (const void *)((const char *)p + i->band_slot_size);
+	ASSERT_EQ(0, ac_reopen(&armed, self->dev.fd, AC_OPEN_NOMAP));
+
+	/* A waiter on a striped sum empties its counter's band. */
+	ASSERT_EQ(0, ac_arm(&armed, striped, ATOMIC_COUNTER_COND_GE, 1000));
+	s = slots[striped];
+	ASSERT_LT(1, s);
+	EXPECT_GT(b[s].lo, b[s].hi);
+	EXPECT_EQ(0, slots[striped + 1]);
+
+	/* GE x past the striped region: hi x - 1, at the index less the rows. */
+	ASSERT_EQ(0, ac_arm(&armed, count, ATOMIC_COUNTER_COND_GE, 1000000));
+	EXPECT_EQ(0, slots[striped]);
+	s = slots[at];
+	ASSERT_LT(1, s);
+	EXPECT_EQ(0, b[s].seq % 2);
+	EXPECT_EQ(INT64_MIN, b[s].lo);
+	EXPECT_EQ(999999, b[s].hi);
+	if (skipped && count < nr_band_slots(i))
+		EXPECT_EQ(0, slots[count]);
+	ASSERT_EQ(0, ioctl(armed.fd, ATOMIC_COUNTER_IOC_DISARM));
+	EXPECT_EQ(0, slots[at]);
+	ac_close(&armed);
+	munmap(p, i->band_slot_size + i->band_size);
+	ac_name_delete(&self->dev, STRIPED_NAME);
+}
+
+/*
+ * A full table: a small private bank's table is a page of entries, two of
+ * them the full and the empty band. A counter armed past that gets slot 1,
+ * the empty band, and its waiter still wakes; once an entry is free, the
+ * counter's next update takes it.
+ */
+TEST_F(wait, past_a_full_band_table_a_counter_shares_the_empty_band_and_still_wakes)
+{
+	struct ac_bank_opts o = { .sz = sizeof(o), .nr_counters = 1, .nr_named = 1,
+				  .nr_striped = 1 };
+	struct pollfd pfd = { .events = POLLIN };
+	const struct atomic_counter_info *i;
+	const uint32_t *slots;
+	struct ac_dev bank, *armed;
+	uint64_t usable, k;
+	void *p;
+
+	ASSERT_EQ(0, ac_bank_create(&bank, &o));
+	i = ac_info(&bank);
+	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS))
+		SKIP(return, "module without ATOMIC_COUNTER_FEATURE_BANDS");
+	usable = i->band_size / sizeof(struct atomic_counter_band) - 2;
+	/* 126 on 4 KiB pages; 64 KiB pages would need 2047 armed files. */
+	if (usable + 1 > i->nr_counters || usable + 1 > 500)
+		SKIP(return, "%llu entries to fill", (unsigned long long)usable);
+	p = mmap(NULL, i->band_slot_size + i->band_size, PROT_READ, MAP_SHARED, bank.fd,
+		 (off_t)i->band_slot_offset);
+	ASSERT_NE(MAP_FAILED, p);
+	slots = p;
+	armed = calloc(usable + 1, sizeof(*armed));
+	ASSERT_NE(NULL, armed);
+	for (k = 0; k <= usable; k++) {
+		ASSERT_EQ(0, ac_reopen(&armed[k], bank.fd, AC_OPEN_NOMAP));
+		ASSERT_EQ(0, ac_arm(&armed[k], k, ATOMIC_COUNTER_COND_GE, 1));
+		if (k < usable)
+			ASSERT_LT(1, slots[k]);
+	}
+	EXPECT_EQ(1, slots[usable]);
+	pfd.fd = armed[usable].fd;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	ASSERT_EQ(0, ac_op(&bank, usable, ATOMIC_COUNTER_OP_SET, AC_RELEASE, 1, 0, NULL));
+	EXPECT_EQ(1, poll(&pfd, 1, 10000));
+	EXPECT_EQ(POLLIN, pfd.revents);
+	/* An entry given back; the next update of the counter takes it. */
+	ac_close(&armed[0]);
+	EXPECT_EQ(0, slots[0]);
+	ASSERT_EQ(0, ac_op(&bank, usable, ATOMIC_COUNTER_OP_ADD, AC_RELAXED, 1, 0, NULL));
+	EXPECT_LT(1, slots[usable]);
+	for (k = 1; k <= usable; k++)
+		ac_close(&armed[k]);
+	free(armed);
+	munmap(p, i->band_slot_size + i->band_size);
+	ac_close(&bank);
 }
 
 TEST_F(wait, wait_striped_is_woken_by_an_op_on_another_slot)

@@ -120,6 +120,12 @@
  *
  * %ATOMIC_COUNTER_FEATURE_BANKS: private banks (see "Private banks"),
  * %ATOMIC_COUNTER_IOC_BANK, and &atomic_counter_info.flags.
+ *
+ * %ATOMIC_COUNTER_FEATURE_BANDS: every counter's band (&struct
+ * atomic_counter_band) can be found on a read-only mapping, at
+ * &atomic_counter_info.band_slot_offset, so that a page update calls
+ * %ATOMIC_COUNTER_IOC_WAKE only when its value may satisfy a waiter of that
+ * counter (see "Waiting").
  */
 #define ATOMIC_COUNTER_FEATURE_MMAP	_BITULL(0)
 #define ATOMIC_COUNTER_FEATURE_BATCH	_BITULL(1)
@@ -127,12 +133,14 @@
 #define ATOMIC_COUNTER_FEATURE_WAIT	_BITULL(3)
 #define ATOMIC_COUNTER_FEATURE_STRIPED	_BITULL(4)
 #define ATOMIC_COUNTER_FEATURE_BANKS	_BITULL(5)
+#define ATOMIC_COUNTER_FEATURE_BANDS	_BITULL(6)
 #define ATOMIC_COUNTER_FEATURES		(ATOMIC_COUNTER_FEATURE_MMAP | \
 					 ATOMIC_COUNTER_FEATURE_BATCH | \
 					 ATOMIC_COUNTER_FEATURE_NAMES | \
 					 ATOMIC_COUNTER_FEATURE_WAIT | \
 					 ATOMIC_COUNTER_FEATURE_STRIPED | \
-					 ATOMIC_COUNTER_FEATURE_BANKS)
+					 ATOMIC_COUNTER_FEATURE_BANKS | \
+					 ATOMIC_COUNTER_FEATURE_BANDS)
 
 /**
  * DOC: Regions
@@ -424,6 +432,18 @@ enum atomic_counter_opcode {
  * @nr_kernel_striped: out: striped counters in the kernel's striped
  *	region: @nr_striped in the global bank, 0 in a private bank, which
  *	has no such region.
+ * @band_offset: out, with %ATOMIC_COUNTER_FEATURE_BANDS: the mmap()
+ *	offset of the bank's table of bands (&struct atomic_counter_band:
+ *	see "Waiting"), mapped shared and read-only (PROT_WRITE: -EACCES);
+ *	a multiple of the page size. 0 from a module without the feature.
+ * @band_size: out: bytes of the table, a multiple of the page size; 0
+ *	without %ATOMIC_COUNTER_FEATURE_BANDS.
+ * @band_slot_offset: out: the mmap() offset of the band slots, one
+ *	__u32 per counter that says which entry of the table is its band
+ *	(see "Waiting"); mapped as the table, with which it may share a
+ *	window (it ends where the table begins). 0 without the feature.
+ * @band_slot_size: out: bytes of the band slots, a multiple of the page
+ *	size; 0 without the feature.
  *
  * Every field but @api and @features is output only, and must be zero on
  * input (-EINVAL): a caller zeroes the struct before it fills those two.
@@ -449,9 +469,14 @@ struct atomic_counter_info {
 	__u64 nr_stripes;
 	__u64 flags;
 	__u64 nr_kernel_striped;
+	__u64 band_offset;
+	__u64 band_size;
+	__u64 band_slot_offset;
+	__u64 band_slot_size;
 };
 
 #define ATOMIC_COUNTER_INFO_SIZE_VER0	128	/* the first published size */
+#define ATOMIC_COUNTER_INFO_SIZE_VER1	160	/* and the bands' offsets and sizes */
 
 /* &atomic_counter_info.flags: the file's bank is a private one. */
 #define ATOMIC_COUNTER_INFO_PRIVATE	_BITULL(0)
@@ -693,15 +718,9 @@ struct atomic_counter_name {
  * those of the updated counter whose condition holds for the value the
  * waker reads just after its update; the others are not woken at all.
  * In-kernel updates may run where no lock can be taken (hard irq, NMI):
- * they wake waiters shortly after, from a work item. They put no barrier
- * between their update and their look at the waiter count; instead a
- * WAIT or ARM on a kernel counter that joins its wait queue before a
- * grace period has passed since the queue's waiter count last left zero
- * (the first waiter, and those that follow it closely) waits for that
- * RCU grace period (tens of milliseconds, more on a loaded machine,
- * without seeing signals) before its first look at the counter, which is
- * what makes the two meet; a timeout shorter than that still waits for
- * it. A WAIT whose condition holds when it is called returns at once. Zeroing a counter
+ * they wake waiters shortly after, from a work item, and only when the
+ * value is outside the counter's band (below). A WAIT whose condition
+ * holds when it is called returns at once. Zeroing a counter
  * (a name created or deleted, a kernel counter registered or unregistered)
  * is an update too: it wakes the waiters that zero satisfies. So is a
  * change of the waiter count at &atomic_counter_info.waiters_index: a
@@ -725,6 +744,33 @@ struct atomic_counter_name {
  * on x86), both sides see the old values, and the waiter sleeps through
  * the update.
  *
+ * With %ATOMIC_COUNTER_FEATURE_BANDS it may skip the call, after the same
+ * barrier, while the counter's value lies in the counter's band (&struct
+ * atomic_counter_band, which says how to read one), found through the
+ * read-only band slots (the library's ac_wake() does). Then a
+ * waiter on another counter, or one whose condition the value cannot
+ * meet, costs a page update no system call. The waiter count still counts
+ * every waiter, so that programs that follow the rule above keep working.
+ *
+ * Which band is a counter's: the band slots (a __u32 each, at
+ * @band_slot_offset) are one per counter, in index order, a striped
+ * counter's standing for all its slots; slot s names the table's entry s
+ * (at @band_offset, @band_size / 32 entries). Read the slot (ACQUIRE),
+ * then that entry; a slot past the table means call. Entry 0 is the
+ * full band (a counter nobody waits on has slot 0) and entry 1 the empty
+ * one (for a counter whose waiters found the table full: every update of
+ * it calls); a counter is given an entry of its own when its first waiter
+ * comes, and gives it back when its last goes, so a slot may change
+ * between two reads, and an entry may change counter: each read is safe
+ * (see kmod/wait.c). The slot of index i is that of its counter
+ * c (i itself, or for a slot its CPU 0 slot: i less its row times
+ * @nr_striped), at position c less, for each striped region whose last
+ * slot (its first index + its striped counters times @nr_stripes - 1) is
+ * below c, the region's slots past its CPU 0 row (its striped counters
+ * times (@nr_stripes - 1)). The padding indices after a region's last
+ * slot keep slots of their own. Field names as in &struct
+ * atomic_counter_info.
+ *
  * %ATOMIC_COUNTER_IOC_ARM attaches a condition to the open file (its
  * @timeout_ns must be 0); poll(), select() and epoll then report EPOLLIN
  * while the condition holds. Arming again replaces the condition, on any
@@ -746,23 +792,32 @@ struct atomic_counter_name {
  * then WAIT's own outcomes. Of WAKE: -EINVAL for nonzero
  * &atomic_counter_wake.flags; -EBADF through a file without write access;
  * -EINVAL for an index out of range. Of DISARM: -EBADF through a file
- * without read access. What a waiter costs others: waiters sleep on one of a fixed
- * set of wait queues chosen by bank and counter (every bank, private ones
- * included, shares the set), each with its own waiter count, so an update
- * of a counter on another queue pays nothing for them. On a queue, the
- * waiters of each counter are kept together with bounds on
- * their conditions (lowest GE value, highest LE value, range of EQ and of
- * NE values); an update on the same queue pays, under the queue's lock, a
- * comparison per counter waited on through the queue, and a comparison per
- * waiter of its own counter only when the bounds say that some condition
- * may hold for the new value (for EQ: a value between the lowest and the
- * highest EQ value). For a counter with waiters on its striped sum, the
- * comparison needs the sum: a read of every slot, one per possible CPU.
- * It never wakes a waiter whose condition still fails.
- * Those costs grow with the counters and the waiters (threads, armed
- * files) on the queue, which only the waiters' own limits (threads, open
- * files) bound. Any waiter also makes page updaters that follow the rule
- * below call WAKE.
+ * without read access.
+ *
+ * What a waiter costs others: the module keeps, for every counter, a band
+ * (&struct atomic_counter_band): values for which no condition of a waiter
+ * queued on that counter holds, the widest interval around the value it
+ * last saw; [%INT64_MIN, %INT64_MAX] when nobody waits. An update, after a
+ * full barrier, compares its counter's value with the band, with no lock
+ * and no write, and goes on to the wait queue only when the value is
+ * outside: waiters whose conditions cannot hold cost updates nothing,
+ * however many they are, and waiters of other counters or of other banks
+ * nothing at all (each bank has wait queues of its own). A value outside
+ * the band takes the counter's queue lock, wakes the waiters whose
+ * condition holds, walks the counter's waiters (linear in their number)
+ * and moves the band. Two kinds of waiter keep the band empty, so that
+ * every update of their counter takes that path, for as long as they
+ * wait: one on a striped counter (its slots' writers do not know the sum:
+ * every update looks, and reads every slot, one per possible CPU), and an
+ * armed file whose condition holds (its pollers are woken at every
+ * update, as poll() reports while the condition holds). A file opened
+ * read-only can arm one; it costs every update of that counter, the
+ * kernel's included, the lock, the walk and, for the in-kernel API, a
+ * deferred wake-up. It never wakes a waiter whose condition still fails.
+ *
+ * The bands tell every reader of the bank the values other waiters wait
+ * for (the edges of a band are their conditions' values), as the counters
+ * tell their values.
  *
  * With %ATOMIC_COUNTER_WAIT_STRIPED the condition is on the sum of a
  * striped counter's slots (@index its CPU 0 slot, -EINVAL otherwise). An
@@ -809,8 +864,9 @@ enum atomic_counter_cond {
  *	deadline in nanoseconds, not negative. ARM: must be 0. out (WAIT,
  *	relative and timed): when a signal interrupts the wait, the time it
  *	had left, 0 or more; otherwise unchanged.
- * @result: out (WAIT): the value that satisfied the condition; must be
- *	zero on input, to WAIT and to ARM (-EINVAL).
+ * @result: out (WAIT): the value that satisfied the condition, as the
+ *	waiter or its waker read it (the counter may have moved on since);
+ *	must be zero on input, to WAIT and to ARM (-EINVAL).
  * @reserved: must be zero.
  */
 struct atomic_counter_wait {
@@ -824,6 +880,43 @@ struct atomic_counter_wait {
 };
 
 #define ATOMIC_COUNTER_WAIT_SIZE_VER0	48	/* the first published size */
+
+/**
+ * struct atomic_counter_band - values no waiter of a counter waits for
+ * @seq: even while the band is stable, odd while the module changes it;
+ *	each change adds 2
+ * @lo: the lowest value of the band
+ * @hi: the highest
+ * @reserved: 0
+ *
+ * The module keeps one for each counter that someone waits on, in a table
+ * (see "Waiting" for how a counter finds it): no
+ * condition of a waiter queued on the counter holds for any value in
+ * [@lo, @hi], so an update that leaves the counter inside the band needs
+ * to wake nobody and makes no call into the wake-up path.
+ * [%INT64_MIN, %INT64_MAX] when nobody waits; @lo > @hi (empty) when
+ * every update must look, for example while an armed file's condition
+ * holds or someone waits on a striped counter.
+ *
+ * A reader reads @seq (ACQUIRE), @lo and @hi, then @seq again after an
+ * acquire fence, as a seqcount's reader does but without retrying: a
+ * value read while @seq was odd, or changed, is outside (call WAKE). The
+ * fields are 8-byte aligned on every ABI, i386 included, so that an
+ * 8-byte atomic load of one is a single load, never a cmpxchg8b (a write,
+ * which faults on the read-only page).
+ *
+ * Memory, allocated and charged with the bank (see "Private banks"): a
+ * 4-byte slot per counter, and a table of one entry per 32 counters (at
+ * least a page): 5 bytes per counter. When more counters than that have
+ * waiters at once, the others share the empty band, and every update of
+ * them calls.
+ */
+struct atomic_counter_band {
+	__u64 seq __attribute__((aligned(8)));
+	__s64 lo __attribute__((aligned(8)));
+	__s64 hi __attribute__((aligned(8)));
+	__u64 reserved __attribute__((aligned(8)));
+};
 
 /**
  * struct atomic_counter_wake - the argument of %ATOMIC_COUNTER_IOC_WAKE
@@ -895,7 +988,9 @@ struct atomic_counter_wake {
  *
  * - The memory cgroup of the task that calls %ATOMIC_COUNTER_IOC_BANK is
  *   charged with every byte of the bank: its pages
- *   (&atomic_counter_info.map_size), its name table (56 bytes a name,
+ *   (&atomic_counter_info.map_size), its bands
+ *   (&atomic_counter_info.band_slot_size and band_size: about five
+ *   eighths of map_size; see &struct atomic_counter_band), its name table (56 bytes a name,
  *   more than the counters for a bank with many names), its page array
  *   and the bank itself, for the bank's whole life, whoever holds it
  *   later. Over the cgroup's

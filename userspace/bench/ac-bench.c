@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -185,6 +187,13 @@ static void task(enum path path, int t, int own)
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -375,21 +384,40 @@ static double path_floor(const struct floors *f, enum path p)
 
 #define PAIRS 5
 
+/* Where start_waiters() puts its waiters. */
+enum waiters_on {
+	ON_SAME,	/* counter BASE */
+	ON_OTHER,	/* each on a counter of its own, from BASE + 256 */
+	ON_BUCKET,	/* each on another counter of BASE's wait queue (kmod/wait.c's hash) */
+};
+
+/* The @k-th counter after BASE that hashes to BASE's wait queue (6 bits). */
+static uint64_t bucket_mate(int k)
+{
+	uint64_t j;
+
+	for (j = BASE + 1;; j++)
+		if ((j * 0x61C8864680B583EBull) >> 58 == (BASE * 0x61C8864680B583EBull) >> 58 &&
+		    k-- == 0)
+			return j;
+}
+
 /*
  * Waiters that never wake (EQ -1 on a counter that only goes up), @n of
- * them on counter BASE, or each on a counter of its own away from BASE
- * (@other; BASE + 256 on do not share BASE's wait queue); returns once
- * all wait.
+ * them, where @on says; returns once all wait.
  */
-static int start_waiters(pid_t *pids, int n, int other)
+static int start_waiters(pid_t *pids, int n, enum waiters_on on)
 {
 	int k;
 
 	for (k = 0; k < n; k++) {
+		uint64_t index = on == ON_SAME ? BASE : on == ON_OTHER ? BASE + 256 + (uint64_t)k :
+				 bucket_mate(k);
+
 		pids[k] = fork();
 		if (pids[k] == 0) {
 			struct atomic_counter_wait w = {
-				.index = other ? BASE + 256 + k : BASE, .cond = ATOMIC_COUNTER_COND_EQ,
+				.index = index, .cond = ATOMIC_COUNTER_COND_EQ,
 				.value = -1, .timeout_ns = -1,
 			};
 
@@ -425,11 +453,11 @@ struct waiter_cost {
  * waiting, measured just before: the median of PAIRS of each, and of
  * PAIRS such ratios.
  */
-static struct waiter_cost waiter_cost(enum call what, int n, int other)
+static struct waiter_cost waiter_cost(enum call what, int n, enum waiters_on other)
 {
 	double none[PAIRS], with[PAIRS], r[PAIRS];
 	struct waiter_cost c = { -1, -1, -1 };
-	pid_t pids[64];
+	pid_t pids[256];
 	int k;
 
 	for (k = 0; k < PAIRS; k++) {
@@ -447,6 +475,109 @@ static struct waiter_cost waiter_cost(enum call what, int n, int other)
 	c.with = with[PAIRS / 2];
 	c.ratio = r[PAIRS / 2];
 	return c;
+}
+
+/*
+ * Bank isolation: ioctl inc on the global bank, with a private bank
+ * holding @n files armed never-true (EQ -1 on counters nothing writes),
+ * against the same inc with that bank closed: the median of PAIRS ratios.
+ * Each private bank has its own wait queues and bands, so the ratio says
+ * whether one tenant's armed files reach another bank's updates.
+ */
+static double other_bank_cost(int n)
+{
+	struct ac_bank_opts o = { .sz = sizeof(o), .flags = AC_OPEN_NOMAP,
+				  .nr_counters = 4096 };
+	struct rlimit rl = { n + 256, n + 256 };
+	enum call what = CALL_OP_INC;
+	double none, with, r[PAIRS];
+	struct ac_dev bank, *armed;
+	int k, i;
+
+	armed = calloc(n, sizeof(*armed));
+	if (!armed || setrlimit(RLIMIT_NOFILE, &rl))
+		goto fail;
+	for (k = 0; k < PAIRS; k++) {
+		best_ns(&what, &none, 1, 5, 20000);
+		if (ac_bank_create(&bank, &o))
+			goto fail;
+		for (i = 0; i < n; i++)
+			if (ac_reopen(&armed[i], bank.fd, AC_OPEN_NOMAP) ||
+			    ac_arm(&armed[i], 1 + i % 4000, ATOMIC_COUNTER_COND_EQ, -1))
+				goto fail;
+		best_ns(&what, &with, 1, 5, 20000);
+		for (i = 0; i < n; i++)
+			ac_close(&armed[i]);
+		ac_close(&bank);
+		r[k] = with / none;
+	}
+	free(armed);
+	qsort(r, PAIRS, sizeof(r[0]), cmp_double);
+	return r[PAIRS / 2];
+fail:
+	fprintf(stderr, "ac-bench: %d armed files on a private bank: %s\n", n, strerror(errno));
+	exit(1);
+}
+
+/* Shared with the waiter wake_latency() times. */
+struct wake_round {
+	_Atomic int64_t t_update, t_woken;	/* ns, CLOCK_MONOTONIC */
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Wake latency: an ioctl inc that satisfies one waiter of counter BASE
+ * (GE the next value), with @others unsatisfied waiters on the same
+ * counter, from the moment before the inc to the moment the woken
+ * process runs again; the median over @rounds. The waker starts a round
+ * only once the waiter count shows the waiter back in the queue.
+ */
+static double wake_latency(int others, int rounds)
+{
+	struct wake_round *w = mmap(NULL, sizeof(*w) * rounds, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ac_counter_t *waiters = ac_counter(&dev, dev.info.waiters_index);
+	ac_counter_t *v = ac_counter(&dev, BASE);
+	int64_t base = ac_read(v), lat[512];
+	pid_t pids[256], pid;
+	int r;
+
+	if (w == MAP_FAILED || rounds > 512 || start_waiters(pids, others, ON_SAME))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		for (r = 0; r < rounds; r++) {
+			struct atomic_counter_wait wt = {
+				.index = BASE, .cond = ATOMIC_COUNTER_COND_GE,
+				.value = base + r + 1, .timeout_ns = -1,
+			};
+
+			ioctl(dev.fd, ATOMIC_COUNTER_IOC_WAIT, &wt);
+			atomic_store(&w[r].t_woken, mono_ns());
+		}
+		_exit(0);
+	}
+	for (r = 0; r < rounds; r++) {
+		while (ac_read(waiters) < others + 1)
+			sched_yield();
+		atomic_store(&w[r].t_update, mono_ns());
+		ac_op(&dev, BASE, ATOMIC_COUNTER_OP_INC, AC_RELAXED, 0, 0, NULL);
+		while (!atomic_load(&w[r].t_woken))
+			sched_yield();
+		lat[r] = atomic_load(&w[r].t_woken) - atomic_load(&w[r].t_update);
+	}
+	waitpid(pid, NULL, 0);
+	stop_waiters(pids, others);
+	munmap(w, sizeof(*w) * rounds);
+	qsort(lat, rounds, sizeof(lat[0]), cmp_i64);
+	return (double)lat[rounds / 2];
 }
 
 /*
@@ -976,25 +1107,47 @@ int main(int argc, char **argv)
 			{ CALL_OP_INC, "ioctl inc" },
 			{ CALL_PAGE_WAKE, "page inc + ac_wake" },
 		};
-		static const int nwait[] = { 16, 64 };
+		static const int nwait[] = { 16, 64, 256 };
+		const struct atomic_counter_info *info = ac_info(&dev);
 		struct waiter_cost other, same;
+		int j;
 
 		printf("\n# the cost of a waiter: an update with waiters it does not satisfy, "
 		       "against the same update with none just before (ns per update, one task, "
-		       "medians of %d pairs; target <= 2)\n", PAIRS);
+		       "medians of %d pairs; targets: ioctl <= 1.10, page + ac_wake <= 1.15)\n",
+		       PAIRS);
 		for (i = 0; i < 2; i++) {
-			other = waiter_cost(upd[i].what, 1, 1);
-			same = waiter_cost(upd[i].what, 1, 0);
+			other = waiter_cost(upd[i].what, 1, ON_OTHER);
+			same = waiter_cost(upd[i].what, 1, ON_SAME);
 			printf("%s: no waiter %.0f ns; 1 waiter on another counter %.0f ns (%.2f); "
 			       "1 waiter on the same counter %.0f ns (%.2f)\n", upd[i].name,
 			       (other.none + same.none) / 2, other.with, other.ratio, same.with,
 			       same.ratio);
 		}
 		for (i = 0; i < 2; i++)
-			printf("ioctl inc, %d waiters on the same counter: %.2f\n", nwait[i],
-			       waiter_cost(CALL_OP_INC, nwait[i], 0).ratio);
+			for (j = 0; j < 3; j++)
+				printf("%s, %d waiters on the same counter: %.2f\n", upd[i].name,
+				       nwait[j], waiter_cost(upd[i].what, nwait[j], ON_SAME).ratio);
 		printf("ioctl inc, 64 waiters on other counters: %.2f\n",
-		       waiter_cost(CALL_OP_INC, 64, 1).ratio);
+		       waiter_cost(CALL_OP_INC, 64, ON_OTHER).ratio);
+		printf("ioctl inc, 64 waiters on counters of its wait queue (target <= 1.05): %.2f\n",
+		       waiter_cost(CALL_OP_INC, 64, ON_BUCKET).ratio);
+		printf("batch of 64, 64 waiters on its counter, per entry (target <= 1.10): %.2f\n",
+		       waiter_cost(CALL_BATCH64, 64, ON_SAME).ratio);
+		printf("ioctl inc, another bank holding 10000 armed files (target <= 1.10): %.2f\n",
+		       other_bank_cost(10000));
+		{
+			double alone = wake_latency(0, 200), among = wake_latency(255, 200);
+
+			printf("wake latency: 1 satisfied alone %.0f ns, among 256 %.0f ns "
+			       "(target <= 1.2): %.2f\n", alone, among, among / alone);
+		}
+		if (info && (info->features & ATOMIC_COUNTER_FEATURE_BANDS))
+			printf("band memory: %llu bytes of band slots and %llu of bands for %llu "
+			       "bytes of counters, allocated and charged with the bank\n",
+			       (unsigned long long)info->band_slot_size,
+			       (unsigned long long)info->band_size,
+			       (unsigned long long)info->map_size);
 	}
 
 	if (!host) {

@@ -524,8 +524,11 @@ int ac_wait(const struct ac_dev *dev, uint64_t index, enum atomic_counter_cond c
  * ac_wake() - after updating counter @index on the page, wake its waiters
  *
  * Costs a full barrier (a seq_cst fence, which the uapi's "Waiting" rule
- * requires even on x86), a read of the waiter count on the page and, only
- * when someone waits, one system call.
+ * requires even on x86), a read of the counter's band (its slot and the
+ * table entry it names) and, only when the value is outside it, so that a
+ * waiter of this counter may now be satisfied, one system call. With a
+ * module without ATOMIC_COUNTER_FEATURE_BANDS it reads the waiter count
+ * instead and makes the call whenever someone waits.
  * Return: 0 or -errno: -EBADF for a read-only handle, always (it cannot
  * have written the page), not only when someone waits.
  */

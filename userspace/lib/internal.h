@@ -24,6 +24,14 @@
 struct ac_state {
 	/* The module's whole INFO reply, for ac_info(). */
 	struct atomic_counter_info info;
+	/*
+	 * The band slots, one per counter, mapped read-only with the table
+	 * of bands where they end (info.band_slot_size + info.band_size
+	 * bytes), when the module has ATOMIC_COUNTER_FEATURE_BANDS and the
+	 * bank is mapped; NULL otherwise, and ac_wake() keeps the
+	 * waiter-count rule.
+	 */
+	const uint32_t *band_slots;
 };
 
 /*
@@ -44,6 +52,9 @@ int ac__parse_u64(const char *s, uint64_t *out);
  * use, the pages being @page_size bytes (open.c). Return: 0 or -EPROTO.
  */
 int ac__check_info(const struct atomic_counter_info *i, uint64_t page_size);
+
+/* Band slots the module keeps for the bank INFO @i describes (wait.c). */
+uint64_t ac__nr_band_slots(const struct atomic_counter_info *i);
 
 #ifdef AC_SHARED
 /*

@@ -100,6 +100,26 @@ static int map_bank(struct ac_dev *dev, int prot)
 	return 0;
 }
 
+/*
+ * The bands, read-only, for ac_wake(). Without them (an older module, or
+ * a map that failed) ac_wake() keeps the waiter-count rule: nothing fails.
+ */
+static void map_bands(const struct ac_dev *dev, struct ac_state *st)
+{
+	const struct atomic_counter_info *i = &st->info;
+	void *p;
+
+	/* One window: the slots, and the table where they end. */
+	if (!(i->features & ATOMIC_COUNTER_FEATURE_BANDS) || !i->band_size ||
+	    i->band_slot_size / sizeof(uint32_t) < ac__nr_band_slots(i) ||
+	    i->band_offset != i->band_slot_offset + i->band_slot_size)
+		return;
+	p = mmap(NULL, i->band_slot_size + i->band_size, PROT_READ, MAP_SHARED, dev->fd,
+		 (off_t)i->band_slot_offset);
+	if (p != MAP_FAILED)
+		st->band_slots = p;
+}
+
 /* The frozen view, from the module's reply. */
 static void fill_view(struct ac_dev_info *v, const struct atomic_counter_info *i)
 {
@@ -156,6 +176,7 @@ static int setup(struct ac_dev *dev, int flags, uint64_t features)
 		ret = map_bank(dev, prot);
 		if (ret)
 			goto fail;
+		map_bands(dev, st);
 	}
 	dev->info.priv.word = 0;
 	dev->info.priv.state = st;
@@ -408,6 +429,10 @@ void ac_close(struct ac_dev *dev)
 	if (ac__fd(dev) >= 0) {
 		if (dev->bank)
 			munmap((void *)dev->bank, dev->info.map_size);
+		if (dev->info.priv.state->band_slots)
+			munmap((void *)dev->info.priv.state->band_slots,
+			       dev->info.priv.state->info.band_slot_size +
+			       dev->info.priv.state->info.band_size);
 		close(dev->fd);
 		free(dev->info.priv.state);
 	}

@@ -29,8 +29,11 @@
 //! Waiting: [`Counter::wait_until`] blocks until a condition holds. An
 //! update made on the page wakes nobody by itself (that would cost every
 //! update a fence); the updater calls [`Counter::wake`] afterwards, which
-//! makes a system call only while someone waits, as the C library's
-//! `ac_wake()` does.
+//! makes a system call only when the value may satisfy a waiter of that
+//! counter (outside the counter's band, which the module maps read-only:
+//! a slot per counter names its entry of a table of bands), or, from a
+//! module without bands, while anyone waits: as the C library's `ac_wake()`
+//! does.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -178,6 +181,9 @@ impl Cond {
 struct Inner {
     fd: OwnedFd,
     map: sys::Mapping,
+    /// The band slots and their table, when the module has them and they
+    /// mapped (for wake).
+    bands: Option<sys::Bands>,
     info: sys::Info,
     writable: bool,
 }
@@ -263,6 +269,110 @@ fn check_info(i: &sys::Info, page: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// The CPU row of `index` in a striped region, or None outside both
+/// (the C library's `ac_striped_row()`).
+fn striped_row(i: &sys::Info, index: u64) -> Option<u64> {
+    let slots = i.nr_striped * i.nr_stripes;
+    let firsts = [i.named_first + i.nr_named, i.kernel_first + i.nr_kernel];
+    // A private bank has no kernel striped region (nr_kernel_striped 0):
+    // its map ends with the kernel's plain region.
+    let sizes = [slots, if i.map_size / sys::SIZE <= firsts[1] { 0 } else { slots }];
+    (0..2)
+        .find(|&r| index >= firsts[r] && index < firsts[r] + sizes[r])
+        .map(|r| (index - firsts[r]) / i.nr_striped)
+}
+
+/// Slots of the striped regions that have no band slot of their own:
+/// every row but CPU 0's, of the regions that end at or before `counter`
+/// (the C library's `bands_skipped()`; "Waiting" in the uapi header).
+fn bands_skipped(i: &sys::Info, counter: u64) -> u64 {
+    let rows = i.nr_stripes - 1;
+    let mut skipped = 0;
+    if counter >= i.named_first + i.nr_named + i.nr_striped * i.nr_stripes {
+        skipped += i.nr_striped * rows;
+    }
+    if counter >= i.kernel_first + i.nr_kernel + i.nr_kernel_striped * i.nr_stripes {
+        skipped += i.nr_kernel_striped * rows;
+    }
+    skipped
+}
+
+/// How many band slots the module keeps for the bank `i` describes (the
+/// C library's `ac__nr_band_slots()`).
+fn nr_band_slots(i: &sys::Info) -> u64 {
+    let total = i.map_size / sys::SIZE;
+    total - bands_skipped(i, total)
+}
+
+/// The position among the band slots of index `index` (below the bank's
+/// total): its counter's, a striped counter's slot standing for its CPU 0
+/// slot.
+fn band_slot_position(i: &sys::Info, index: u64) -> u64 {
+    let counter = match striped_row(i, index) {
+        Some(row) => index - row * i.nr_striped,
+        None => index,
+    };
+    counter - bands_skipped(i, counter)
+}
+
+/// Whether `v` may satisfy a waiter of the entry's counter: outside the
+/// band, or the band was changing. A seqcount's read without the retry,
+/// as the C library's `band_outside()` and the module's own check.
+///
+/// Every load is Relaxed with an Acquire fence after it where the order
+/// matters: Rust's atomics promise only Relaxed loads on read-only memory.
+fn band_outside(b: &sys::Band, v: i64) -> bool {
+    let seq = b.seq.load(Ordering::Relaxed);
+    fence(Ordering::Acquire);
+    let lo = b.lo.load(Ordering::Relaxed);
+    let hi = b.hi.load(Ordering::Relaxed);
+    fence(Ordering::Acquire);
+    if seq & 1 != 0 || seq != b.seq.load(Ordering::Relaxed) {
+        return true;
+    }
+    v < lo || v > hi
+}
+
+/// Whether `v`, the value of index `index` (below the bank's total), may
+/// satisfy a waiter of its counter: the counter's band slot, an Acquire
+/// fence (pairing with the module's smp_store_release() of the slot, so
+/// that the entry it names is read after it), then that entry of the
+/// table. A slot past the table (or past the slots) is outside: call.
+fn slot_outside(bands: &sys::Bands, i: &sys::Info, index: u64, v: i64) -> bool {
+    match bands.slot(band_slot_position(i, index)) {
+        Some(slot) => {
+            let nr = slot.load(Ordering::Relaxed);
+            fence(Ordering::Acquire);
+            bands.entry(nr).map_or(true, |b| band_outside(b, v))
+        }
+        None => true,
+    }
+}
+
+/// The band slots and their table, mapped as the C library's
+/// `map_bands()` maps them: one window from `band_slot_offset`, only from
+/// a module with the feature whose slots cover every counter and end where
+/// the table begins. None otherwise, or when the map fails: wake then
+/// keeps the waiter-count rule, which every module honours. Only on
+/// 64-bit targets: Rust promises a Relaxed 8-byte load on read-only memory
+/// only where 8-byte atomics are native.
+fn map_bands(fd: &OwnedFd, i: &sys::Info) -> Option<sys::Bands> {
+    if !bands_usable(i) || cfg!(not(target_pointer_width = "64")) {
+        return None;
+    }
+    sys::Bands::new(fd, i.band_slot_offset, i.band_slot_size, i.band_size, nr_band_slots(i)).ok()
+}
+
+/// Whether INFO offers a table of bands and slots that cover every
+/// counter, in one window. A module that knows a smaller INFO leaves
+/// `band_slot_size` zero: no.
+fn bands_usable(i: &sys::Info) -> bool {
+    i.features & sys::FEATURE_BANDS != 0
+        && i.band_size != 0
+        && i.band_slot_size / std::mem::size_of::<u32>() as u64 >= nr_band_slots(i)
+        && i.band_slot_offset.checked_add(i.band_slot_size) == Some(i.band_offset)
+}
+
 impl Bank {
     fn setup(fd: OwnedFd, writable: bool) -> io::Result<Bank> {
         let mut info = sys::Info {
@@ -279,9 +389,11 @@ impl Bank {
         }
         check_info(&info, sys::page_size())?;
         let map = sys::Mapping::new(&fd, info.map_size, info.kernel_first * sys::SIZE, writable)?;
+        let bands = map_bands(&fd, &info);
         Ok(Bank(Arc::new(Inner {
             fd,
             map,
+            bands,
             info,
             writable,
         })))
@@ -449,13 +561,7 @@ impl Bank {
     /// The CPU row of `index` in a striped region, or None outside both
     /// (the C library's `ac_striped_row()`).
     fn striped_row(&self, index: u64) -> Option<u64> {
-        let i = &self.0.info;
-        let slots = i.nr_striped * i.nr_stripes;
-        let firsts = [i.named_first + i.nr_named, i.kernel_first + i.nr_kernel];
-        let sizes = [slots, if self.nr_total() <= firsts[1] { 0 } else { slots }];
-        (0..2)
-            .find(|&r| index >= firsts[r] && index < firsts[r] + sizes[r])
-            .map(|r| (index - firsts[r]) / i.nr_striped)
+        striped_row(&self.0.info, index)
     }
 
     /// Counter `index`, writable on the page.
@@ -602,9 +708,15 @@ impl Bank {
 
     /// After an update of counter `index` on the page, wake its waiters:
     /// the uapi's rule for page updates, as the C library's `ac_wake()`
-    /// applies it (a full fence, a look at the waiter count on the page,
-    /// and the WAKE system call only when someone waits). EBADF for a
-    /// read-only bank, always.
+    /// applies it. A full fence, then a look at the counter's band (the
+    /// values no waiter of that counter waits for, which the module maps
+    /// read-only: the counter's band slot names its entry of a table of
+    /// bands; a striped counter's for all its slots): the WAKE system
+    /// call only when the value of `index` lies outside it, so a waiter on
+    /// another counter, or one whose condition the value cannot meet,
+    /// costs the update no system call. From a module without bands, a
+    /// look at the waiter count on the page instead, and the call while
+    /// anyone waits. EBADF for a read-only bank, always.
     ///
     /// ```no_run
     /// use std::sync::atomic::Ordering::Relaxed;
@@ -614,12 +726,21 @@ impl Bank {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn wake(&self, index: u64) -> io::Result<()> {
-        // The whole rule is here, and only here: a waiter raises the count
-        // and then reads the counter; the updater has written the counter
-        // and now reads the count (a Dekker pattern, so a full fence, on
-        // x86 too).
+        // The whole rule is here, and only here: a waiter narrows its
+        // counter's band (or, without bands, raises the count) and then
+        // reads the counter; the updater has written the counter and now
+        // reads the band's slot and entry (the count): a Dekker pattern,
+        // so a full fence, on x86 too, before anything else.
         fence(Ordering::SeqCst);
-        let waiting = self.word(self.0.info.waiters_index).load(Ordering::Relaxed) != 0;
+        let i = &self.0.info;
+        let waiting = match &self.0.bands {
+            // The slot's own word, not the sum: the module reads the sum
+            // for a striped counter's waiters, whose band is kept empty.
+            Some(bands) if index < self.nr_total() => {
+                slot_outside(bands, i, index, self.word(index).load(Ordering::Relaxed))
+            }
+            _ => self.word(i.waiters_index).load(Ordering::Relaxed) != 0,
+        };
         if !self.0.writable {
             return Err(errno(libc::EBADF));
         }
@@ -1006,7 +1127,8 @@ impl Counter {
     }
 
     /// Wakes the counter's waiters after updates on the page
-    /// ([`Bank::wake`]): a system call only while someone waits.
+    /// ([`Bank::wake`]): a system call only when the value may satisfy
+    /// one of them (while anyone waits, with a module without bands).
     ///
     /// ```no_run
     /// # let c = linux_atomic_counter::Bank::open()?.counter(0)?;
@@ -1322,6 +1444,324 @@ mod tests {
         let mut i = good();
         i.kernel_first = 1030;
         assert!(check_info(&i, 4096).is_err());
+    }
+
+    /// The module's sizes for the bands of a bank of `i`'s shape
+    /// (kmod/wait.c's `ac_bands_layout()`): a u32 slot per counter, and a
+    /// table of one 32-byte entry per 32 counters, at least one, each
+    /// rounded up to a page; the slots after the counters, the table
+    /// after the slots.
+    fn with_bands(i: sys::Info) -> sys::Info {
+        let page = |n: u64| (n + 4095) / 4096 * 4096;
+        let nr = nr_band_slots(&i);
+        sys::Info {
+            features: 127,
+            band_slot_offset: i.map_size,
+            band_slot_size: page(nr * 4),
+            band_offset: i.map_size + page(nr * 4),
+            band_size: page(std::cmp::max(nr / 32, 1) * 32),
+            ..i
+        }
+    }
+
+    /// The global bank's shape: both striped regions (user at 1024..1056,
+    /// kernel at 2560..2592: 8 counters x 4 slots each), 4048 band slots
+    /// after the counters (4 pages), then the table (a page: 128 entries).
+    fn global() -> sys::Info {
+        with_bands(sys::Info {
+            nr_kernel_striped: 8,
+            ..good()
+        })
+    }
+
+    /// A private bank's shape: no kernel striped region, the map ends with
+    /// the kernel's plain region (2560 counters); 2536 band slots (3
+    /// pages), then the table (a page).
+    fn private() -> sys::Info {
+        with_bands(sys::Info {
+            map_size: 2560 * 8,
+            nr_kernel_striped: 0,
+            ..good()
+        })
+    }
+
+    #[test]
+    fn the_fake_layouts_are_the_modules() {
+        let g = global();
+        assert_eq!(nr_band_slots(&g), 4048);
+        assert_eq!((g.band_slot_offset, g.band_slot_size), (4096 * 8, 4096 * 4));
+        assert_eq!((g.band_offset, g.band_size), (4096 * 12, 4096));
+        assert_eq!(g.band_size / 32, 128); // 4048 / 32 = 126, a page holds 128
+        let p = private();
+        assert_eq!(nr_band_slots(&p), 2536);
+        assert_eq!((p.band_slot_offset, p.band_slot_size), (2560 * 8, 4096 * 3));
+        assert_eq!((p.band_offset, p.band_size), (2560 * 8 + 4096 * 3, 4096));
+    }
+
+    /// The uapi's words, literally: one band slot per counter in index
+    /// order, a slot past its CPU 0 row standing for no band slot of its
+    /// own.
+    fn slots_by_walking(i: &sys::Info) -> Vec<u64> {
+        let mut next = 0;
+        let mut out = Vec::new();
+        for index in 0..i.map_size / sys::SIZE {
+            match striped_row(i, index) {
+                Some(row) if row > 0 => out.push(out[(index - row * i.nr_striped) as usize]),
+                _ => {
+                    out.push(next);
+                    next += 1;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn band_slot_position_is_the_uapis() {
+        let g = global();
+        assert!(check_info(&g, 4096).is_ok());
+        // 4096 counters less 3 rows of 8 slots in each striped region.
+        assert_eq!(nr_band_slots(&g), 4096 - 2 * 8 * 3);
+        let pos = band_slot_position;
+        assert_eq!(pos(&g, 5), 5); // by number
+        assert_eq!(pos(&g, 1023), 1023); // named, before the slots
+        assert_eq!(pos(&g, 1024 + 3), 1027); // a striped counter
+        assert_eq!(pos(&g, 1024 + 2 * 8 + 3), 1027); // its CPU 2 slot
+        assert_eq!(pos(&g, 1024 + 3 * 8 + 7), 1031); // last slot, CPU 3
+        assert_eq!(pos(&g, 1056), 1056 - 24); // after the user slots
+        assert_eq!(pos(&g, 2048), 2048 - 24); // the waiter count
+        assert_eq!(pos(&g, 2560 + 8 + 5), 2565 - 24); // a kernel slot, CPU 1
+        assert_eq!(pos(&g, 2592), 2592 - 48); // after both
+        assert_eq!(pos(&g, 4095), nr_band_slots(&g) - 1);
+        let p = private();
+        assert!(check_info(&p, 4096).is_ok());
+        assert_eq!(nr_band_slots(&p), 2560 - 8 * 3);
+        assert_eq!(pos(&p, 1024 + 8 + 1), 1025);
+        assert_eq!(pos(&p, 2048), 2048 - 24);
+        assert_eq!(pos(&p, 2559), nr_band_slots(&p) - 1);
+        for i in [g, p] {
+            let walked = slots_by_walking(&i);
+            assert_eq!(*walked.last().unwrap() + 1, nr_band_slots(&i));
+            for (index, &want) in walked.iter().enumerate() {
+                assert_eq!(pos(&i, index as u64), want, "index {}", index);
+            }
+        }
+    }
+
+    #[test]
+    fn bands_are_used_only_when_their_slots_cover_every_counter() {
+        assert!(bands_usable(&global()));
+        assert!(bands_usable(&private()));
+        // A module without bands (a 128-byte INFO leaves the tail zero).
+        assert!(!bands_usable(&good()));
+        // The unreleased module of one band per counter (a 144-byte INFO:
+        // no slots).
+        let mut i = global();
+        i.band_offset = i.band_slot_offset;
+        i.band_size = nr_band_slots(&i) * 32;
+        i.band_slot_offset = 0;
+        i.band_slot_size = 0;
+        assert!(!bands_usable(&i));
+        let mut i = global();
+        i.features &= !sys::FEATURE_BANDS;
+        assert!(!bands_usable(&i));
+        let mut i = global();
+        i.band_size = 0;
+        assert!(!bands_usable(&i));
+        // Slots that miss a counter, then just fit (the table moved along).
+        let mut i = global();
+        i.band_slot_size = (nr_band_slots(&i) - 1) * 4;
+        i.band_offset = i.band_slot_offset + i.band_slot_size;
+        assert!(!bands_usable(&i));
+        i.band_slot_size += 4;
+        i.band_offset += 4;
+        assert!(bands_usable(&i));
+        // A table that does not begin where the slots end: not one window.
+        let mut i = global();
+        i.band_offset += 4096;
+        assert!(!bands_usable(&i));
+        let mut i = global();
+        i.band_offset = i.band_slot_offset;
+        assert!(!bands_usable(&i));
+        let mut i = global();
+        i.band_slot_offset = u64::MAX - 4095;
+        assert!(!bands_usable(&i));
+    }
+
+    fn band(seq: u64, lo: i64, hi: i64) -> sys::Band {
+        sys::Band {
+            seq: seq.into(),
+            lo: lo.into(),
+            hi: hi.into(),
+            reserved: 0.into(),
+        }
+    }
+
+    #[test]
+    fn band_outside_is_a_seqcount_read() {
+        let b = band(2, -5, 10);
+        assert!(!band_outside(&b, -5));
+        assert!(!band_outside(&b, 10));
+        assert!(band_outside(&b, -6));
+        assert!(band_outside(&b, 11));
+        assert!(!band_outside(&band(0, i64::MIN, i64::MAX), 0)); // entry 0: full
+        assert!(band_outside(&band(0, 1, 0), 0)); // entry 1: empty, every value
+        assert!(band_outside(&band(3, -5, 10), 0)); // changing
+    }
+
+    /// A bank of `info`'s shape on a regular file, not the device: its
+    /// WAKE gets ENOTTY, so wake's error tells whether it made the call.
+    /// The file's second handle writes the band slots, the table and the
+    /// kernel's words. The table starts as the module's: entry 0 the full
+    /// band, entry 1 the empty one, every slot 0.
+    fn file_bank(info: sys::Info) -> (Bank, std::fs::File) {
+        let f = sys::scratch_file();
+        f.set_len(info.map_size + info.band_slot_size + info.band_size).unwrap();
+        if info.band_size != 0 {
+            put(&f, info.band_offset, &[0, i64::MIN, i64::MAX, 0, 0, 1, 0]);
+        }
+        let writer = f.try_clone().unwrap();
+        let fd = OwnedFd::from(f);
+        let map = sys::Mapping::new(&fd, info.map_size, info.kernel_first * sys::SIZE, true).unwrap();
+        let bands = map_bands(&fd, &info);
+        let bank = Bank(Arc::new(Inner {
+            fd,
+            map,
+            bands,
+            info,
+            writable: true,
+        }));
+        (bank, writer)
+    }
+
+    fn put(f: &std::fs::File, at: u64, words: &[i64]) {
+        use std::os::unix::fs::FileExt;
+        for (k, w) in words.iter().enumerate() {
+            f.write_all_at(&w.to_ne_bytes(), at + 8 * k as u64).unwrap();
+        }
+    }
+
+    /// Whether wake made the WAKE call (ENOTTY from the file), or not (Ok).
+    fn calls(bank: &Bank, index: u64) -> bool {
+        match bank.wake(index) {
+            Ok(()) => false,
+            Err(e) if e.raw_os_error() == Some(libc::ENOTTY) => true,
+            Err(e) => panic!("wake({}): {}", index, e),
+        }
+    }
+
+    #[test]
+    fn wake_calls_only_for_a_value_outside_its_counters_band() {
+        use std::os::unix::fs::FileExt;
+        let i = global();
+        let (bank, f) = file_bank(i);
+        assert!(bank.0.bands.is_some());
+        // Band slot `pos` names entry `e`; entry `e` is (seq, lo, hi).
+        let slot = |pos: u64, e: u32| {
+            f.write_all_at(&e.to_ne_bytes(), i.band_slot_offset + pos * 4).unwrap()
+        };
+        let entry = |e: u64, seq: i64, lo: i64, hi: i64| {
+            put(&f, i.band_offset + e * 32, &[seq, lo, hi])
+        };
+        // Every slot 0, the full band: no call whatever the value and the
+        // waiter count (5 waiters on other counters).
+        put(&f, 2048 * 8, &[5]);
+        bank.counter(5).unwrap().store(1, Ordering::Relaxed);
+        assert!(!calls(&bank, 5));
+        slot(5, 1); // the empty band (the table was full)
+        assert!(calls(&bank, 5));
+        slot(5, 2);
+        entry(2, 2, -10, 10);
+        assert!(!calls(&bank, 5));
+        bank.counter(5).unwrap().store(11, Ordering::Relaxed);
+        assert!(calls(&bank, 5));
+        bank.counter(5).unwrap().store(1, Ordering::Relaxed);
+        entry(2, 3, -10, 10); // the module is changing it
+        assert!(calls(&bank, 5));
+        entry(2, 4, -10, 10);
+        assert!(!calls(&bank, 5));
+        slot(5, 127); // the table's last entry, a full band
+        entry(127, 2, i64::MIN, i64::MAX);
+        assert!(!calls(&bank, 5));
+        slot(5, 128); // past the table (a page: 128 entries): call
+        assert!(calls(&bank, 5));
+        slot(5, u32::MAX);
+        assert!(calls(&bank, 5));
+        slot(5, 0); // its last waiter left
+        assert!(!calls(&bank, 5));
+        // Another counter's slot is not counter 5's.
+        slot(6, 1);
+        assert!(!calls(&bank, 5));
+        assert!(calls(&bank, 6));
+        // A slot (CPU 2 of striped counter 1027) by its own word against
+        // its counter's entry: position 1027's, no other.
+        bank.counter(1024 + 2 * 8 + 3).unwrap().store(7, Ordering::Relaxed);
+        slot(1027, 3);
+        entry(3, 2, -10, 10);
+        assert!(!calls(&bank, 1024 + 2 * 8 + 3));
+        bank.counter(1024 + 2 * 8 + 3).unwrap().store(11, Ordering::Relaxed);
+        assert!(calls(&bank, 1024 + 2 * 8 + 3));
+        slot(1027, 1);
+        bank.counter(1024 + 2 * 8 + 3).unwrap().store(7, Ordering::Relaxed);
+        assert!(calls(&bank, 1024 + 2 * 8 + 3));
+        assert!(calls(&bank, 1024 + 3)); // its CPU 0 slot, the same
+        // After the user slots: counter 1056 is at position 1032.
+        bank.counter(1056).unwrap().store(50, Ordering::Relaxed);
+        slot(1032, 1);
+        assert!(calls(&bank, 1056));
+        slot(1032, 4);
+        entry(4, 2, 0, 100);
+        assert!(!calls(&bank, 1056));
+        // A kernel slot (CPU 1 of kernel striped counter 2565): position
+        // 2541.
+        put(&f, (2560 + 8 + 5) * 8, &[3]);
+        assert!(!calls(&bank, 2560 + 8 + 5));
+        slot(2541, 1);
+        assert!(calls(&bank, 2560 + 8 + 5));
+        slot(2541, 5);
+        entry(5, 2, 3, 3);
+        assert!(!calls(&bank, 2560 + 8 + 5));
+        // The last position.
+        slot(nr_band_slots(&i) - 1, 1);
+        assert!(calls(&bank, 4095));
+        // Past the bank: the waiter count's rule (5 waiters), as
+        // ac_wake(); the module answers EINVAL.
+        assert!(calls(&bank, 4096));
+    }
+
+    #[test]
+    fn wake_without_bands_reads_the_waiter_count() {
+        // A module without bands, and the unreleased one of one band per
+        // counter (144 bytes of INFO, which leave the slots zero).
+        let g = global();
+        let per_counter = sys::Info {
+            band_offset: g.band_slot_offset,
+            band_size: nr_band_slots(&g) * 32,
+            band_slot_offset: 0,
+            band_slot_size: 0,
+            ..g
+        };
+        for info in [good(), per_counter] {
+            let (bank, f) = file_bank(info);
+            assert!(bank.0.bands.is_none());
+            bank.counter(5).unwrap().store(1, Ordering::Relaxed);
+            assert!(!calls(&bank, 5));
+            put(&f, 2048 * 8, &[1]);
+            assert!(calls(&bank, 5));
+            assert!(calls(&bank, 6));
+        }
+    }
+
+    /// A read-only bank cannot have written the page: EBADF, even where
+    /// the band would skip the call (every slot 0, the full band).
+    #[test]
+    fn wake_on_a_read_only_bank_is_ebadf_inside_its_band_too() {
+        let (bank, _f) = file_bank(global());
+        let mut inner = Arc::try_unwrap(bank.0).ok().unwrap();
+        inner.writable = false;
+        let ro = Bank(Arc::new(inner));
+        assert!(ro.0.bands.is_some());
+        assert_eq!(ro.wake(5).unwrap_err().raw_os_error(), Some(libc::EBADF));
     }
 
     #[test]

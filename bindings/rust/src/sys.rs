@@ -4,13 +4,14 @@
 //!
 //! The uapi header is the single source of truth: the layouts and numbers
 //! below restate it, and the unit tests check the sizes it publishes
-//! (`ATOMIC_COUNTER_*_SIZE_VER0`).
+//! (`ATOMIC_COUNTER_*_SIZE_VER0`; INFO's `_VER1`, 160 bytes, which has the
+//! band slots and their table).
 
 use std::ffi::CString;
 use std::io;
 use std::os::unix::io::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64};
 
 pub const API: u64 = 2;
 pub const SIZE: u64 = 8;
@@ -20,6 +21,7 @@ pub const FEATURE_BATCH: u64 = 1 << 1;
 pub const FEATURE_NAMES: u64 = 1 << 2;
 pub const FEATURE_WAIT: u64 = 1 << 3;
 pub const FEATURE_STRIPED: u64 = 1 << 4;
+pub const FEATURE_BANDS: u64 = 1 << 6;
 /// What the C library requires of the module (`AC_REQUIRED_FEATURES`).
 pub const REQUIRED_FEATURES: u64 =
     FEATURE_MMAP | FEATURE_BATCH | FEATURE_NAMES | FEATURE_WAIT | FEATURE_STRIPED;
@@ -54,6 +56,30 @@ pub struct Info {
     pub nr_stripes: u64,
     pub flags: u64,
     pub nr_kernel_striped: u64,
+    // ATOMIC_COUNTER_INFO_SIZE_VER1 (160 bytes): a module that knows a
+    // smaller INFO (128 bytes without bands; 144, the unreleased layout
+    // of one band per counter) reads this tail as zero on input and
+    // copies back less, so what it does not know stays zero, as the
+    // uapi's "Extending the ABI" says of a larger caller; band_slot_size
+    // 0 then means no bands.
+    //
+    // The table of bands: band_size / 32 entries.
+    pub band_offset: u64,
+    pub band_size: u64,
+    // The band slots, a u32 per counter; they end where the table begins.
+    pub band_slot_offset: u64,
+    pub band_slot_size: u64,
+}
+
+/// `struct atomic_counter_band`, an entry of the table of bands, as
+/// atomics: the module writes it, the process only loads it (the mapping
+/// is read-only).
+#[repr(C)]
+pub struct Band {
+    pub seq: AtomicU64,
+    pub lo: AtomicI64,
+    pub hi: AtomicI64,
+    pub reserved: AtomicU64,
 }
 
 #[repr(C)]
@@ -309,6 +335,117 @@ impl Mapping {
     }
 }
 
+/// The band slots and the table of bands they name (the uapi's
+/// "Waiting"): a `u32` per counter, the number of its entry of the table
+/// of `struct atomic_counter_band`, which begins where the slots end; one
+/// read-only window from INFO's `band_slot_offset`.
+pub struct Bands {
+    base: NonNull<u8>,
+    len: usize,
+    /// Slots reachable, at `base`.
+    nr_slots: u64,
+    /// Where the table begins: the slots' bytes.
+    table: usize,
+    /// Entries of the table.
+    entries: u64,
+}
+
+// SAFETY: as for Mapping: shared memory only ever reached through
+// `&AtomicU32` and `&Band`, whose fields are atomics (Sync); the pointer
+// never changes, and munmap happens once, on drop.
+unsafe impl Send for Bands {}
+// SAFETY: as above.
+unsafe impl Sync for Bands {}
+
+impl Bands {
+    /// Maps `slot_size + table_size` bytes at `offset` of `fd`, read-only:
+    /// the slots, then the table. `nr_slots` slots are reachable, and must
+    /// fit in `slot_size`, a multiple of 8 (the table's alignment: it is a
+    /// multiple of the page size); EINVAL otherwise.
+    pub fn new(
+        fd: &OwnedFd,
+        offset: u64,
+        slot_size: u64,
+        table_size: u64,
+        nr_slots: u64,
+    ) -> io::Result<Self> {
+        let einval = || io::Error::from_raw_os_error(libc::EINVAL);
+        let size = slot_size.checked_add(table_size).ok_or_else(einval)?;
+        let len = usize::try_from(size).map_err(|_| einval())?;
+        let off = libc::off_t::try_from(offset).map_err(|_| einval())?;
+        if nr_slots > slot_size / std::mem::size_of::<AtomicU32>() as u64
+            || slot_size % std::mem::align_of::<Band>() as u64 != 0
+            || len == 0
+        {
+            return Err(einval());
+        }
+        // SAFETY: a new shared read-only mapping wherever the kernel puts
+        // it; nothing else refers to that range.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                off,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(last_error());
+        }
+        Ok(Bands {
+            base: NonNull::new(base as *mut u8).expect("mmap returned NULL"),
+            len,
+            nr_slots,
+            table: slot_size as usize,
+            entries: table_size / std::mem::size_of::<Band>() as u64,
+        })
+    }
+
+    /// Band slot `i` (a counter's position among the slots), or None past
+    /// them.
+    pub fn slot(&self, i: u64) -> Option<&AtomicU32> {
+        if i >= self.nr_slots {
+            return None;
+        }
+        // SAFETY: i < nr_slots <= table / 4, so the slot lies within the
+        // mapping, which is page-aligned (so 4-aligned) and lives as long
+        // as `self`. AtomicU32 has the layout of the u32 the kernel writes
+        // with WRITE_ONCE and smp_store_release; the process only makes
+        // Relaxed loads of it (lib.rs), which Rust's atomics allow on
+        // read-only memory, and never stores.
+        Some(unsafe { &*(self.base.as_ptr() as *const AtomicU32).add(i as usize) })
+    }
+
+    /// Entry `slot` of the table, or None past it (a slot past the table
+    /// means: call).
+    pub fn entry(&self, slot: u32) -> Option<&Band> {
+        if u64::from(slot) >= self.entries {
+            return None;
+        }
+        // SAFETY: the table begins `table` bytes into the mapping, a
+        // multiple of 8 (checked in new()) from its page-aligned base, and
+        // slot < entries = table_size / 32, so the entry lies within the
+        // mapping, 8-aligned (entries are 32 bytes), which lives as long
+        // as `self`. Band is #[repr(C)] with the uapi's layout, its fields
+        // atomics with the layout of the u64/s64 the kernel writes with
+        // WRITE_ONCE and barriers; the process only makes Relaxed loads
+        // of them (lib.rs), which Rust's atomics allow on read-only memory
+        // up to 8 bytes where 8-byte atomics are native (map_bands() maps
+        // the table only on 64-bit targets), and never stores.
+        Some(unsafe { &*(self.base.as_ptr().add(self.table) as *const Band).add(slot as usize) })
+    }
+}
+
+impl Drop for Bands {
+    fn drop(&mut self) {
+        // SAFETY: the whole mapping, made in new(); no reference into it
+        // outlives `self` (they borrow from it).
+        unsafe { libc::munmap(self.base.as_ptr() as *mut libc::c_void, self.len) };
+    }
+}
+
 /// What owns a [`Mapping`] (the bank), for [`Word`]: it returns the
 /// same mapping for as long as it lives, and the mapping is unmapped only
 /// when the last owner is dropped.
@@ -363,20 +500,67 @@ impl Drop for Mapping {
     }
 }
 
+/// A read-write file for the tests to map, already unlinked: a stand-in
+/// for the device's bank.
+#[cfg(test)]
+pub(crate) fn scratch_file() -> std::fs::File {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "linux-atomic-counter-test-{}-{}",
+        getpid(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::mem::size_of;
 
     #[test]
-    fn sizes_are_the_uapis_ver0() {
-        assert_eq!(size_of::<Info>(), 128);
+    fn sizes_are_the_uapis() {
+        assert_eq!(size_of::<Info>(), 160); // ATOMIC_COUNTER_INFO_SIZE_VER1
+        assert_eq!(size_of::<Band>(), 32);
+        assert_eq!(std::mem::align_of::<Band>(), 8);
         assert_eq!(size_of::<Op>(), 48);
         assert_eq!(size_of::<Name>(), 80);
         assert_eq!(size_of::<Wait>(), 48);
         assert_eq!(size_of::<Wake>(), 16);
         assert_eq!(size_of::<BankArg>(), 64);
-        assert_eq!(IOC_INFO, 0xc080_ac80);
+        assert_eq!(IOC_INFO, 0xc0a0_ac80);
         assert_eq!(IOC_DISARM, 0xac8b);
+    }
+
+    /// The window reaches the slots it was given and the table after
+    /// them, nothing past either.
+    #[test]
+    fn bands_reach_the_slots_then_the_table() {
+        use std::os::unix::fs::FileExt;
+        let f = scratch_file();
+        f.set_len(3 * 4096).unwrap();
+        f.write_all_at(&7u32.to_ne_bytes(), 4 * 2047).unwrap();
+        f.write_all_at(&(-3i64).to_ne_bytes(), 8192 + 127 * 32 + 16).unwrap();
+        let fd = OwnedFd::from(f);
+        let b = Bands::new(&fd, 0, 8192, 4096, 2048).unwrap();
+        assert_eq!(b.slot(2047).unwrap().load(std::sync::atomic::Ordering::Relaxed), 7);
+        assert!(b.slot(2048).is_none());
+        assert_eq!(b.entry(127).unwrap().hi.load(std::sync::atomic::Ordering::Relaxed), -3);
+        assert!(b.entry(128).is_none());
+        assert!(b.entry(u32::MAX).is_none());
+        let einval = |r: io::Result<Bands>| {
+            r.err().and_then(|e| e.raw_os_error()) == Some(libc::EINVAL)
+        };
+        assert!(einval(Bands::new(&fd, 0, 8192, 4096, 2049))); // a slot past the slots
+        assert!(einval(Bands::new(&fd, 0, 4, 4096, 1))); // a table not 8-aligned
+        assert!(einval(Bands::new(&fd, 0, u64::MAX, 4096, 1)));
     }
 }
