@@ -217,6 +217,12 @@ void ac_wait_release(struct file *file);
 struct ac_bank *ac_file_bank(const struct file *file);
 __poll_t ac_poll(struct file *file, struct poll_table_struct *pt);
 
+/* Entries in @bank's table of bands. */
+static inline u32 ac_nr_bands(const struct ac_bank *bank)
+{
+	return bank->bands_size / sizeof(*bank->bands);
+}
+
 /* textview.c */
 void ac_textview_init(void);
 void ac_textview_exit(void);

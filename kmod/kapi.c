@@ -71,7 +71,7 @@ static struct atomic_counter_handle *ac_register(const char *name, bool striped)
 	h->waiters = ac_wait_waiters_of(&ac_global, index);
 	h->band_slot = ac_band_slot_of(&ac_global, index);
 	h->bands = (const s64 *)ac_global.bands;
-	h->nr_bands = ac_global.bands_size / sizeof(*ac_global.bands);
+	h->nr_bands = ac_nr_bands(&ac_global);
 	ac_init_irq_work_hard(&h->wake_irq_work, ac_kapi_wake_irq);
 	INIT_WORK(&h->wake_work, ac_kapi_wake);
 	return h;

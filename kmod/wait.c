@@ -312,11 +312,6 @@ u32 *ac_band_slot_of(struct ac_bank *bank, u64 index)
 						    bank->band_slots_size / sizeof(u32))];
 }
 
-static u32 ac_nr_bands(const struct ac_bank *bank)
-{
-	return bank->bands_size / sizeof(struct atomic_counter_band);
-}
-
 /*
  * Whether @v may satisfy a waiter of @index's counter: outside its band,
  * or the band was changing. The caller has put a full barrier between its
@@ -412,8 +407,7 @@ static void ac_band_give_back(struct ac_bank *bank, u32 *slot)
 size_t ac_wait_bank_size(const struct ac_bank *bank)
 {
 	return AC_NR_WAITQS * sizeof(struct ac_waitq) +
-	       BITS_TO_LONGS(bank->bands_size / sizeof(struct atomic_counter_band)) *
-	       sizeof(long);
+	       BITS_TO_LONGS(ac_nr_bands(bank)) * sizeof(long);
 }
 
 static void ac_waiters_changed(struct work_struct *work)
